@@ -1,0 +1,101 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { runPairs } from '../../run/run-pairs.js';
+import { type RunSummary, summaryNeedsAttention } from '../../run/types.js';
+import { type CommandContext, type GlobalOptions, loadCliConfig, parseDateRange, withStores } from '../context.js';
+import { formatTable } from '../format-table.js';
+import { createProgress } from '../progress.js';
+
+interface RunFlags extends GlobalOptions {
+  metric?: string;
+  user?: string;
+  json?: boolean;
+  from?: string;
+  to?: string;
+  concurrency?: number;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function printSummary(ctx: CommandContext, summary: RunSummary, json: boolean): void {
+  if (json) {
+    ctx.io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    return;
+  }
+  if (summary.runs.length === 0) {
+    ctx.io.stdout.write('Nothing to run: no enabled plugin entry has a user.\n');
+    return;
+  }
+  const rows = summary.runs.map((r) => [
+    r.user,
+    r.metric,
+    r.plugin,
+    r.status,
+    r.window ? `${r.window.start}..${r.window.end}` : '',
+    r.items ?? '',
+    r.error ?? r.hint ?? '',
+  ]);
+  ctx.io.stdout.write(formatTable(['user', 'metric', 'plugin', 'status', 'window', 'items', 'note'], rows));
+}
+
+/** `run` and `backfill`: the same engine; backfill has an explicit window and never moves the cursor. */
+export async function executeRun(ctx: CommandContext, flags: RunFlags, mode: 'run' | 'backfill'): Promise<number> {
+  const range = mode === 'backfill' ? parseDateRange(flags.from, flags.to) : {};
+  const config = await loadCliConfig(ctx.io, flags);
+  const json = flags.json === true;
+  const progress = createProgress(ctx.io, mode, !json && ctx.io.stderr.isTTY === true);
+  ctx.setBeforeLog(() => progress.clear());
+  const controller = new AbortController();
+  const onSigint = () => controller.abort(new Error('interrupted (SIGINT)'));
+  process.once('SIGINT', onSigint);
+  try {
+    const summary = await withStores(config, ({ storage, secrets }) =>
+      runPairs({
+        config,
+        storage,
+        secrets,
+        logger: ctx.logger,
+        redactor: ctx.redactor,
+        mode,
+        ...(mode === 'backfill' ? { window: { start: range.from as string, end: range.to as string } } : {}),
+        metric: flags.metric,
+        user: flags.user,
+        signal: controller.signal,
+        ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+        onPlanned: (total) => progress.start(total),
+        onPairDone: (r, done, total) => progress.tick(done, total, `${r.user}/${r.metric} ${r.status}`),
+      }),
+    );
+    progress.clear();
+    printSummary(ctx, summary, json);
+    return summaryNeedsAttention(summary) ? 1 : 0;
+  } finally {
+    progress.clear();
+    ctx.setBeforeLog(undefined);
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+export function registerRun(program: Command, action: (mode: 'run' | 'backfill', flags: RunFlags) => Promise<void>) {
+  program
+    .command('run')
+    .description('collect every enabled metric for every user, from the last run (or backfillDays) to today')
+    .option('--metric <metric>', 'only this metric')
+    .option('--user <user>', 'only this user')
+    .option('--concurrency <n>', 'pairs running at once (default 8)', positiveInt)
+    .option('--json', 'print the run summary as JSON on stdout')
+    .action((flags: RunFlags) => action('run', flags));
+  program
+    .command('backfill')
+    .description('fetch an explicit window of local dates; never moves the run cursor')
+    .requiredOption('--from <date>', 'first local date, YYYY-MM-DD')
+    .requiredOption('--to <date>', 'last local date, YYYY-MM-DD')
+    .option('--metric <metric>', 'only this metric')
+    .option('--user <user>', 'only this user')
+    .option('--concurrency <n>', 'pairs running at once (default 8)', positiveInt)
+    .option('--json', 'print the run summary as JSON on stdout')
+    .action((flags: RunFlags) => action('backfill', flags));
+}

@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { openSecrets } from '../../run/open-stores.js';
+import { type CommandContext, type GlobalOptions, loadCliConfig } from '../context.js';
+import { readAll } from '../io.js';
+
+interface SecretsSetFlags extends GlobalOptions {
+  user?: string;
+}
+
+const NAME_RE = /^[a-z][a-z0-9_-]*$/;
+
+/** `secrets set <namespace> <name> [--user U]`: the value comes from stdin only, never argv. */
+export async function executeSecretsSet(
+  ctx: CommandContext,
+  namespace: string,
+  name: string,
+  flags: SecretsSetFlags,
+): Promise<number> {
+  if (!NAME_RE.test(namespace)) throw new UsageError(`namespace "${namespace}" must match ${NAME_RE}`);
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new UsageError(`secret name "${name}" must match /^[a-z][a-z0-9_]*$/`);
+  const config = await loadCliConfig(ctx.io, flags, false);
+  if (ctx.io.stdin.isTTY) ctx.io.stderr.write(`Enter the value of ${namespace}/${name}, then press Enter and Ctrl-D:\n`);
+  let value = await readAll(ctx.io.stdin);
+  // Strip exactly one trailing newline, as `echo` or a heredoc adds one.
+  value = value.endsWith('\r\n') ? value.slice(0, -2) : value.endsWith('\n') ? value.slice(0, -1) : value;
+  if (value.length === 0) throw new UsageError('no value on stdin: pipe the secret in, e.g. `life-stats secrets set … < token.txt`');
+  ctx.redactor.add(value);
+  const store = await openSecrets(config.secrets);
+  await store.set(namespace, name, value, flags.user);
+  const where = flags.user ? `user ${flags.user}'s secret` : 'shared secret';
+  ctx.io.stderr.write(`Stored ${where} ${namespace}/${name} in the ${store.name} secret store.\n`);
+  return 0;
+}
+
+export function registerSecrets(
+  program: Command,
+  action: (namespace: string, name: string, flags: SecretsSetFlags) => Promise<void>,
+) {
+  const secrets = program.command('secrets').description('manage secrets in the configured secret store');
+  secrets
+    .command('set')
+    .description('store a secret; the value is read from stdin (never from the command line)')
+    .argument('<namespace>', "the plugin's secrets namespace, e.g. google-fit")
+    .argument('<name>', 'the secret name, e.g. token')
+    .option('--user <user>', 'a per-user secret of this user (else a shared one)')
+    .action((namespace: string, name: string, flags: SecretsSetFlags, cmd: Command) =>
+      action(namespace, name, { ...cmd.optsWithGlobals(), ...flags }),
+    );
+}

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { type CommandContext, type GlobalOptions, loadCliConfig } from '../context.js';
+
+/** `validate`: load the config and every enabled plugin, validate everything, touch nothing. */
+export async function executeValidate(ctx: CommandContext, flags: GlobalOptions): Promise<number> {
+  const config = await loadCliConfig(ctx.io, flags);
+  const enabled = config.plugins.filter((p) => p.enabled);
+  const storage = config.storage.type === 'sqlite' ? `sqlite at ${config.storage.path}` : `dynamodb (${config.storage.metricsTable}, ${config.storage.runsTable})`;
+  const secrets =
+    config.secrets.type === 'file' ? `file at ${config.secrets.path}` : config.secrets.type === 'ssm' ? `ssm under ${config.secrets.prefix}` : 'environment variables';
+  ctx.io.stdout.write(
+    `${config.filepath} is valid.\n` +
+      `  ${config.plugins.length} plugin entr${config.plugins.length === 1 ? 'y' : 'ies'}, ${enabled.length} enabled: ${enabled.map((p) => `${p.metric} (${p.loaded?.plugin.id})`).join(', ') || 'none'}\n` +
+      `  ${config.users.length} configured user${config.users.length === 1 ? '' : 's'}; default time zone ${config.timezone}\n` +
+      `  storage: ${storage}\n  secrets: ${secrets}\n`,
+  );
+  return 0;
+}
+
+export function registerValidate(program: Command, action: (flags: GlobalOptions) => Promise<void>) {
+  program
+    .command('validate')
+    .description('check the config file and every enabled plugin config; exit 2 listing every problem')
+    .action((flags: GlobalOptions) => action(flags));
+}

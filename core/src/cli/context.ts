@@ -1,0 +1,79 @@
+import { loadConfig } from '../config/load-config.js';
+import type { LoadedConfig } from '../config/types.js';
+import { UsageError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { createRedactingLogger, createRedactor, type Redactor } from '../log/redact.js';
+import { openSecrets, openStorage } from '../run/open-stores.js';
+import type { SecretStore } from '../secrets/types.js';
+import type { Storage } from '../storage/types.js';
+import { isValidDate } from '../util/dates.js';
+import { createCliLogger, resolveLogLevel } from './cli-logger.js';
+import type { CliIO } from './io.js';
+
+/** Options every command takes. */
+export interface GlobalOptions {
+  config?: string;
+  logLevel?: string;
+}
+
+/** What a command runs with. */
+export interface CommandContext {
+  io: CliIO;
+  logger: Logger;
+  redactor: Redactor;
+  /** Call before drawing to stderr outside the logger (clears a progress line). */
+  setBeforeLog(fn: (() => void) | undefined): void;
+}
+
+export function createCommandContext(io: CliIO, options: GlobalOptions): CommandContext {
+  const redactor = createRedactor();
+  let beforeLog: (() => void) | undefined;
+  const inner = createCliLogger(io, resolveLogLevel(options.logLevel, io.env), () => beforeLog?.());
+  return {
+    io,
+    redactor,
+    logger: createRedactingLogger(inner, redactor),
+    setBeforeLog(fn) {
+      beforeLog = fn;
+    },
+  };
+}
+
+/** Load the config named by `--config`, `LIFE_STATS_CONFIG`, or found by search. */
+export function loadCliConfig(io: CliIO, options: GlobalOptions, loadPlugins = true): Promise<LoadedConfig> {
+  return loadConfig({
+    ...(options.config !== undefined ? { configPath: options.config } : {}),
+    cwd: io.cwd,
+    env: io.env,
+    loadPlugins,
+  });
+}
+
+/** Open storage and secrets, run `fn`, always close storage. */
+export async function withStores<T>(
+  config: LoadedConfig,
+  fn: (stores: { storage: Storage; secrets: SecretStore }) => Promise<T>,
+): Promise<T> {
+  const storage = await openStorage(config.storage);
+  try {
+    const secrets = await openSecrets(config.secrets);
+    return await fn({ storage, secrets });
+  } finally {
+    await storage.close();
+  }
+}
+
+/** A `--from`/`--to` value: a real calendar date, else a usage error. */
+export function parseDateOption(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!isValidDate(value)) throw new UsageError(`${flag} must be a calendar date YYYY-MM-DD, got "${value}"`);
+  return value;
+}
+
+/** `--from` and `--to` in order. */
+export function parseDateRange(from?: string, to?: string): { from?: string; to?: string } {
+  const f = parseDateOption('--from', from);
+  const t = parseDateOption('--to', to);
+  if (f && t && f > t) throw new UsageError(`--from ${f} is after --to ${t}`);
+  return { ...(f ? { from: f } : {}), ...(t ? { to: t } : {}) };
+}

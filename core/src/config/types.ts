@@ -1,0 +1,62 @@
+import type { NormalizedPlugin } from '../plugins/types.js';
+
+export type StorageConfig =
+  | { type: 'sqlite'; /** absolute */ path: string }
+  | { type: 'dynamodb'; metricsTable: string; runsTable: string };
+
+export type SecretsConfig =
+  | { type: 'file'; /** absolute */ path: string }
+  | { type: 'ssm'; prefix: string }
+  | { type: 'env' };
+
+export interface UserConfig {
+  id: string;
+  /** IANA zone: the user's own, else the config's default. */
+  timezone: string;
+}
+
+/** A plugin found, imported and checked. */
+export interface LoadedPlugin {
+  plugin: NormalizedPlugin;
+  /** Absolute path of the module that was imported. */
+  resolvedPath: string;
+  /** Package name and version, when the plugin came from a package. */
+  packageName?: string;
+  version?: string;
+}
+
+/** One `plugins[]` entry after validation. Disabled entries are kept, unloaded. */
+export interface PluginEntry {
+  /** Position in the file's `plugins` array (for messages: `plugins[3]`). */
+  index: number;
+  use: string;
+  enabled: boolean;
+  /** The entry's metric, else the plugin's `metric.type` (undefined only for a disabled, unloaded entry). */
+  metric: string;
+  /** The entry's schedule, else the plugin's. */
+  schedule: string;
+  /** Validated against the plugin's `configSchema`, defaults applied. */
+  config: Record<string, unknown>;
+  /** Optional override of the plugin's `rateLimit`. */
+  rateLimit?: { requestsPerMinute: number };
+  /** Present for every enabled entry. */
+  loaded?: LoadedPlugin;
+}
+
+/** A config file after loading, environment overrides, validation and plugin loading. */
+export interface LoadedConfig {
+  /** Absolute path of the config file. */
+  filepath: string;
+  /** Its folder: relative paths resolve from here. */
+  dir: string;
+  timezone: string;
+  backfillDays: number;
+  storage: StorageConfig;
+  secrets: SecretsConfig;
+  users: UserConfig[];
+  events?: { busName: string };
+  plugins: PluginEntry[];
+}
+
+/** An enabled entry, with its plugin loaded. */
+export type EnabledEntry = PluginEntry & { loaded: LoadedPlugin };

@@ -1,0 +1,174 @@
+/**
+ * Errors of life-stats. Every error carries a stable `code`, a message that names its source and
+ * says what to do next, and the `cause` it wraps.
+ *
+ * Checks use {@link isLifeStatsError} / the `code` rather than `instanceof`, because a plugin may be
+ * bundled with its own copy of `@life-stats/core`.
+ */
+
+const BRAND = Symbol.for('life-stats.error');
+
+/** Stable error codes. */
+export type ErrorCode =
+  | 'E_CONFIG'
+  | 'E_CONFIG_NOT_FOUND'
+  | 'E_USAGE'
+  | 'E_PLUGIN_NOT_FOUND'
+  | 'E_PLUGIN_INVALID'
+  | 'E_PLUGIN_API_VERSION'
+  | 'E_PLUGIN_OUTPUT'
+  | 'E_PLUGIN_FAILED'
+  | 'E_RETRYABLE'
+  | 'E_RECONNECT_REQUIRED'
+  | 'E_FETCH_TIMEOUT'
+  | 'E_SECRET_ACCESS'
+  | 'E_SECRETS'
+  | 'E_SECRETS_READONLY'
+  | 'E_STORAGE'
+  | 'E_ABORTED'
+  | (string & {});
+
+export interface LifeStatsErrorOptions {
+  cause?: unknown;
+  /** A next step for the user, appended to the message when printed. */
+  hint?: string;
+}
+
+/** Base class of every error life-stats raises on purpose. */
+export class LifeStatsError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly [BRAND] = true;
+
+  constructor(code: ErrorCode, message: string, options: LifeStatsErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LifeStatsError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** True for any life-stats error, from this or another copy of the package. */
+export function isLifeStatsError(error: unknown): error is LifeStatsError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** Has this value the given life-stats error code? */
+export function hasErrorCode(error: unknown, code: ErrorCode): boolean {
+  return isLifeStatsError(error) && error.code === code;
+}
+
+/** One problem in a config file, with the JSON path it is at. */
+export interface ConfigProblem {
+  /** JSON path such as `plugins[2].config.baseUrl`; empty for the file as a whole. */
+  path: string;
+  message: string;
+}
+
+/** The config file (or the environment overriding it) is wrong. Lists every problem at once. */
+export class ConfigError extends LifeStatsError {
+  readonly problems: readonly ConfigProblem[];
+  readonly filepath: string | undefined;
+
+  constructor(problems: readonly ConfigProblem[], filepath?: string, options: LifeStatsErrorOptions = {}) {
+    const where = filepath ? ` in ${filepath}` : '';
+    const lines = problems.map((p) => `  - ${p.path ? `${p.path}: ` : ''}${p.message}`);
+    super(
+      'E_CONFIG',
+      `[life-stats] ${problems.length} config problem${problems.length === 1 ? '' : 's'}${where}:\n${lines.join('\n')}`,
+      { hint: 'Fix the config and run `life-stats validate`.', ...options },
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+    this.filepath = filepath;
+  }
+}
+
+/** Bad command-line usage (unknown flag, bad date, a selection that matches nothing). Exit 2. */
+export class UsageError extends LifeStatsError {
+  constructor(message: string, options: LifeStatsErrorOptions = {}) {
+    super('E_USAGE', `[life-stats] ${message}`, options);
+    this.name = 'UsageError';
+  }
+}
+
+/** A plugin could not be found, imported, or has the wrong shape or apiVersion. */
+export class PluginLoadError extends LifeStatsError {
+  constructor(
+    code: 'E_PLUGIN_NOT_FOUND' | 'E_PLUGIN_INVALID' | 'E_PLUGIN_API_VERSION',
+    message: string,
+    options: LifeStatsErrorOptions = {},
+  ) {
+    super(code, message, options);
+    this.name = 'PluginLoadError';
+  }
+}
+
+/** A plugin returned something core cannot store. Nothing of that result is written. */
+export class PluginOutputError extends LifeStatsError {
+  readonly pluginId: string;
+  constructor(pluginId: string, message: string, options: LifeStatsErrorOptions = {}) {
+    super('E_PLUGIN_OUTPUT', `[life-stats] [plugin:${pluginId}] ${message}`, {
+      hint: 'This is a bug in the plugin: report it to its author.',
+      ...options,
+    });
+    this.name = 'PluginOutputError';
+    this.pluginId = pluginId;
+  }
+}
+
+export interface RetryableErrorOptions extends LifeStatsErrorOptions {
+  /** Wait at least this long before the next attempt (e.g. from a `Retry-After` header). */
+  retryAfterMs?: number;
+}
+
+/** A transient failure: core retries with exponential backoff and jitter. */
+export class RetryableError extends LifeStatsError {
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: RetryableErrorOptions = {}) {
+    super('E_RETRYABLE', message, options);
+    this.name = 'RetryableError';
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** Credentials are revoked or expired: the pair ends as `reconnect`, nothing is retried. */
+export class ReconnectRequiredError extends LifeStatsError {
+  constructor(message: string, options: LifeStatsErrorOptions = {}) {
+    super('E_RECONNECT_REQUIRED', message, options);
+    this.name = 'ReconnectRequiredError';
+  }
+}
+
+/** A plugin asked for a secret outside what it declared. */
+export class SecretAccessError extends LifeStatsError {
+  constructor(pluginId: string, name: string, detail: string) {
+    super('E_SECRET_ACCESS', `[life-stats] [plugin:${pluginId}] may not use secret "${name}": ${detail}`, {
+      hint: `Declare "${name}" in the plugin's \`secrets.user\` or \`secrets.shared\`.`,
+    });
+    this.name = 'SecretAccessError';
+  }
+}
+
+/** A secret store cannot be read or written. */
+export class SecretsError extends LifeStatsError {
+  constructor(message: string, options: LifeStatsErrorOptions & { code?: 'E_SECRETS' | 'E_SECRETS_READONLY' } = {}) {
+    super(options.code ?? 'E_SECRETS', message, options);
+    this.name = 'SecretsError';
+  }
+}
+
+/** A storage adapter failed to read or write. */
+export class StorageError extends LifeStatsError {
+  constructor(message: string, options: LifeStatsErrorOptions = {}) {
+    super('E_STORAGE', message, options);
+    this.name = 'StorageError';
+  }
+}
+
+/** Message plus hint, as printed to a user. */
+export function formatError(error: unknown): string {
+  if (isLifeStatsError(error)) return error.hint ? `${error.message}\n  → ${error.hint}` : error.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

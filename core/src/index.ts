@@ -1,0 +1,58 @@
+/**
+ * `@life-stats/core`: the plugin contract (apiVersion 1), errors, and the programmatic API
+ * (config loading and the run engine). Storage and secret adapters live on their own subpaths
+ * (`@life-stats/core/storage/sqlite`, …) so nothing loads an SDK it does not need.
+ */
+
+export type { LoadedConfig, PluginEntry, SecretsConfig, StorageConfig, UserConfig } from './config/types.js';
+export { loadConfig, type LoadConfigOptions } from './config/load-config.js';
+export {
+  ConfigError,
+  type ConfigProblem,
+  type ErrorCode,
+  formatError,
+  hasErrorCode,
+  isLifeStatsError,
+  LifeStatsError,
+  type LifeStatsErrorOptions,
+  PluginLoadError,
+  PluginOutputError,
+  ReconnectRequiredError,
+  RetryableError,
+  type RetryableErrorOptions,
+  SecretAccessError,
+  SecretsError,
+  StorageError,
+  UsageError,
+} from './errors.js';
+export type { LogFields, Logger, LogLevel } from './log/logger.js';
+export { definePlugin } from './plugins/define-plugin.js';
+export {
+  type CheckContext,
+  type DateWindow,
+  type JsonSchema,
+  type NormalizedPlugin,
+  type Observation,
+  PLUGIN_API_VERSION,
+  type PluginContext,
+  type PluginDefinition,
+  type PluginMetric,
+  type PluginSecrets,
+  type PluginSecretsDeclaration,
+  type PluginUser,
+} from './plugins/types.js';
+export { runPairs, type RunOptions } from './run/run-pairs.js';
+export type { PairResult, PairStatus, RunSummary } from './run/types.js';
+export type { SecretStore } from './secrets/types.js';
+export type { MetricQuery, MetricRow, RunRow, RunUpdate, Storage } from './storage/types.js';
+export {
+  addDays,
+  chunkWindow,
+  daysBetween,
+  eachDate,
+  isValidDate,
+  isValidTimeZone,
+  localDate,
+  startOfLocalDay,
+  zoneOffsetMinutes,
+} from './util/dates.js';

@@ -1,0 +1,100 @@
+import type { Logger } from '../log/logger.js';
+
+/** The plugin API major this core implements. */
+export const PLUGIN_API_VERSION = 1;
+
+/** A JSON Schema (draft-07) object. */
+export type JsonSchema = Record<string, unknown>;
+
+/** One number for one local calendar day. */
+export interface Observation {
+  /** `YYYY-MM-DD`, a local date of `ctx.user`, inside `ctx.window`. */
+  date: string;
+  value: number;
+}
+
+/** The user a fetch is for. */
+export interface PluginUser {
+  id: string;
+  /** IANA time zone; "a day" is a calendar day in this zone. */
+  timezone: string;
+}
+
+/** Inclusive range of local dates (`YYYY-MM-DD`). */
+export interface DateWindow {
+  start: string;
+  end: string;
+}
+
+/** What a plugin may do with secrets: only its namespace and its declared names. */
+export interface PluginSecrets {
+  /** The user's secret, else the shared one of that name; `undefined` when not set. */
+  get(name: string): string | undefined;
+  /** Store a user secret (e.g. a rotated refresh token). */
+  set(name: string, value: string): Promise<void>;
+}
+
+/** Everything a plugin gets; it never reads `process.env` or core internals. */
+export interface PluginContext<Config = Record<string, unknown>> {
+  user: PluginUser;
+  window: DateWindow;
+  config: Config;
+  secrets: PluginSecrets;
+  log: Logger;
+  signal: AbortSignal;
+  /** The metric name this entry writes (the entry's `metric`, else the plugin's `metric.type`). */
+  metric: string;
+}
+
+/** What `check()` gets: like a fetch context, with no window. */
+export type CheckContext<Config = Record<string, unknown>> = Omit<PluginContext<Config>, 'window'>;
+
+export interface PluginMetric {
+  /** `/^[a-z][a-z0-9_]*$/`: the default metric name an entry of this plugin writes. */
+  type: string;
+  unit?: string;
+  description?: string;
+}
+
+export interface PluginSecretsDeclaration {
+  /** Default: the plugin id. Plugins that share an OAuth grant share a namespace. */
+  namespace?: string;
+  /** Per-user secret names. */
+  user?: readonly string[];
+  /** Per-deployment secret names (OAuth client id/secret…). */
+  shared?: readonly string[];
+}
+
+/** A plugin manifest, apiVersion 1. */
+export interface PluginDefinition<Config = Record<string, unknown>> {
+  /** `/^[a-z][a-z0-9-]*$/`, unique among installed plugins. */
+  id: string;
+  apiVersion: 1;
+  metric: PluginMetric;
+  description?: string;
+  /** JSON Schema (draft-07) of the entry's `config`. @default `{ type: 'object' }` */
+  configSchema?: JsonSchema;
+  secrets?: PluginSecretsDeclaration;
+  /** EventBridge expression. @default 'rate(1 day)' */
+  schedule?: string;
+  /** Recent days re-fetched on every run. @default 1 */
+  settleDays?: number;
+  /** Longer windows are split into chunks of this many days. @default 30 */
+  maxDaysPerFetch?: number;
+  /** One request budget shared by all users of a run. */
+  rateLimit?: { requestsPerMinute: number };
+  /** An example config, used by the plugin kit and `life-stats plugins`. */
+  exampleConfig?: Config;
+  fetch(ctx: PluginContext<Config>): Promise<Observation[]>;
+  check?(ctx: CheckContext<Config>): Promise<void>;
+}
+
+/** A manifest with every default applied. */
+export interface NormalizedPlugin<Config = Record<string, unknown>>
+  extends Omit<PluginDefinition<Config>, 'secrets' | 'configSchema' | 'schedule' | 'settleDays' | 'maxDaysPerFetch'> {
+  configSchema: JsonSchema;
+  secrets: { namespace: string; user: readonly string[]; shared: readonly string[] };
+  schedule: string;
+  settleDays: number;
+  maxDaysPerFetch: number;
+}

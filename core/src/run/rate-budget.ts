@@ -1,0 +1,47 @@
+/**
+ * Shared request budgets: one per plugin entry, shared by every user of a run, so a provider's
+ * per-app quota holds with hundreds of users. Attempts are spaced evenly at `60 000 / rpm` ms.
+ */
+export interface RateBudget {
+  /** Resolves when the next request may start. */
+  take(signal?: AbortSignal): Promise<void>;
+}
+
+export function createRateBudget(requestsPerMinute: number, clock: () => number = () => performance.now()): RateBudget {
+  const interval = 60_000 / requestsPerMinute;
+  let next = Number.NEGATIVE_INFINITY;
+  return {
+    take(signal) {
+      const now = clock();
+      const at = Math.max(now, next);
+      next = at + interval;
+      const wait = at - now;
+      if (wait <= 0) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(resolve, wait);
+        signal?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            reject(signal.reason);
+          },
+          { once: true },
+        );
+      });
+    },
+  };
+}
+
+export function createRateBudgets() {
+  const budgets = new Map<string, RateBudget>();
+  return {
+    get(key: string, requestsPerMinute: number): RateBudget {
+      let b = budgets.get(key);
+      if (!b) {
+        b = createRateBudget(requestsPerMinute);
+        budgets.set(key, b);
+      }
+      return b;
+    },
+  };
+}

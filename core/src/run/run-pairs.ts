@@ -1,0 +1,212 @@
+import pLimit from 'p-limit';
+import type { LoadedConfig } from '../config/types.js';
+import { formatError, hasErrorCode } from '../errors.js';
+import { createSilentLogger, type Logger } from '../log/logger.js';
+import { createRedactingLogger, createRedactor, type Redactor } from '../log/redact.js';
+import type { DateWindow } from '../plugins/types.js';
+import { loadPluginSecrets } from '../secrets/plugin-secrets.js';
+import type { SecretStore } from '../secrets/types.js';
+import type { Storage } from '../storage/types.js';
+import { chunkWindow } from '../util/dates.js';
+import { callWithRetry, type RetryOptions } from './call-plugin.js';
+import { classifyError } from './classify-error.js';
+import { type Pair, planPairs } from './plan-pairs.js';
+import { createRateBudgets } from './rate-budget.js';
+import type { PairResult, RunSummary } from './types.js';
+import { validateObservations } from './validate-output.js';
+import { computeRunWindow } from './window.js';
+
+/** Options of {@link runPairs}. */
+export interface RunOptions {
+  config: LoadedConfig;
+  storage: Storage;
+  secrets: SecretStore;
+  logger?: Logger;
+  /** Masks every secret read during the run in logs, errors and the summary. */
+  redactor?: Redactor;
+  /** `run` (scheduled, moves the cursor) or `backfill` (an explicit window, never moves it). @default 'run' */
+  mode?: 'run' | 'backfill';
+  /** The window of a backfill. */
+  window?: DateWindow;
+  metric?: string | undefined;
+  user?: string | undefined;
+  /** The clock. @default () => new Date() */
+  now?: () => Date;
+  /** Pairs running at once. @default 8 */
+  concurrency?: number;
+  /** Per-fetch timeout. @default 120000 */
+  fetchTimeoutMs?: number;
+  retry?: RetryOptions;
+  /** Milliseconds left before the run must end (Lambda: `context.getRemainingTimeInMillis`). */
+  remainingTimeMs?: () => number;
+  /** No pair starts with less than this left. @default 30000 */
+  deadlineMarginMs?: number;
+  /** Aborts every fetch in flight (SIGINT). */
+  signal?: AbortSignal;
+  /** Called as each pair ends. */
+  onPairDone?: (result: PairResult, done: number, total: number) => void;
+  /** Called once the pairs are planned. */
+  onPlanned?: (total: number) => void;
+}
+
+/**
+ * Run every selected (plugin entry, user) pair (DESIGN.md "Run semantics"): compute the window in the
+ * user's calendar, fetch in chunks with retries, validate, upsert, then move the cursor. Pairs run
+ * concurrently and fail alone. Never throws for a pair's failure; throws `UsageError` for a selection
+ * that matches nothing.
+ */
+export async function runPairs(options: RunOptions): Promise<RunSummary> {
+  const redactor = options.redactor ?? createRedactor();
+  const logger = createRedactingLogger(options.logger ?? createSilentLogger(), redactor);
+  const now = options.now ?? (() => new Date());
+  const mode = options.mode ?? 'run';
+  if (mode === 'backfill' && !options.window) throw new TypeError('runPairs: a backfill needs a window');
+  const startedAt = now();
+  const pairs = await planPairs(
+    options.config,
+    { storage: options.storage, secrets: options.secrets },
+    { metric: options.metric, user: options.user },
+  );
+  options.onPlanned?.(pairs.length);
+  const limit = pLimit(Math.max(1, options.concurrency ?? 8));
+  const budgets = createRateBudgets();
+  const margin = options.deadlineMarginMs ?? 30_000;
+  let done = 0;
+
+  const results = await Promise.all(
+    pairs.map((pair) =>
+      limit(async (): Promise<PairResult> => {
+        const base = { user: pair.user.id, metric: pair.entry.metric, plugin: pair.entry.loaded.plugin.id };
+        let result: PairResult;
+        if (options.signal?.aborted || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
+          result = { ...base, status: 'deferred', error: 'the run reached its deadline before this pair started' };
+        } else {
+          result = await runPair(pair, { ...options, mode, logger, redactor, startedAt, now, budgets });
+        }
+        result = redactor.redactValue(result);
+        done++;
+        options.onPairDone?.(result, done, pairs.length);
+        return result;
+      }),
+    ),
+  );
+  return { runs: results };
+}
+
+interface PairContext extends RunOptions {
+  mode: 'run' | 'backfill';
+  logger: Logger;
+  redactor: Redactor;
+  startedAt: Date;
+  now: () => Date;
+  budgets: ReturnType<typeof createRateBudgets>;
+}
+
+async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
+  const { entry, user } = pair;
+  const plugin = entry.loaded.plugin;
+  const base = { user: user.id, metric: entry.metric, plugin: plugin.id };
+  const log = run.logger.child({ plugin: plugin.id, user: user.id, metric: entry.metric });
+  let window: DateWindow | undefined;
+  let items = 0;
+  try {
+    const secrets = await loadPluginSecrets({
+      store: run.secrets,
+      plugin,
+      userId: user.id,
+      redactor: run.redactor,
+    });
+    if (plugin.secrets.user.length > 0 && !plugin.secrets.user.some((n) => secrets.get(n) !== undefined)) {
+      const hint =
+        `run \`life-stats auth ${plugin.id} --user ${user.id}\` (OAuth) or ` +
+        `\`life-stats secrets set ${plugin.secrets.namespace} ${plugin.secrets.user[0]} --user ${user.id}\``;
+      log.info('skipped: no user secrets', { hint });
+      await recordRun(run, { user_id: user.id, metric_type: entry.metric, last_status: 'skipped' }, log);
+      return { ...base, status: 'skipped', hint };
+    }
+    if (run.mode === 'backfill') {
+      window = run.window as DateWindow;
+    } else {
+      const row = await run.storage.getRun(user.id, entry.metric);
+      window = computeRunWindow({
+        now: run.startedAt,
+        timezone: user.timezone,
+        lastRunTime: row?.last_run_time,
+        backfillDays: run.config.backfillDays,
+        settleDays: plugin.settleDays,
+      });
+    }
+    const rate = entry.rateLimit ?? plugin.rateLimit;
+    const budget = rate ? run.budgets.get(`${entry.index}`, rate.requestsPerMinute) : undefined;
+    for (const chunk of chunkWindow(window, plugin.maxDaysPerFetch)) {
+      log.debug(`fetching ${chunk.start}..${chunk.end}`);
+      const raw = await callWithRetry(
+        (signal) =>
+          plugin.fetch({
+            user: { ...user },
+            window: { ...chunk },
+            config: structuredClone(entry.config),
+            secrets,
+            log,
+            signal,
+            metric: entry.metric,
+          }),
+        {
+          ...run.retry,
+          timeoutMs: run.fetchTimeoutMs,
+          signal: run.signal,
+          log,
+          ...(budget ? { beforeAttempt: (signal: AbortSignal) => budget.take(signal) } : {}),
+        },
+      );
+      const observations = validateObservations(plugin.id, raw, chunk);
+      const timestamp = run.now().toISOString();
+      await run.storage.putMetrics(
+        observations.map((o) => ({
+          user_id: user.id,
+          metric_type: entry.metric,
+          date: o.date,
+          value: o.value,
+          timestamp,
+          source: plugin.id,
+        })),
+      );
+      items += observations.length;
+    }
+    if (run.mode === 'run') {
+      // Only now, after every write succeeded, may the cursor move (and never backwards: storage enforces it).
+      await run.storage.putRun({
+        user_id: user.id,
+        metric_type: entry.metric,
+        last_status: 'ok',
+        last_run_time: run.startedAt.toISOString(),
+      });
+    }
+    log.info(`ok: ${items} item${items === 1 ? '' : 's'} for ${window.start}..${window.end}`, { items });
+    return { ...base, status: 'ok', window, items };
+  } catch (error) {
+    const status = classifyError(error) === 'reconnect' ? 'reconnect' : 'failed';
+    const message = run.redactor.redact(describeFailure(error, plugin.id, user.id));
+    log.error(`${status}: ${message}`, { status });
+    if (run.mode === 'run') {
+      await recordRun(run, { user_id: user.id, metric_type: entry.metric, last_status: status, last_error: message }, log);
+    }
+    return { ...base, status, ...(window ? { window } : {}), items, error: message };
+  }
+}
+
+function describeFailure(error: unknown, pluginId: string, userId: string): string {
+  const text = formatError(error);
+  if (hasErrorCode(error, 'E_RECONNECT_REQUIRED')) {
+    return `${text} — run \`life-stats auth ${pluginId} --user ${userId}\` to reconnect`;
+  }
+  return text;
+}
+
+async function recordRun(run: PairContext, update: Parameters<Storage['putRun']>[0], log: Logger): Promise<void> {
+  try {
+    await run.storage.putRun(update);
+  } catch (error) {
+    log.error(`could not record the run status: ${formatError(error)}`);
+  }
+}
