@@ -15,6 +15,12 @@ const alias = Object.entries(coreExports)
     replacement: coreDir + (target as { default: string }).default.replace('./dist/', 'src/').replace(/\.js$/, '.ts'),
   }));
 
+// Workspace libraries shared by plugins, also from source.
+alias.push({
+  find: /^@life-stats\/google-common$/,
+  replacement: fileURLToPath(new URL('./plugins/google-common/src/index.ts', import.meta.url)),
+});
+
 export default defineConfig({
   resolve: { alias },
   test: {

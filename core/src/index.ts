@@ -37,6 +37,7 @@ export {
   type PluginContext,
   type PluginDefinition,
   type PluginMetric,
+  type PluginOAuth,
   type PluginSecrets,
   type PluginSecretsDeclaration,
   type PluginUser,

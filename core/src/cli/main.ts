@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { formatError, hasErrorCode, isLifeStatsError } from '../errors.js';
+import { executeAuth, registerAuth } from './commands/auth.js';
 import { executeCheck, registerCheck } from './commands/check.js';
 import { executeInit, registerInit } from './commands/init.js';
 import { executePlugins, registerPlugins } from './commands/plugins.js';
@@ -15,7 +16,9 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
-const USAGE_CODES = ['E_CONFIG', 'E_CONFIG_NOT_FOUND', 'E_USAGE', 'E_PLUGIN_NOT_FOUND', 'E_PLUGIN_INVALID', 'E_PLUGIN_API_VERSION'];
+const USAGE_CODES = [
+  'E_SECRETS_READONLY',
+  'E_CONFIG', 'E_CONFIG_NOT_FOUND', 'E_USAGE', 'E_PLUGIN_NOT_FOUND', 'E_PLUGIN_INVALID', 'E_PLUGIN_API_VERSION'];
 
 function exitCodeFor(error: unknown): number {
   if (isLifeStatsError(error) && USAGE_CODES.includes(error.code)) return EXIT_USAGE;
@@ -82,6 +85,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   registerValidate(program, wrap(executeValidate, (f) => f));
   registerPlugins(program, wrap(executePlugins, (f) => f));
   registerCheck(program, wrap(executeCheck, (f) => f));
+  registerAuth(program, wrap(executeAuth, (_id, f) => f));
   registerSecrets(program, wrap(executeSecretsSet, (_n, _m, f) => f));
   registerQuery(program, wrap(executeQuery, (f) => f));
   registerInit(program, wrap(executeInit, () => ({})));

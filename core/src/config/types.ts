@@ -1,11 +1,11 @@
 import type { NormalizedPlugin } from '../plugins/types.js';
 
 export type StorageConfig =
-  | { type: 'sqlite'; /** absolute */ path: string }
+  | { type: 'sqlite' /** absolute */; path: string }
   | { type: 'dynamodb'; metricsTable: string; runsTable: string };
 
 export type SecretsConfig =
-  | { type: 'file'; /** absolute */ path: string }
+  | { type: 'file' /** absolute */; path: string }
   | { type: 'ssm'; prefix: string }
   | { type: 'env' };
 

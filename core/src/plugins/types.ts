@@ -65,6 +65,21 @@ export interface PluginSecretsDeclaration {
   shared?: readonly string[];
 }
 
+/**
+ * The optional `oauth` manifest field: the CLI reads the OAuth client from the plugin's shared secrets,
+ * runs the installed-app loopback flow against `authUrl` and the token endpoint (the entry's
+ * `config[tokenUrlConfigKey]`, else `tokenUrl`), and stores the refresh token as the user secret
+ * `secrets.refreshToken`.
+ */
+export interface PluginOAuth {
+  provider: string;
+  authUrl: string;
+  tokenUrl: string;
+  tokenUrlConfigKey?: string;
+  scopes: readonly string[];
+  secrets: { clientId: string; clientSecret: string; refreshToken: string };
+}
+
 /** A plugin manifest, apiVersion 1. */
 export interface PluginDefinition<Config = Record<string, unknown>> {
   /** `/^[a-z][a-z0-9-]*$/`, unique among installed plugins. */
@@ -83,6 +98,8 @@ export interface PluginDefinition<Config = Record<string, unknown>> {
   maxDaysPerFetch?: number;
   /** One request budget shared by all users of a run. */
   rateLimit?: { requestsPerMinute: number };
+  /** How `life-stats auth <plugin> --user U` gets a user's consent (OAuth 2.0 plugins only). */
+  oauth?: PluginOAuth;
   /** An example config, used by the plugin kit and `life-stats plugins`. */
   exampleConfig?: Config;
   fetch(ctx: PluginContext<Config>): Promise<Observation[]>;

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { selectEntries } from '../../run/plan-pairs.js';
 import { runPairs } from '../../run/run-pairs.js';
 import { type RunSummary, summaryNeedsAttention } from '../../run/types.js';
 import { type CommandContext, type GlobalOptions, loadCliConfig, parseDateRange, withStores } from '../context.js';
@@ -45,6 +46,8 @@ function printSummary(ctx: CommandContext, summary: RunSummary, json: boolean): 
 export async function executeRun(ctx: CommandContext, flags: RunFlags, mode: 'run' | 'backfill'): Promise<number> {
   const range = mode === 'backfill' ? parseDateRange(flags.from, flags.to) : {};
   const config = await loadCliConfig(ctx.io, flags);
+  // A metric that selects nothing is a usage error before any store is opened.
+  selectEntries(config, flags.metric);
   const json = flags.json === true;
   const progress = createProgress(ctx.io, mode, !json && ctx.io.stderr.isTTY === true);
   ctx.setBeforeLog(() => progress.clear());

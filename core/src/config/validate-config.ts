@@ -1,0 +1,94 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { ConfigProblem } from '../errors.js';
+import { isValidTimeZone } from '../util/dates.js';
+import { ajvErrorsToProblems } from './ajv-problems.js';
+import { validateSchedule } from './schedule.js';
+import { configSchema, type ValidatedConfigFile } from './schema.js';
+
+export interface ConfigFileValidation {
+  /**
+   * A copy of the input with the schema's defaults applied. It has the shape of
+   * {@link ValidatedConfigFile} only when `problems` is empty; otherwise read it defensively.
+   */
+  value: unknown;
+  problems: ConfigProblem[];
+}
+
+let validator: ValidateFunction | undefined;
+
+function configValidator(): ValidateFunction {
+  validator ??= new Ajv({
+    allErrors: true,
+    useDefaults: true,
+    discriminator: true,
+    allowUnionTypes: true,
+    verbose: true,
+  }).compile(configSchema);
+  return validator;
+}
+
+/**
+ * Validate a raw config file (after environment overrides) on its own, without its plugins: the
+ * JSON Schema, then what a schema cannot say — IANA time zones, unique user ids, schedule
+ * expressions. Every problem is returned; the input is not modified.
+ */
+export function validateConfigFile(raw: unknown): ConfigFileValidation {
+  const value = cloneJson(raw);
+  const validate = configValidator();
+  const problems = validate(value) ? [] : ajvErrorsToProblems(validate.errors, value);
+  problems.push(...semanticProblems(value));
+  return { value, problems };
+}
+
+/** Typed view of a validated value; only call it when validation found no problems. */
+export function asValidated(value: unknown): ValidatedConfigFile {
+  return value as ValidatedConfigFile;
+}
+
+function semanticProblems(value: unknown): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (!isRecord(value)) return problems;
+  checkTimeZone(problems, 'timezone', value.timezone);
+
+  const users = Array.isArray(value.users) ? value.users : [];
+  const firstIndexOfId = new Map<string, number>();
+  users.forEach((user: unknown, i) => {
+    if (!isRecord(user)) return;
+    checkTimeZone(problems, `users[${i}].timezone`, user.timezone);
+    if (typeof user.id !== 'string') return;
+    const first = firstIndexOfId.get(user.id);
+    if (first === undefined) firstIndexOfId.set(user.id, i);
+    else problems.push({ path: `users[${i}].id`, message: `"${user.id}" is already used by users[${first}]` });
+  });
+
+  const plugins = Array.isArray(value.plugins) ? value.plugins : [];
+  plugins.forEach((entry: unknown, i) => {
+    if (!isRecord(entry) || typeof entry.schedule !== 'string') return;
+    const problem = validateSchedule(entry.schedule);
+    if (problem) problems.push({ path: `plugins[${i}].schedule`, message: problem });
+  });
+  return problems;
+}
+
+function checkTimeZone(problems: ConfigProblem[], path: string, zone: unknown): void {
+  // A non-string is already reported by the schema.
+  if (typeof zone === 'string' && zone !== '' && !isValidTimeZone(zone)) {
+    problems.push({ path, message: `"${zone}" is not an IANA time zone (e.g. "Europe/Berlin", "UTC")` });
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Copy plain objects and arrays, keep everything else by reference: validation fills in defaults,
+ * and a JS config may hold values `structuredClone` refuses (functions).
+ */
+export function cloneJson<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((item) => cloneJson(item)) as T;
+  if (isRecord(value) && (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneJson(v)])) as T;
+  }
+  return value;
+}

@@ -1,0 +1,151 @@
+import type { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { loadConfig as loadConfigFile } from '../config/load-config.js';
+import type { LoadedConfig } from '../config/types.js';
+import { formatError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { createRedactor } from '../log/redact.js';
+import { openSecrets, openStorage } from '../run/open-stores.js';
+import { countByStatus, publishRunCompleted } from '../run/publish-events.js';
+import { runPairs } from '../run/run-pairs.js';
+import type { RunSummary } from '../run/types.js';
+import type { SecretStore } from '../secrets/types.js';
+import type { Storage } from '../storage/types.js';
+import { type LifeStatsEvent, parseEvent } from './event.js';
+import { adaptPowertoolsLogger, createPowertoolsLogger } from './logger.js';
+import { createRunMetrics, publishRunMetrics } from './metrics.js';
+
+export type { LifeStatsEvent } from './event.js';
+
+/** The parts of the Lambda context the handler uses (a real `Context` has them all). */
+export interface LambdaContext {
+  /** Milliseconds before Lambda stops the invocation. */
+  getRemainingTimeInMillis(): number;
+  awsRequestId?: string;
+  functionName?: string;
+  [key: string]: unknown;
+}
+
+/** `handler(event, context)`: the run summary of the pairs the event selects. */
+export type LambdaHandler = (
+  event: LifeStatsEvent | Record<string, unknown> | null | undefined,
+  context: LambdaContext,
+) => Promise<RunSummary>;
+
+/** Options of {@link createHandler}. */
+export interface LambdaHandlerOptions {
+  /**
+   * Loads the config, once per container. A bundled deployment can pass its own (e.g. with plugins
+   * imported statically).
+   * @default `loadConfig()`: `LIFE_STATS_CONFIG`, else a search from the working directory (the
+   * function's folder), with the `LIFE_STATS_*` environment overrides applied
+   */
+  loadConfig?: () => Promise<LoadedConfig>;
+  /**
+   * No pair starts with less than this much time left; the rest are reported `deferred`.
+   * @default 30000, or a fifth of the time left at the start of an invocation when that is less (a
+   * short function timeout would otherwise defer everything)
+   */
+  deadlineMarginMs?: number;
+}
+
+interface Container {
+  config: LoadedConfig;
+  storage: Storage;
+  secrets: SecretStore;
+}
+
+interface Tools {
+  powertools: PowertoolsLogger;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * Make a Lambda handler (DESIGN.md "Lambda"). The config, the storage and the secret store are
+ * created on the first invocation and reused by every later one in the same container (so are the
+ * AWS SDK clients and their connections); a failed start is retried on the next invocation.
+ *
+ * Each invocation:
+ * 1. reads the event — `{}`, `{ metric }`, `{ user_id }`, both, or a bare "Scheduled Event" envelope;
+ * 2. runs the selected pairs with a deadline from `context.getRemainingTimeInMillis()`;
+ * 3. logs JSON lines on stdout through Powertools (plugin, user and metric on every pair line, every
+ *    secret read masked), emits the `LifeStats` EMF metrics, and publishes a `Run Completed` event
+ *    when `events.busName` is configured;
+ * 4. returns the run summary. Failed pairs do not fail the invocation (the `FailedPairs` metric and
+ *    the summary report them); a bad event, a bad config, or a `metric`/`user_id` that selects
+ *    nothing does: the handler logs the error and throws, because that is a misconfiguration a
+ *    person must fix, and Lambda's `Errors` metric makes it visible.
+ */
+export function createHandler(options: LambdaHandlerOptions = {}): LambdaHandler {
+  const load = options.loadConfig ?? (() => loadConfigFile());
+  let container: Promise<Container> | undefined;
+  let tools: Tools | undefined;
+
+  const start = (): Promise<Container> => {
+    container ??= (async () => {
+      const config = await load();
+      const [storage, secrets] = await Promise.all([openStorage(config.storage), openSecrets(config.secrets)]);
+      return { config, storage, secrets };
+    })().catch((error: unknown) => {
+      container = undefined;
+      throw error;
+    });
+    return container;
+  };
+
+  return async function handler(event, context) {
+    if (!tools) {
+      const powertools = createPowertoolsLogger();
+      tools = { powertools, logger: adaptPowertoolsLogger(powertools), metrics: createRunMetrics() };
+    }
+    const { powertools, logger, metrics } = tools;
+    powertools.addContext(context as unknown as Parameters<PowertoolsLogger['addContext']>[0]);
+    powertools.logEventIfEnabled(event);
+    const redactor = createRedactor();
+    const margin = options.deadlineMarginMs ?? Math.min(30_000, Math.floor(context.getRemainingTimeInMillis() / 5));
+
+    let summary: RunSummary;
+    let config: LoadedConfig;
+    try {
+      const selection = parseEvent(event);
+      const stores = await start();
+      config = stores.config;
+      logger.info('run started', { selection: { metric: selection.metric, user: selection.user } });
+      summary = await runPairs({
+        config,
+        storage: stores.storage,
+        secrets: stores.secrets,
+        logger,
+        redactor,
+        metric: selection.metric,
+        user: selection.user,
+        remainingTimeMs: () => context.getRemainingTimeInMillis(),
+        deadlineMarginMs: margin,
+      });
+    } catch (error) {
+      logger.error(`run failed before any pair ran: ${redactor.redact(formatError(error))}`, {
+        code: (error as { code?: unknown })?.code,
+      });
+      throw error;
+    }
+
+    const counts = countByStatus(summary);
+    logger.info(`run finished: ${summary.runs.length} pair${summary.runs.length === 1 ? '' : 's'}`, { counts });
+    try {
+      publishRunMetrics(metrics, summary);
+    } catch (error) {
+      logger.error(`could not emit the run metrics: ${formatError(error)}`);
+    }
+    if (config.events?.busName) {
+      await publishRunCompleted({ busName: config.events.busName, summary, logger });
+    }
+    return summary;
+  };
+}
+
+/**
+ * The Lambda entry point of `@life-stats/core/lambda`: `handler(event, context)` → run summary.
+ * See {@link createHandler}.
+ */
+export const handler: LambdaHandler = createHandler();

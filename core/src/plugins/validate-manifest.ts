@@ -1,0 +1,213 @@
+import { Ajv } from 'ajv';
+import { PluginLoadError } from '../errors.js';
+import { type JsonSchema, type NormalizedPlugin, PLUGIN_API_VERSION } from './types.js';
+
+const PLUGIN_ID_RE = /^[a-z][a-z0-9-]*$/;
+const METRIC_TYPE_RE = /^[a-z][a-z0-9_]*$/;
+const SECRET_NAME_RE = /^[a-z][a-z0-9_]*$/;
+
+const DEFAULT_SCHEDULE = 'rate(1 day)';
+const DEFAULT_SETTLE_DAYS = 1;
+const DEFAULT_MAX_DAYS_PER_FETCH = 30;
+
+const HINT = 'Export the plugin as `export default definePlugin({ id, apiVersion: 1, metric, fetch })`.';
+
+type Problems = string[];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
+  return typeof value;
+}
+
+/**
+ * A module compiled to CommonJS and imported from ESM hands over `{ default: plugin }` as its
+ * default export; accept that shape rather than rejecting a plugin over its build setup.
+ */
+function unwrapInterop(value: unknown): unknown {
+  if (isRecord(value) && !('id' in value) && !('fetch' in value) && isRecord(value.default)) return value.default;
+  return value;
+}
+
+function checkRegex(problems: Problems, path: string, value: unknown, re: RegExp): void {
+  if (typeof value !== 'string') problems.push(`${path}: must be a string matching ${re}, got ${describeValue(value)}`);
+  else if (!re.test(value)) problems.push(`${path}: must match ${re}, got ${JSON.stringify(value)}`);
+}
+
+function checkOptionalString(problems: Problems, path: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'string')
+    problems.push(`${path}: must be a string, got ${describeValue(value)}`);
+}
+
+function checkInteger(problems: Problems, path: string, value: unknown, min: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    problems.push(`${path}: must be an integer ≥ ${min}, got ${describeValue(value)}`);
+  }
+}
+
+function checkMetric(problems: Problems, metric: unknown): void {
+  if (metric === undefined) {
+    problems.push(`metric: is required, e.g. { type: 'steps', unit: 'count' }`);
+    return;
+  }
+  if (!isRecord(metric)) {
+    problems.push(`metric: must be an object { type, unit?, description? }, got ${describeValue(metric)}`);
+    return;
+  }
+  checkRegex(problems, 'metric.type', metric.type, METRIC_TYPE_RE);
+  checkOptionalString(problems, 'metric.unit', metric.unit);
+  checkOptionalString(problems, 'metric.description', metric.description);
+}
+
+function checkSecretNames(problems: Problems, path: string, names: unknown): void {
+  if (names === undefined) return;
+  if (!Array.isArray(names)) {
+    problems.push(`${path}: must be an array of secret names, got ${describeValue(names)}`);
+    return;
+  }
+  names.forEach((name, i) => {
+    checkRegex(problems, `${path}[${i}]`, name, SECRET_NAME_RE);
+  });
+}
+
+function checkSecrets(problems: Problems, secrets: unknown): void {
+  if (secrets === undefined) return;
+  if (!isRecord(secrets)) {
+    problems.push(`secrets: must be an object { namespace?, user?, shared? }, got ${describeValue(secrets)}`);
+    return;
+  }
+  if (secrets.namespace !== undefined) checkRegex(problems, 'secrets.namespace', secrets.namespace, PLUGIN_ID_RE);
+  checkSecretNames(problems, 'secrets.user', secrets.user);
+  checkSecretNames(problems, 'secrets.shared', secrets.shared);
+}
+
+function checkConfigSchema(problems: Problems, schema: unknown): void {
+  if (schema === undefined) return;
+  if (!isRecord(schema)) {
+    problems.push(`configSchema: must be a JSON Schema object, got ${describeValue(schema)}`);
+    return;
+  }
+  // An entry's `config` is always an object, so a schema for anything else can never pass.
+  if (schema.type !== undefined && schema.type !== 'object') {
+    problems.push(`configSchema: must describe an object (type: 'object'), got type ${JSON.stringify(schema.type)}`);
+    return;
+  }
+  // A fresh instance per plugin: two plugins may use the same `$id`, which one instance refuses.
+  const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
+  try {
+    ajv.compile(schema);
+  } catch (error) {
+    problems.push(`configSchema: is not a valid JSON Schema (draft-07): ${(error as Error).message}`);
+  }
+}
+
+function checkRateLimit(problems: Problems, rateLimit: unknown): void {
+  if (rateLimit === undefined) return;
+  if (!isRecord(rateLimit)) {
+    problems.push(`rateLimit: must be an object { requestsPerMinute }, got ${describeValue(rateLimit)}`);
+    return;
+  }
+  const rpm = rateLimit.requestsPerMinute;
+  if (typeof rpm !== 'number' || !Number.isFinite(rpm) || rpm <= 0) {
+    problems.push(`rateLimit.requestsPerMinute: must be a number > 0, got ${describeValue(rpm)}`);
+  }
+}
+
+function collectProblems(plugin: Record<string, unknown>): Problems {
+  const problems: Problems = [];
+  checkRegex(problems, 'id', plugin.id, PLUGIN_ID_RE);
+  if (plugin.apiVersion === undefined) {
+    problems.push(`apiVersion: is required (this @life-stats/core supports apiVersion ${PLUGIN_API_VERSION})`);
+  } else if (typeof plugin.apiVersion !== 'number') {
+    problems.push(`apiVersion: must be the number ${PLUGIN_API_VERSION}, got ${describeValue(plugin.apiVersion)}`);
+  }
+  checkMetric(problems, plugin.metric);
+  checkOptionalString(problems, 'description', plugin.description);
+  if (typeof plugin.fetch !== 'function')
+    problems.push(`fetch: must be a function, got ${describeValue(plugin.fetch)}`);
+  if (plugin.check !== undefined && typeof plugin.check !== 'function') {
+    problems.push(`check: must be a function when present, got ${describeValue(plugin.check)}`);
+  }
+  checkConfigSchema(problems, plugin.configSchema);
+  checkSecrets(problems, plugin.secrets);
+  if (plugin.schedule !== undefined && (typeof plugin.schedule !== 'string' || plugin.schedule.trim() === '')) {
+    problems.push(
+      `schedule: must be an EventBridge expression such as 'rate(1 day)', got ${describeValue(plugin.schedule)}`,
+    );
+  }
+  checkInteger(problems, 'settleDays', plugin.settleDays, 0);
+  checkInteger(problems, 'maxDaysPerFetch', plugin.maxDaysPerFetch, 1);
+  checkRateLimit(problems, plugin.rateLimit);
+  if (plugin.exampleConfig !== undefined && !isRecord(plugin.exampleConfig)) {
+    problems.push(`exampleConfig: must be an object, got ${describeValue(plugin.exampleConfig)}`);
+  }
+  return problems;
+}
+
+/**
+ * Check a plugin module's default export against the plugin contract (apiVersion 1) and return it
+ * with every default applied. Every problem is collected, then reported in one error.
+ *
+ * @param value - the module's default export, as imported.
+ * @param source - how the user named the plugin (`use` in the config, or a path), for messages.
+ * @throws {PluginLoadError} `E_PLUGIN_API_VERSION` when the plugin targets another apiVersion;
+ *   `E_PLUGIN_INVALID` listing every problem otherwise.
+ */
+export function validateManifest(value: unknown, source: string): NormalizedPlugin {
+  const plugin = unwrapInterop(value);
+  if (!isRecord(plugin)) {
+    const what =
+      plugin === undefined ? 'the module has no default export' : `its default export is ${describeValue(plugin)}`;
+    throw new PluginLoadError(
+      'E_PLUGIN_INVALID',
+      `[life-stats] plugin ${source} is not a valid life-stats plugin:\n  - ${what}, not a plugin object`,
+      { hint: HINT },
+    );
+  }
+
+  // Another apiVersion may have another shape: listing shape problems against v1 would mislead.
+  if (typeof plugin.apiVersion === 'number' && plugin.apiVersion !== PLUGIN_API_VERSION) {
+    throw new PluginLoadError(
+      'E_PLUGIN_API_VERSION',
+      `[life-stats] plugin ${source} declares apiVersion ${plugin.apiVersion}, but @life-stats/core supports apiVersion ${PLUGIN_API_VERSION}`,
+      {
+        hint: `Upgrade @life-stats/core to a version that supports apiVersion ${plugin.apiVersion}, or install a version of the plugin made for apiVersion ${PLUGIN_API_VERSION}.`,
+      },
+    );
+  }
+
+  const problems = collectProblems(plugin);
+  if (problems.length > 0) {
+    throw new PluginLoadError(
+      'E_PLUGIN_INVALID',
+      `[life-stats] plugin ${source} is not a valid life-stats plugin:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      { hint: HINT },
+    );
+  }
+
+  const id = plugin.id as string;
+  const secrets = (plugin.secrets ?? {}) as Record<string, unknown>;
+  return {
+    ...(plugin as unknown as NormalizedPlugin),
+    // Read through the object, not the spread: a class-based plugin keeps these on its prototype.
+    fetch: plugin.fetch as NormalizedPlugin['fetch'],
+    ...(plugin.check === undefined ? {} : { check: plugin.check as NonNullable<NormalizedPlugin['check']> }),
+    configSchema: (plugin.configSchema as JsonSchema | undefined) ?? { type: 'object' },
+    secrets: {
+      namespace: (secrets.namespace as string | undefined) ?? id,
+      user: [...((secrets.user as string[] | undefined) ?? [])],
+      shared: [...((secrets.shared as string[] | undefined) ?? [])],
+    },
+    schedule: (plugin.schedule as string | undefined) ?? DEFAULT_SCHEDULE,
+    settleDays: (plugin.settleDays as number | undefined) ?? DEFAULT_SETTLE_DAYS,
+    maxDaysPerFetch: (plugin.maxDaysPerFetch as number | undefined) ?? DEFAULT_MAX_DAYS_PER_FETCH,
+  };
+}

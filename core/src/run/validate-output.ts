@@ -1,0 +1,96 @@
+import { PluginOutputError } from '../errors.js';
+import type { DateWindow, Observation } from '../plugins/types.js';
+import { isValidDate } from '../util/dates.js';
+
+const DATE_SHAPE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const PREVIEW_LENGTH = 160;
+/** Placeholder quoting for values JSON cannot show (NaN, Infinity, bigint, undefined). */
+const RAW = '\u0000';
+
+/** A short, JSON-like rendering of a value for messages; NaN and Infinity stay visible. */
+function preview(value: unknown): string {
+  let text: string;
+  try {
+    text =
+      JSON.stringify(value, (_key, v: unknown) => {
+        if (typeof v === 'number' && !Number.isFinite(v)) return `${RAW}${v}${RAW}`;
+        if (typeof v === 'bigint') return `${RAW}${v}n${RAW}`;
+        if (typeof v === 'function') return `${RAW}[function]${RAW}`;
+        return v;
+      }) ?? String(value);
+    text = text.replace(/"\\u0000(.*?)\\u0000"/g, '$1');
+  } catch {
+    // Circular structures and the like: the type is enough to point at the culprit.
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH)}…` : text;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** Why an item is not a storable observation, or `undefined` when it is. */
+function itemProblem(item: unknown, window: DateWindow): string | undefined {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    return `must be an object { date, value }, got ${typeName(item)}`;
+  }
+  const { date, value } = item as Record<string, unknown>;
+  if (date === undefined) return 'has no date';
+  if (typeof date !== 'string' || !DATE_SHAPE_RE.test(date)) {
+    return `date ${preview(date)} is not a YYYY-MM-DD string`;
+  }
+  if (!isValidDate(date)) return `date ${date} is not a real calendar date`;
+  if (date < window.start || date > window.end) {
+    return `date ${date} is outside the window ${window.start}..${window.end}`;
+  }
+  if (value === undefined) return 'has no value';
+  if (typeof value !== 'number') return `value ${preview(value)} is a ${typeName(value)}, not a number`;
+  if (!Number.isFinite(value)) return `value ${value} is not a finite number`;
+  return undefined;
+}
+
+/**
+ * Check what a plugin's `fetch` resolved to before anything is stored (DESIGN.md "Plugin
+ * contract"): an array of `{ date, value }` with real calendar dates inside `window`, finite
+ * numbers, and no date twice. One bad item rejects the whole result.
+ *
+ * @param pluginId - the plugin's id, for the message.
+ * @param result - what `fetch` resolved to.
+ * @param window - the window the plugin was asked for (inclusive local dates).
+ * @returns clean `{ date, value }` copies in the plugin's order; extra fields are dropped.
+ * @throws {PluginOutputError} naming the plugin and the offending item (by its array index).
+ */
+export function validateObservations(pluginId: string, result: unknown, window: DateWindow): Observation[] {
+  if (!Array.isArray(result)) {
+    throw new PluginOutputError(
+      pluginId,
+      `fetch() must resolve to an array of { date, value }, got ${typeName(result)} ${preview(result)}`,
+    );
+  }
+  const out: Observation[] = [];
+  const seen = new Map<string, number>();
+  for (let i = 0; i < result.length; i++) {
+    const item: unknown = result[i];
+    const problem = itemProblem(item, window);
+    if (problem !== undefined) {
+      throw new PluginOutputError(
+        pluginId,
+        `fetch() returned a bad observation: item ${i} ${preview(item)}: ${problem}`,
+      );
+    }
+    const { date, value } = item as Observation;
+    const first = seen.get(date);
+    if (first !== undefined) {
+      throw new PluginOutputError(
+        pluginId,
+        `fetch() returned a bad observation: item ${i} ${preview(item)}: date ${date} appears twice (first at item ${first}); a plugin returns at most one value per day`,
+      );
+    }
+    seen.set(date, i);
+    out.push({ date, value });
+  }
+  return out;
+}

@@ -1,0 +1,79 @@
+import { SecretsError } from '../errors.js';
+import type { SecretStore } from './types.js';
+
+/** Options of {@link createEnvSecrets}. */
+export interface EnvSecretsOptions {
+  /**
+   * Where to read the variables. Read on every call, so later changes are seen.
+   * @default process.env
+   */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Every variable of the env store starts with this. */
+export const ENV_SECRET_PREFIX = 'LIFE_STATS_SECRET__';
+
+const PREFIX = '[life-stats] [secrets:env]';
+const SEPARATOR = '__';
+
+/**
+ * The variable that holds a secret: `LIFE_STATS_SECRET__<NAMESPACE>__<NAME>` for a shared secret,
+ * `LIFE_STATS_SECRET__<NAMESPACE>__<USER>__<NAME>` for a user's. Each part is upper-cased and every
+ * character other than a letter or a digit (`-` above all) becomes `_`.
+ *
+ * @example envSecretName('google-fit', 'token', 'my-user') // 'LIFE_STATS_SECRET__GOOGLE_FIT__MY_USER__TOKEN'
+ */
+export function envSecretName(namespace: string, name: string, userId?: string): string {
+  const parts = userId === undefined ? [namespace, name] : [namespace, userId, name];
+  return ENV_SECRET_PREFIX + parts.map(envSegment).join(SEPARATOR);
+}
+
+/**
+ * A read-only secret store over environment variables named by {@link envSecretName}; for CI,
+ * containers and one-off runs. An empty variable counts as not set.
+ *
+ * Variable names cannot keep case or `-`, so different ids can share a variable (`my-user` and
+ * `MY_USER`), and `listUsers` can only return the user part as written in the variable,
+ * lower-cased (`LIFE_STATS_SECRET__GOOGLE_FIT__MY_USER__TOKEN` → `my_user`). Give such users ids
+ * made of lower-case letters, digits and `_` to have them discovered under their own id.
+ *
+ * `set` fails with `E_SECRETS_READONLY`: a process cannot change its parent's environment.
+ */
+export function createEnvSecrets(options: EnvSecretsOptions = {}): SecretStore {
+  const env = (): NodeJS.ProcessEnv => options.env ?? process.env;
+
+  return {
+    name: 'env',
+
+    async get(namespace, name, userId) {
+      const value = env()[envSecretName(namespace, name, userId)];
+      return value === undefined || value === '' ? undefined : value;
+    },
+
+    async set(namespace, name, _value, userId) {
+      throw new SecretsError(
+        `${PREFIX} cannot store secret "${name}" of namespace "${namespace}": the env store only reads environment variables.`,
+        {
+          code: 'E_SECRETS_READONLY',
+          hint: `Set ${envSecretName(namespace, name, userId)} in the environment instead, or use the file or SSM store ("secrets": { "type": "file" } in the config, or LIFE_STATS_SECRETS=file).`,
+        },
+      );
+    },
+
+    async listUsers(namespace) {
+      const prefix = `${ENV_SECRET_PREFIX}${envSegment(namespace)}${SEPARATOR}`;
+      const users = new Set<string>();
+      for (const [key, value] of Object.entries(env())) {
+        if (!value || !key.startsWith(prefix)) continue;
+        // `<USER>__<NAME>` is a user secret; a bare `<NAME>` is a shared one.
+        const [user, name, ...rest] = key.slice(prefix.length).split(SEPARATOR);
+        if (user && name && rest.length === 0) users.add(user.toLowerCase());
+      }
+      return [...users];
+    },
+  };
+}
+
+function envSegment(part: string): string {
+  return part.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}

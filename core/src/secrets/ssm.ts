@@ -1,0 +1,306 @@
+import type { Parameter, SSMClient, SSMClientConfig } from '@aws-sdk/client-ssm';
+import { isLifeStatsError, SecretsError } from '../errors.js';
+import type { SecretStore } from './types.js';
+
+/** Options of {@link createSsmSecrets}. */
+export interface SsmSecretsOptions {
+  /** Parameter path every secret lives under; IAM can be scoped to it. @default '/life-stats' */
+  prefix?: string;
+  /** A ready client (shared, not owned). */
+  client?: SSMClient;
+  /**
+   * Options for a client of this store's own. Without `client` and `clientConfig`, one client
+   * configured from the environment (`AWS_REGION`, `AWS_ENDPOINT_URL_SSM`, the credential chain) is
+   * created per process and shared, so a warm Lambda container reuses its connections.
+   */
+  clientConfig?: SSMClientConfig;
+  /**
+   * How long a value read from SSM is reused. A run reads each secret several times (planning,
+   * then every pair); a warm Lambda container keeps the store between invocations, and this bounds
+   * how stale a value written by another process (`life-stats auth`) can be. `0` disables the cache.
+   * Writes through this store are seen at once.
+   * @default 60000
+   */
+  cacheTtlMs?: number;
+  /** KMS key of new SecureString parameters. @default the account's `alias/aws/ssm` */
+  keyId?: string;
+}
+
+type Sdk = typeof import('@aws-sdk/client-ssm');
+
+interface CacheEntry {
+  value: Promise<string | undefined>;
+  expires: number;
+  /** The write of this store that produced it (0: a read), so an older listing cannot replace it. */
+  generation: number;
+}
+
+const SOURCE = '[life-stats] [secrets:ssm]';
+/** Characters SSM allows in one level of a parameter name. */
+const SEGMENT = /^[A-Za-z0-9_.-]+$/;
+/** AWS's largest `GetParametersByPath` page. */
+const PAGE_SIZE = 10;
+
+let sdkModule: Promise<Sdk> | undefined;
+let sharedClient: SSMClient | undefined;
+
+/**
+ * Secrets in SSM Parameter Store (DESIGN.md "Secrets"): `<prefix>/<namespace>/<name>` for shared
+ * secrets and `<prefix>/<namespace>/<user_id>/<name>` for user secrets, SecureString, read with
+ * decryption. Users are discovered with `GetParametersByPath` under the namespace, following every
+ * page; the values that listing returns fill the read cache, so a run of many users costs a few
+ * paginated calls rather than one `GetParameter` per user and secret.
+ *
+ * Errors name the parameter path and the IAM permission that is missing — never a value.
+ *
+ * @example
+ * const secrets = createSsmSecrets({ prefix: '/life-stats' });
+ * await secrets.get('google-fit', 'token', 'me'); // reads /life-stats/google-fit/me/token
+ */
+export function createSsmSecrets(options: SsmSecretsOptions = {}): SecretStore {
+  const prefix = normalizePrefix(options.prefix ?? '/life-stats');
+  const ttl = Math.max(0, options.cacheTtlMs ?? 60_000);
+  const cache = new Map<string, CacheEntry>();
+  /** Namespaces listed whole, until when: a secret of theirs missing from the listing is not set. */
+  const listed = new Map<string, number>();
+  let ownClient: SSMClient | undefined;
+  let generation = 0;
+
+  async function connect(): Promise<{ sdk: Sdk; client: SSMClient }> {
+    const sdk = await loadSdk();
+    if (options.client) return { sdk, client: options.client };
+    if (options.clientConfig) {
+      ownClient ??= new sdk.SSMClient(options.clientConfig);
+      return { sdk, client: ownClient };
+    }
+    sharedClient ??= new sdk.SSMClient({});
+    return { sdk, client: sharedClient };
+  }
+
+  function remember(path: string, value: Promise<string | undefined>, writeGeneration = 0): void {
+    if (ttl === 0) return;
+    cache.set(path, { value, expires: Date.now() + ttl, generation: writeGeneration });
+  }
+
+  async function read(path: string): Promise<string | undefined> {
+    const { sdk, client } = await connect();
+    try {
+      const output = await client.send(new sdk.GetParameterCommand({ Name: path, WithDecryption: true }));
+      return output.Parameter?.Value;
+    } catch (error) {
+      if (errorName(error) === 'ParameterNotFound') return undefined;
+      throw toSecretsError(error, { action: 'read', path, permission: 'ssm:GetParameter', kms: 'kms:Decrypt' });
+    }
+  }
+
+  return {
+    name: 'ssm',
+
+    async get(namespace, name, userId) {
+      const path = parameterPath(prefix, namespace, name, userId);
+      const cached = cache.get(path);
+      if (cached && cached.expires > Date.now()) return cached.value;
+      if ((listed.get(`${prefix}/${namespace}`) ?? 0) > Date.now()) return undefined;
+      const value = read(path);
+      remember(path, value);
+      // A failed read is not remembered: the next call asks again.
+      value.catch(() => {
+        if (cache.get(path)?.value === value) cache.delete(path);
+      });
+      return value;
+    },
+
+    async set(namespace, name, value, userId) {
+      const path = parameterPath(prefix, namespace, name, userId);
+      const { sdk, client } = await connect();
+      try {
+        await client.send(
+          new sdk.PutParameterCommand({
+            Name: path,
+            Value: value,
+            Type: 'SecureString',
+            Overwrite: true,
+            ...(options.keyId ? { KeyId: options.keyId } : {}),
+          }),
+        );
+      } catch (error) {
+        throw toSecretsError(error, {
+          action: 'write',
+          path,
+          permission: 'ssm:PutParameter',
+          kms: 'kms:Encrypt',
+          value,
+        });
+      }
+      remember(path, Promise.resolve(value), ++generation);
+    },
+
+    async listUsers(namespace) {
+      const path = `${prefix}/${checkSegment('namespace', namespace)}`;
+      const { sdk, client } = await connect();
+      const startedAt = generation;
+      const users = new Set<string>();
+      const found: Parameter[] = [];
+      let nextToken: string | undefined;
+      try {
+        do {
+          const page = await client.send(
+            new sdk.GetParametersByPathCommand({
+              Path: path,
+              Recursive: true,
+              WithDecryption: true,
+              MaxResults: PAGE_SIZE,
+              ...(nextToken ? { NextToken: nextToken } : {}),
+            }),
+          );
+          found.push(...(page.Parameters ?? []));
+          nextToken = page.NextToken;
+        } while (nextToken);
+      } catch (error) {
+        throw toSecretsError(error, {
+          action: 'list the users under',
+          path,
+          permission: 'ssm:GetParametersByPath',
+          kms: 'kms:Decrypt',
+        });
+      }
+      // Marked before the values are cached, so the mark never outlives them.
+      if (ttl > 0) listed.set(path, Date.now() + ttl);
+      for (const parameter of found) {
+        const name = parameter.Name;
+        if (!name?.startsWith(`${path}/`)) continue;
+        // `<user>/<name>` is a user secret; a bare `<name>` is shared; anything deeper is not ours.
+        const levels = name.slice(path.length + 1).split('/');
+        if (levels.length === 2 && levels[0]) users.add(levels[0]);
+        if (levels.length > 2) continue;
+        // Do not let a listing that started before a write of this store replace what it wrote.
+        const current = cache.get(name);
+        if (current && current.generation > startedAt) continue;
+        remember(name, Promise.resolve(parameter.Value));
+      }
+      return [...users].sort();
+    },
+  };
+}
+
+/** The full parameter name of a secret, after checking every level is a valid SSM name part. */
+export function parameterPath(prefix: string, namespace: string, name: string, userId?: string): string {
+  const levels = [checkSegment('namespace', namespace)];
+  if (userId !== undefined) levels.push(checkSegment('user id', userId));
+  levels.push(checkSegment('secret name', name));
+  return `${prefix}/${levels.join('/')}`;
+}
+
+function normalizePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/\/+$/, '');
+  if (
+    !prefix.startsWith('/') ||
+    !trimmed
+      .split('/')
+      .slice(1)
+      .every((level) => SEGMENT.test(level))
+  ) {
+    throw new SecretsError(`${SOURCE} the prefix ${JSON.stringify(prefix)} is not a valid parameter path`, {
+      hint: 'Use a path such as "/life-stats": it starts with "/" and has levels of letters, digits, ".", "-" and "_".',
+    });
+  }
+  return trimmed;
+}
+
+function checkSegment(what: string, value: string): string {
+  if (typeof value !== 'string' || !SEGMENT.test(value)) {
+    throw new SecretsError(`${SOURCE} the ${what} ${JSON.stringify(value)} cannot be part of an SSM parameter name`, {
+      hint:
+        'SSM parameter names allow only letters, digits, ".", "-" and "_" in each level: ' +
+        (what === 'user id' ? 'use such a user id with the SSM secret store.' : 'rename it.'),
+    });
+  }
+  return value;
+}
+
+interface FailedRequest {
+  /** `read`, `write`, `list the users under`. */
+  action: string;
+  path: string;
+  /** The SSM IAM action the request needs. */
+  permission: string;
+  /** The KMS action it needs on the parameter's key. */
+  kms: string;
+  /** The value being written: kept out of the message and the cause. */
+  value?: string;
+}
+
+function toSecretsError(error: unknown, request: FailedRequest): SecretsError {
+  if (isLifeStatsError(error)) return error as SecretsError;
+  const { action, path, permission, kms, value } = request;
+  const name = errorName(error);
+  let reason = error instanceof Error ? error.message : String(error);
+  // AWS validation messages may quote the rejected input, i.e. the secret being written.
+  if (value) reason = reason.split(value).join('[redacted]');
+  const cause = value === undefined ? error : Object.assign(new Error(reason), { name: name || 'Error' });
+  const prefix = `${SOURCE} cannot ${action} ${path}:`;
+  const resource = `arn:aws:ssm:<region>:<account>:parameter${path}`;
+
+  if (name === 'AccessDeniedException' || /not authorized|access ?denied/i.test(reason)) {
+    const viaKms = /kms/i.test(reason) || name.startsWith('KMS');
+    return new SecretsError(`${prefix} access denied (${viaKms ? kms : permission} is missing)`, {
+      hint: viaKms
+        ? `Allow ${kms} on the KMS key of the parameter to the role or user running life-stats.`
+        : `Allow ${permission} on ${resource}${action === 'write' ? '' : '*'} (IAM can scope it to the prefix) to the role or user running life-stats.`,
+      cause,
+    });
+  }
+  if (name === 'ThrottlingException' || name === 'TooManyUpdates') {
+    return new SecretsError(`${prefix} SSM is throttling requests even after retries (${name})`, {
+      hint: 'Run again later; consider raising the Parameter Store throughput setting of the account.',
+      cause,
+    });
+  }
+  if (
+    [
+      'UnrecognizedClientException',
+      'InvalidSignatureException',
+      'ExpiredTokenException',
+      'CredentialsProviderError',
+    ].includes(name)
+  ) {
+    return new SecretsError(`${prefix} the AWS credentials were refused or not found (${name})`, {
+      hint: 'Check AWS_PROFILE / AWS_ACCESS_KEY_ID or your SSO session (`aws sso login`), and AWS_REGION.',
+      cause,
+    });
+  }
+  if (/region is missing/i.test(reason)) {
+    return new SecretsError(`${prefix} no AWS region is configured`, { hint: 'Set AWS_REGION.', cause });
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EPIPE)$/.test(code)) {
+    return new SecretsError(`${prefix} cannot reach SSM (${code})`, {
+      hint: 'Check the network and AWS_REGION; when using a local endpoint, check AWS_ENDPOINT_URL_SSM.',
+      cause,
+    });
+  }
+  return new SecretsError(`${prefix} ${name ? `${name}: ` : ''}${reason}`, {
+    hint: 'If this persists, report it with the message above.',
+    cause,
+  });
+}
+
+function errorName(error: unknown): string {
+  const name = (error as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name !== 'Error' ? name : '';
+}
+
+function loadSdk(): Promise<Sdk> {
+  // The SDK is CommonJS: a bundle (esbuild, as the infra builds the Lambda) may expose only `default`.
+  sdkModule ??= import('@aws-sdk/client-ssm').then(
+    (module: Sdk | { default: Sdk }) => ('SSMClient' in module ? module : module.default),
+    (error: unknown) => {
+      sdkModule = undefined;
+      throw new SecretsError(`${SOURCE} cannot load @aws-sdk/client-ssm: ${(error as Error)?.message ?? error}`, {
+        hint: 'Install it next to @life-stats/core: npm install @aws-sdk/client-ssm',
+        cause: error,
+      });
+    },
+  );
+  return sdkModule;
+}

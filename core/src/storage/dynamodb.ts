@@ -1,0 +1,273 @@
+import type {
+  DynamoDBClient,
+  DynamoDBClientConfig,
+  QueryCommandInput,
+  ScanCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { StorageError } from '../errors.js';
+import { type BatchRetryOptions, writeItems } from './dynamodb-batch.js';
+import { toStorageError } from './dynamodb-errors.js';
+import {
+  buildMetricRequest,
+  compareMetricRows,
+  fromMetricItem,
+  fromRunItem,
+  type Item,
+  pick,
+  SOURCE,
+  toMetricItem,
+} from './dynamodb-items.js';
+import type { MetricQuery, MetricRow, RunRow, RunUpdate, Storage } from './types.js';
+
+/** Options of {@link createDynamoDbStorage}. */
+export interface DynamoDbStorageOptions {
+  /** Partition key `user_id`, sort key `metric_date`. @default 'life-stats-metrics' */
+  metricsTable?: string;
+  /** Partition key `user_id`, sort key `metric_type`. @default 'life-stats-runs' */
+  runsTable?: string;
+  /** A ready client. It is shared, not owned: `close()` leaves it open. */
+  client?: DynamoDBClient;
+  /**
+   * Options for a client of this store's own (created on first use, destroyed by `close()`).
+   * Without `client` and `clientConfig`, one client configured from the environment (`AWS_REGION`,
+   * `AWS_ENDPOINT_URL_DYNAMODB`, the credential chain) is created per process and shared by every
+   * store, so a warm Lambda container reuses its connections.
+   */
+  clientConfig?: DynamoDBClientConfig;
+  /** Retrying items DynamoDB returns as `UnprocessedItems`. */
+  batchRetry?: BatchRetryOptions;
+}
+
+type Sdk = typeof import('@aws-sdk/client-dynamodb');
+
+const DEFAULT_METRICS_TABLE = 'life-stats-metrics';
+const DEFAULT_RUNS_TABLE = 'life-stats-runs';
+/** A table name, or a table ARN (which DynamoDB accepts wherever it takes a name). */
+const TABLE_NAME = /^(?:arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table\/)?[\w.-]{3,255}$/;
+
+// Module scope on purpose: one SDK load and one environment-configured client per process (per
+// Lambda container), whatever the number of stores opened.
+let sdkModule: Promise<Sdk> | undefined;
+let sharedClient: DynamoDBClient | undefined;
+
+/**
+ * The cloud store: the seed's two DynamoDB tables (DESIGN.md "Storage").
+ *
+ * Nothing is loaded or connected until the first call: the AWS SDK is imported on demand, so a
+ * process that never uses DynamoDB never loads it. Metric writes go in `BatchWriteItem` requests of
+ * up to 25 items; run rows are written with a condition that keeps `last_run_time` from moving
+ * backwards when runs overlap. Reads are strongly consistent, so a run sees the cursor the previous
+ * one wrote.
+ *
+ * @example
+ * const storage = createDynamoDbStorage({ metricsTable: 'life-stats-metrics', runsTable: 'life-stats-runs' });
+ */
+export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Storage {
+  const metricsTable = options.metricsTable ?? DEFAULT_METRICS_TABLE;
+  const runsTable = options.runsTable ?? DEFAULT_RUNS_TABLE;
+  for (const [key, table] of [
+    ['metricsTable', metricsTable],
+    ['runsTable', runsTable],
+  ] as const) {
+    if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
+      throw new StorageError(`${SOURCE} ${key} ${JSON.stringify(table)} is not a valid DynamoDB table name`, {
+        hint: 'Table names are 3–255 characters of letters, digits, "_", "-" and "." (or a table ARN).',
+      });
+    }
+  }
+
+  let ownClient: DynamoDBClient | undefined;
+  let closed = false;
+
+  function checkOpen(action: string, table: string): void {
+    if (closed) {
+      throw new StorageError(`${SOURCE} cannot ${action} (table ${table}): the store is closed`, {
+        hint: 'This is a bug in the caller: the storage was used after close().',
+      });
+    }
+  }
+
+  async function connect(action: string, table: string): Promise<{ sdk: Sdk; client: DynamoDBClient }> {
+    checkOpen(action, table);
+    const sdk = await loadSdk();
+    if (options.client) return { sdk, client: options.client };
+    if (options.clientConfig) {
+      ownClient ??= new sdk.DynamoDBClient(options.clientConfig);
+      return { sdk, client: ownClient };
+    }
+    sharedClient ??= new sdk.DynamoDBClient({});
+    return { sdk, client: sharedClient };
+  }
+
+  /** Run `fn`, turning whatever it throws into a StorageError about `action` on `table`. */
+  async function attempt<T>(
+    action: string,
+    operation: string,
+    table: string,
+    fn: (sdk: Sdk, client: DynamoDBClient) => Promise<T>,
+  ): Promise<T> {
+    const { sdk, client } = await connect(action, table);
+    try {
+      return await fn(sdk, client);
+    } catch (error) {
+      throw toStorageError({ action, operation, table }, error);
+    }
+  }
+
+  /** Every item of a Query or Scan, following `LastEvaluatedKey` page by page. */
+  async function readAll(
+    action: string,
+    request: (QueryCommandInput & { kind: 'query' }) | (ScanCommandInput & { kind: 'scan' }),
+  ): Promise<Item[]> {
+    const { kind, ...input } = request;
+    const table = input.TableName as string;
+    return attempt(action, kind === 'query' ? 'Query' : 'Scan', table, async (sdk, client) => {
+      const items: Item[] = [];
+      let start: Item | undefined;
+      do {
+        const page = { ...input, ...(start ? { ExclusiveStartKey: start } : {}) };
+        const output = await client.send(kind === 'query' ? new sdk.QueryCommand(page) : new sdk.ScanCommand(page));
+        items.push(...(output.Items ?? []));
+        start = output.LastEvaluatedKey;
+      } while (start);
+      return items;
+    });
+  }
+
+  return {
+    name: 'dynamodb',
+
+    async putMetrics(rows: readonly MetricRow[]) {
+      const items = rows.map(toMetricItem);
+      if (items.length === 0) {
+        checkOpen('write metrics', metricsTable);
+        return;
+      }
+      await attempt('write metrics', 'BatchWriteItem', metricsTable, (sdk, client) =>
+        writeItems(items, {
+          ...options.batchRetry,
+          table: metricsTable,
+          keyOf: (item) => `${item.user_id?.S}\u0000${item.metric_date?.S}`,
+          send: (RequestItems) => client.send(new sdk.BatchWriteItemCommand({ RequestItems })),
+        }),
+      );
+    },
+
+    async queryMetrics(query: MetricQuery = {}) {
+      const request = buildMetricRequest(query);
+      if (!request) {
+        checkOpen('query metrics', metricsTable);
+        return [];
+      }
+      const base = { TableName: metricsTable, ConsistentRead: true, ...request };
+      const items =
+        query.userId !== undefined
+          ? await readAll('query metrics', { kind: 'query', ...base })
+          : await readAll('query metrics', { kind: 'scan', ...base });
+      return items.map((item) => fromMetricItem(item, metricsTable)).sort(compareMetricRows);
+    },
+
+    async getRun(userId: string, metricType: string) {
+      const output = await attempt('read a run', 'GetItem', runsTable, (sdk, client) =>
+        client.send(
+          new sdk.GetItemCommand({
+            TableName: runsTable,
+            Key: { user_id: { S: userId }, metric_type: { S: metricType } },
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      return output.Item ? fromRunItem(output.Item) : undefined;
+    },
+
+    async listRuns(query: { metricType?: string } = {}) {
+      const input: ScanCommandInput = { TableName: runsTable, ConsistentRead: true };
+      if (query.metricType !== undefined) {
+        input.FilterExpression = '#metric = :metric';
+        input.ExpressionAttributeNames = pick(['#metric']);
+        input.ExpressionAttributeValues = { ':metric': { S: query.metricType } };
+      }
+      const items = await readAll('list runs', { kind: 'scan', ...input });
+      return items.map(fromRunItem).sort(compareRuns);
+    },
+
+    async putRun(update: RunUpdate) {
+      await attempt('write a run', 'UpdateItem', runsTable, async (sdk, client) => {
+        const key = { user_id: { S: update.user_id }, metric_type: { S: update.metric_type } };
+        const set = ['#status = :status'];
+        const values: Item = { ':status': { S: update.last_status } };
+        if (update.last_error !== undefined) {
+          set.push('#error = :error');
+          values[':error'] = { S: update.last_error };
+        }
+        const remove = update.last_error === undefined ? ' REMOVE #error' : '';
+        const plain = {
+          TableName: runsTable,
+          Key: key,
+          UpdateExpression: `SET ${set.join(', ')}${remove}`,
+          ExpressionAttributeNames: pick(['#status', '#error']),
+          ExpressionAttributeValues: values,
+        };
+        if (update.last_run_time === undefined) {
+          await client.send(new sdk.UpdateItemCommand(plain));
+          return;
+        }
+        try {
+          // The condition is evaluated by DynamoDB against the stored item, so two overlapping runs
+          // cannot undo each other: whichever writes last, the later time stays.
+          await client.send(
+            new sdk.UpdateItemCommand({
+              ...plain,
+              UpdateExpression: `SET ${[...set, '#time = :time'].join(', ')}${remove}`,
+              ConditionExpression: 'attribute_not_exists(#time) OR #time < :time',
+              ExpressionAttributeNames: pick(['#status', '#error', '#time']),
+              ExpressionAttributeValues: { ...values, ':time': { S: update.last_run_time } },
+            }),
+          );
+        } catch (error) {
+          if ((error as { name?: unknown })?.name !== 'ConditionalCheckFailedException') throw error;
+          // A later run already moved the cursor: keep its time, record this outcome.
+          await client.send(new sdk.UpdateItemCommand(plain));
+        }
+      });
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      ownClient?.destroy();
+      ownClient = undefined;
+    },
+  };
+}
+
+function loadSdk(): Promise<Sdk> {
+  sdkModule ??= import('@aws-sdk/client-dynamodb').then(namedExports, (error: unknown) => {
+    sdkModule = undefined;
+    throw new StorageError(`${SOURCE} cannot load @aws-sdk/client-dynamodb: ${(error as Error)?.message ?? error}`, {
+      hint: 'Install it next to @life-stats/core: npm install @aws-sdk/client-dynamodb',
+      cause: error,
+    });
+  });
+  return sdkModule;
+}
+
+/**
+ * The SDK is CommonJS: Node's `import()` exposes its named exports, but a bundle (esbuild, as the
+ * infra builds the Lambda) may hand back only `default` = `module.exports`.
+ */
+function namedExports(module: Sdk | { default: Sdk }): Sdk {
+  return 'DynamoDBClient' in module ? module : module.default;
+}
+
+function compareRuns(a: RunRow, b: RunRow): number {
+  return a.user_id < b.user_id
+    ? -1
+    : a.user_id > b.user_id
+      ? 1
+      : a.metric_type < b.metric_type
+        ? -1
+        : a.metric_type > b.metric_type
+          ? 1
+          : 0;
+}

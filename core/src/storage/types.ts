@@ -1,0 +1,58 @@
+/** One stored observation: the seed's `metrics` table row. */
+export interface MetricRow {
+  user_id: string;
+  metric_type: string;
+  /** `YYYY-MM-DD`, the user's local date. */
+  date: string;
+  value: number;
+  /** ISO 8601: when it was collected. */
+  timestamp: string;
+  /** Plugin id that wrote it. */
+  source: string;
+}
+
+/** The cursor of one user × metric: the seed's `runs` table row. */
+export interface RunRow {
+  user_id: string;
+  metric_type: string;
+  /** ISO 8601 start of the last fully written run; absent until one succeeded. */
+  last_run_time?: string;
+  last_status: string;
+  last_error?: string;
+}
+
+/** What a pair's end writes to its run row. */
+export interface RunUpdate {
+  user_id: string;
+  metric_type: string;
+  last_status: string;
+  /** Replaces the stored error; omitted clears it. */
+  last_error?: string;
+  /** Set only when given and later than the stored one: the cursor never moves backwards. */
+  last_run_time?: string;
+}
+
+export interface MetricQuery {
+  userId?: string;
+  metricType?: string;
+  /** Inclusive `YYYY-MM-DD`. */
+  from?: string;
+  /** Inclusive `YYYY-MM-DD`. */
+  to?: string;
+}
+
+/** A store for metrics and run cursors. Adapters: SQLite (embedded default), DynamoDB. */
+export interface Storage {
+  /** Adapter name, for messages (`sqlite`, `dynamodb`). */
+  readonly name: string;
+  /** Upsert: the same user, date and metric overwrites, never duplicates. All or an error. */
+  putMetrics(rows: readonly MetricRow[]): Promise<void>;
+  /** Rows matching the query, ordered by user, metric, date. */
+  queryMetrics(query?: MetricQuery): Promise<MetricRow[]>;
+  getRun(userId: string, metricType: string): Promise<RunRow | undefined>;
+  /** Every run row (optionally of one metric). */
+  listRuns(query?: { metricType?: string }): Promise<RunRow[]>;
+  /** Record a pair's outcome; `last_run_time` only moves forward. */
+  putRun(update: RunUpdate): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,402 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { type ConfigError, hasErrorCode, type LifeStatsError } from '../../src/errors.js';
+import { createTempProject, pluginPackage, pluginSource, type TempProject } from '../fixtures/temp-project.js';
+
+const projects: TempProject[] = [];
+function project(files: Record<string, string | object> = {}): TempProject {
+  const created = createTempProject(files);
+  projects.push(created);
+  return created;
+}
+afterEach(() => {
+  for (const p of projects.splice(0)) p.remove();
+  vi.unstubAllEnvs();
+});
+
+async function rejection(promise: Promise<unknown>): Promise<LifeStatsError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as LifeStatsError;
+  }
+  throw new Error('expected a rejection');
+}
+
+async function configError(promise: Promise<unknown>): Promise<ConfigError> {
+  const error = await rejection(promise);
+  if (!hasErrorCode(error, 'E_CONFIG')) throw error;
+  return error as ConfigError;
+}
+
+const waterSchema = {
+  type: 'object',
+  properties: { baseUrl: { type: 'string' }, glassMl: { type: 'integer', minimum: 1, default: 250 } },
+  required: ['baseUrl'],
+  additionalProperties: false,
+};
+
+describe('loadConfig: discovery', () => {
+  it('reads the "life-stats" key of package.json', async () => {
+    const p = project({ 'package.json': { name: 'me', 'life-stats': { timezone: 'Europe/Berlin' } } });
+    const config = await loadConfig({ cwd: p.dir, env: {} });
+    expect(config.filepath).toBe(p.path('package.json'));
+    expect(config.timezone).toBe('Europe/Berlin');
+  });
+
+  it('reads .life-stats.json', async () => {
+    const p = project({ '.life-stats.json': { backfillDays: 3 } });
+    const config = await loadConfig({ cwd: p.dir, env: {} });
+    expect(config.filepath).toBe(p.path('.life-stats.json'));
+    expect(config.backfillDays).toBe(3);
+  });
+
+  it('finds life-stats.config.json from a subfolder, also past a workspace package.json', async () => {
+    const p = project({
+      'package.json': { name: 'root', private: true },
+      'life-stats.config.json': { storage: { type: 'sqlite', path: 'data/stats.db' } },
+      'packages/thing/package.json': { name: 'thing' },
+    });
+    const nested = p.path('packages', 'thing', 'src');
+    mkdirSync(nested, { recursive: true });
+    const config = await loadConfig({ cwd: nested, env: {} });
+    expect(config.filepath).toBe(p.path('life-stats.config.json'));
+    expect(config.dir).toBe(p.dir);
+    // Relative paths resolve from the file's folder, not from where the command runs.
+    expect(config.storage).toEqual({ type: 'sqlite', path: p.path('data', 'stats.db') });
+  });
+
+  it('loads life-stats.config.mjs and life-stats.config.ts', async () => {
+    const js = project({ 'life-stats.config.mjs': 'export default { timezone: "Asia/Tokyo" };\n' });
+    expect((await loadConfig({ cwd: js.dir, env: {} })).timezone).toBe('Asia/Tokyo');
+    const ts = project({
+      'life-stats.config.ts': 'const zone: string = "America/New_York";\nexport default { timezone: zone };\n',
+    });
+    expect((await loadConfig({ cwd: ts.dir, env: {} })).timezone).toBe('America/New_York');
+  });
+
+  it('takes LIFE_STATS_CONFIG (relative to cwd) over the search, and an explicit path over both', async () => {
+    const p = project({
+      'life-stats.config.json': { timezone: 'UTC' },
+      'conf/env.json': { timezone: 'Europe/Paris' },
+      'conf/explicit.json': { timezone: 'Europe/Rome' },
+    });
+    const env = { LIFE_STATS_CONFIG: 'conf/env.json' };
+    expect((await loadConfig({ cwd: p.dir, env })).timezone).toBe('Europe/Paris');
+    const explicit = await loadConfig({ cwd: p.dir, env, configPath: 'conf/explicit.json' });
+    expect(explicit.filepath).toBe(p.path('conf', 'explicit.json'));
+    expect(explicit.timezone).toBe('Europe/Rome');
+  });
+
+  it('says how to get a config when there is none', async () => {
+    // cosmiconfig's global search ends in the user's config folder: point it at an empty one.
+    const home = project();
+    vi.stubEnv('XDG_CONFIG_HOME', home.dir);
+    const p = project({ 'sub/.keep': '' });
+    const error = await rejection(loadConfig({ cwd: p.path('sub'), env: {} }));
+    expect(error.code).toBe('E_CONFIG_NOT_FOUND');
+    expect(error.message).toContain(`no config file found in ${p.path('sub')}`);
+    expect(error.hint).toContain('life-stats init');
+    expect(error.hint).toContain('--config');
+  });
+
+  it('names a missing explicit or LIFE_STATS_CONFIG file', async () => {
+    const p = project();
+    const explicit = await rejection(loadConfig({ cwd: p.dir, env: {}, configPath: 'nope.json' }));
+    expect(explicit.code).toBe('E_CONFIG_NOT_FOUND');
+    expect(explicit.message).toContain(`${p.path('nope.json')} does not exist`);
+    const fromEnv = await rejection(loadConfig({ cwd: p.dir, env: { LIFE_STATS_CONFIG: 'gone.json' } }));
+    expect(fromEnv.message).toContain(`${p.path('gone.json')} (from LIFE_STATS_CONFIG) does not exist`);
+  });
+
+  it('reports a JSON syntax error with the file, line and column', async () => {
+    const p = project({ 'life-stats.config.json': '{\n  "timezone": "UTC"\n  "users": []\n}\n' });
+    const error = await configError(loadConfig({ cwd: p.dir, env: {} }));
+    expect(error.filepath).toBe(p.path('life-stats.config.json'));
+    expect(error.problems).toEqual([
+      { path: '', message: 'invalid JSON at line 3, column 3: unexpected "\\"", expected "," or "}"' },
+    ]);
+  });
+
+  it('reports a JS config that throws as a config problem', async () => {
+    const p = project({ 'life-stats.config.mjs': 'throw new Error("no config today");\n' });
+    const error = await configError(loadConfig({ cwd: p.dir, env: {} }));
+    expect(error.problems[0]?.message).toContain('no config today');
+    expect(error.filepath).toBe(p.path('life-stats.config.mjs'));
+  });
+});
+
+describe('loadConfig: defaults and normalization', () => {
+  it('applies every default: storage, secrets, users, entries and plugin config', async () => {
+    const p = project({
+      'life-stats.config.json': {
+        timezone: 'Europe/Berlin',
+        users: [{ id: 'me' }, { id: 'kid', timezone: 'Asia/Tokyo' }],
+        plugins: [
+          { use: 'water', config: { baseUrl: 'https://home' } },
+          {
+            use: 'water',
+            metric: 'water_work',
+            schedule: 'cron(0 4 * * ? *)',
+            config: { baseUrl: 'https://work', glassMl: 300 },
+          },
+        ],
+      },
+      ...pluginPackage('life-stats-plugin-water', { id: 'water', metric: 'water_ml', configSchema: waterSchema }),
+    });
+    const config = await loadConfig({ cwd: p.dir, env: {} });
+    expect(config).toMatchObject({
+      filepath: p.path('life-stats.config.json'),
+      dir: p.dir,
+      timezone: 'Europe/Berlin',
+      backfillDays: 7,
+      storage: { type: 'sqlite', path: p.path('.life-stats', 'life-stats.db') },
+      secrets: { type: 'file', path: p.path('.life-stats', 'secrets.json') },
+      users: [
+        { id: 'me', timezone: 'Europe/Berlin' },
+        { id: 'kid', timezone: 'Asia/Tokyo' },
+      ],
+    });
+    expect(config.events).toBeUndefined();
+    const [home, work] = config.plugins;
+    expect(home).toMatchObject({
+      index: 0,
+      use: 'water',
+      enabled: true,
+      metric: 'water_ml',
+      schedule: 'rate(1 day)',
+      config: { baseUrl: 'https://home', glassMl: 250 },
+      loaded: { packageName: 'life-stats-plugin-water', version: '1.2.3' },
+    });
+    expect(home?.loaded?.plugin.id).toBe('water');
+    expect(work).toMatchObject({ metric: 'water_work', schedule: 'cron(0 4 * * ? *)', config: { glassMl: 300 } });
+    // One plugin, two entries: imported once.
+    expect(work?.loaded?.plugin).toBe(home?.loaded?.plugin);
+  });
+
+  it('defaults with an empty file to SQLite and file secrets and no plugins', async () => {
+    const p = project({ '.life-stats.json': {} });
+    const config = await loadConfig({ cwd: p.dir, env: {} });
+    expect(config).toMatchObject({ timezone: 'UTC', backfillDays: 7, users: [], plugins: [] });
+  });
+
+  it('resolves relative paths in plugin configs from the config folder: format "path", file, path, dir', async () => {
+    const p = project({
+      'conf/life-stats.config.json': {
+        plugins: [
+          {
+            use: './plugins/paths.mjs',
+            config: {
+              file: 'data/weight.csv',
+              input: 'in/sleep.csv',
+              dir: '/absolute/stays',
+              url: 'https://example.com/x',
+              label: 'not/a/path',
+            },
+          },
+        ],
+      },
+      'conf/plugins/paths.mjs': pluginSource({
+        id: 'paths',
+        configSchema: {
+          type: 'object',
+          properties: {
+            file: { type: 'string' },
+            input: { type: 'string', format: 'path' },
+            dir: { type: 'string' },
+            url: { type: 'string' },
+            label: { type: 'string' },
+            cache: { type: 'string', format: 'path', default: '.cache/paths' },
+          },
+        },
+      }),
+      'work/.keep': '',
+    });
+    const config = await loadConfig({ cwd: p.path('work'), env: {}, configPath: '../conf/life-stats.config.json' });
+    expect(config.plugins[0]?.config).toEqual({
+      file: p.path('conf', 'data', 'weight.csv'),
+      input: p.path('conf', 'in', 'sleep.csv'),
+      dir: '/absolute/stays',
+      url: 'https://example.com/x',
+      label: 'not/a/path',
+      cache: p.path('conf', '.cache', 'paths'),
+    });
+  });
+
+  it('keeps a disabled entry whose plugin is not installed, without loading it', async () => {
+    const p = project({
+      'life-stats.config.json': {
+        plugins: [
+          { use: 'not-installed-anywhere', enabled: false, metric: 'mood', config: { file: 'mood.csv' } },
+          { use: './mood.mjs' },
+        ],
+      },
+      'mood.mjs': pluginSource({ id: 'mood' }),
+    });
+    const config = await loadConfig({ cwd: p.dir, env: {} });
+    expect(config.plugins[0]).toMatchObject({ use: 'not-installed-anywhere', enabled: false, metric: 'mood' });
+    expect(config.plugins[0]?.loaded).toBeUndefined();
+    // A disabled entry's metric does not clash with an enabled one.
+    expect(config.plugins[1]).toMatchObject({ enabled: true, metric: 'mood' });
+  });
+
+  it('reads the file without importing plugins when asked', async () => {
+    const p = project({ 'life-stats.config.json': { plugins: [{ use: 'not-installed', metric: 'x' }] } });
+    const config = await loadConfig({ cwd: p.dir, env: {}, loadPlugins: false });
+    expect(config.plugins[0]).toMatchObject({ use: 'not-installed', enabled: true, metric: 'x' });
+    expect(config.plugins[0]?.loaded).toBeUndefined();
+  });
+});
+
+describe('loadConfig: environment overrides', () => {
+  it('switches storage and secrets to AWS', async () => {
+    const p = project({ 'life-stats.config.json': { storage: { type: 'sqlite', path: 'x.db' } } });
+    const config = await loadConfig({
+      cwd: p.dir,
+      env: {
+        LIFE_STATS_STORAGE: 'dynamodb',
+        LIFE_STATS_METRICS_TABLE: 'prod-metrics',
+        LIFE_STATS_RUNS_TABLE: 'prod-runs',
+        LIFE_STATS_SECRETS: 'ssm',
+        LIFE_STATS_SSM_PREFIX: '/prod/life-stats',
+      },
+    });
+    expect(config.storage).toEqual({ type: 'dynamodb', metricsTable: 'prod-metrics', runsTable: 'prod-runs' });
+    expect(config.secrets).toEqual({ type: 'ssm', prefix: '/prod/life-stats' });
+  });
+
+  it('keeps the file settings of the type it selects, and defaults the rest', async () => {
+    const p = project({
+      'life-stats.config.json': {
+        storage: { type: 'dynamodb', metricsTable: 'file-metrics' },
+        secrets: { type: 'ssm', prefix: '/from-file' },
+      },
+    });
+    const config = await loadConfig({
+      cwd: p.dir,
+      env: { LIFE_STATS_STORAGE: 'dynamodb', LIFE_STATS_SECRETS: 'env', LIFE_STATS_RUNS_TABLE: '' },
+    });
+    expect(config.storage).toEqual({ type: 'dynamodb', metricsTable: 'file-metrics', runsTable: 'life-stats-runs' });
+    expect(config.secrets).toEqual({ type: 'env' });
+  });
+
+  it('reports bad override values as config problems at the variable', async () => {
+    const p = project({ 'life-stats.config.json': {} });
+    const error = await configError(
+      loadConfig({
+        cwd: p.dir,
+        env: { LIFE_STATS_STORAGE: 'postgres', LIFE_STATS_SECRETS: 'vault', LIFE_STATS_METRICS_TABLE: 'm' },
+      }),
+    );
+    expect(error.problems).toEqual([
+      { path: 'env LIFE_STATS_STORAGE', message: '"postgres" is not one of sqlite, dynamodb' },
+      {
+        path: 'env LIFE_STATS_METRICS_TABLE',
+        message: expect.stringContaining('applies to storage type "dynamodb" only, but storage.type is "sqlite"'),
+      },
+      { path: 'env LIFE_STATS_SECRETS', message: '"vault" is not one of file, env, ssm' },
+    ]);
+  });
+});
+
+describe('loadConfig: problems', () => {
+  it('reports every problem of the file at once, each at its path', async () => {
+    const p = project({
+      'life-stats.config.json': {
+        timezone: 'Mars/Olympus_Mons',
+        backfillDays: 'seven',
+        storage: { type: 'sqlite', pathh: 'x.db' },
+        secrets: { type: 'vault' },
+        colour: 'blue',
+        users: [{ id: 'me' }, { id: 'you', timezone: 'Europe/Berln' }, { id: 'me' }],
+        plugins: [
+          { use: 'water', config: { baseUrl: 42 } },
+          { use: 'water', metric: 'water_b', config: {} },
+          { use: 'acme' },
+          { use: './plugins/future.mjs' },
+          { use: './plugins/nofetch.mjs' },
+          { use: './plugins/steps.mjs', schedule: 'cron(0 4 * * * *)' },
+          { use: './plugins/steps.mjs', metric: 'water_ml' },
+          { use: './plugins/steps.mjs', metric: 'Bad-Name', enabled: 'yes' },
+          42,
+        ],
+      },
+      ...pluginPackage('life-stats-plugin-water', { id: 'water', metric: 'water_ml', configSchema: waterSchema }),
+      'plugins/future.mjs': pluginSource({ id: 'future', apiVersion: 2 }),
+      'plugins/nofetch.mjs': pluginSource({ id: 'nofetch', noFetch: true }),
+      'plugins/steps.mjs': pluginSource({ id: 'steps' }),
+    });
+    const error = await configError(loadConfig({ cwd: p.dir, env: {} }));
+    expect(error.filepath).toBe(p.path('life-stats.config.json'));
+    const expected = [
+      { path: 'timezone', message: '"Mars/Olympus_Mons" is not an IANA time zone (e.g. "Europe/Berlin", "UTC")' },
+      { path: 'backfillDays', message: 'must be integer' },
+      { path: 'storage.pathh', message: 'is not allowed (did you mean "path"?)' },
+      { path: 'secrets.type', message: 'must be one of file, ssm, env' },
+      { path: 'users[1].timezone', message: '"Europe/Berln" is not an IANA time zone (e.g. "Europe/Berlin", "UTC")' },
+      { path: 'users[2].id', message: '"me" is already used by users[0]' },
+      { path: 'plugins[0].config.baseUrl', message: 'must be string' },
+      { path: 'plugins[1].config.baseUrl', message: 'is required' },
+      {
+        path: 'plugins[2].use',
+        message: expect.stringContaining('tried acme, @life-stats/plugin-acme, life-stats-plugin-acme'),
+      },
+      { path: 'plugins[3].use', message: expect.stringContaining('declares apiVersion 2') },
+      { path: 'plugins[4].use', message: expect.stringContaining('fetch: must be a function') },
+      { path: 'plugins[5].schedule', message: 'cron(0 4 * * * *): one of day-of-month or day-of-week must be "?"' },
+      { path: 'plugins[6].metric', message: expect.stringContaining('"water_ml" is already written by plugins[0]') },
+      { path: 'plugins[7].metric', message: 'must match pattern "^[a-z][a-z0-9_]*$"' },
+      { path: 'plugins[7].enabled', message: 'must be boolean' },
+      { path: 'plugins[8]', message: 'must be string or object' },
+      { path: 'colour', message: 'is not allowed' },
+    ];
+    for (const problem of expected) expect(error.problems).toContainEqual(problem);
+    expect(error.problems).toHaveLength(expected.length);
+    // The printed message lists them all, in file order.
+    expect(error.message).toContain('17 config problems in');
+    expect(error.message.indexOf('plugins[0].config.baseUrl')).toBeLessThan(error.message.indexOf('plugins[8]'));
+    expect(error.message.indexOf('timezone:')).toBeLessThan(error.message.indexOf('users[1]'));
+  });
+
+  it('names the missing key of a block: a storage type, an event bus', async () => {
+    const p = project({ 'life-stats.config.json': { storage: { path: 'x.db' }, events: {}, users: [{}] } });
+    const error = await configError(loadConfig({ cwd: p.dir, env: { LIFE_STATS_SSM_PREFIX: 'no-slash' } }));
+    expect(error.problems).toEqual([
+      { path: 'env LIFE_STATS_SSM_PREFIX', message: '"no-slash" must start with "/"' },
+      { path: 'storage.type', message: 'is required' },
+      { path: 'users[0].id', message: 'is required' },
+      { path: 'events.busName', message: 'is required' },
+    ]);
+  });
+
+  it("reports a plugin's invalid default schedule and the metric clash of two default metrics", async () => {
+    const p = project({
+      'life-stats.config.json': { plugins: ['./a.mjs', './b.mjs'] },
+      'a.mjs': pluginSource({ id: 'a', metric: 'steps', schedule: 'every day' }),
+      'b.mjs': pluginSource({ id: 'b', metric: 'steps' }),
+    });
+    const error = await configError(loadConfig({ cwd: p.dir, env: {} }));
+    expect(error.problems).toEqual([
+      {
+        path: 'plugins[0].use',
+        message: expect.stringContaining(
+          'plugin a has an invalid default schedule: "every day" is not a schedule expression',
+        ),
+      },
+      {
+        path: 'plugins[1].metric',
+        message: expect.stringContaining('"steps" (the default metric of plugin b) is already written by plugins[0]'),
+      },
+    ]);
+  });
+
+  it('never touches storage: a config with problems creates no database file', async () => {
+    const p = project({ 'life-stats.config.json': { timezone: 'Nowhere/Land' } });
+    await configError(loadConfig({ cwd: p.dir, env: {} }));
+    const ok = project({ 'life-stats.config.json': {} });
+    await loadConfig({ cwd: ok.dir, env: {} });
+    expect(existsSync(p.path('.life-stats'))).toBe(false);
+    expect(existsSync(ok.path('.life-stats'))).toBe(false);
+  });
+});

@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SsmFake, startSsmFake } from '../../../tests/support/ssm-fake.js';
+import { formatError, hasErrorCode } from '../../src/errors.js';
+import { createSsmSecrets } from '../../src/secrets/ssm.js';
+import { describeSecrets } from '../../src/testing/describe-secrets.js';
+
+let fake: SsmFake;
+let smallPages: SsmFake;
+
+beforeAll(async () => {
+  fake = await startSsmFake();
+  smallPages = await startSsmFake({ pageSize: 3 });
+});
+
+afterAll(async () => {
+  await fake?.stop();
+  await smallPages?.stop();
+});
+
+describeSecrets('ssm (local SSM fake)', () => createSsmSecrets({ clientConfig: fake.clientConfig }));
+describeSecrets('ssm (local SSM fake, 3 parameters per page)', () =>
+  createSsmSecrets({ prefix: '/other/prefix', clientConfig: smallPages.clientConfig }),
+);
+
+let counter = 0;
+const unique = (base: string) => `${base}-${++counter}`;
+
+function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe('ssm secrets against the SSM protocol', () => {
+  it('writes SecureString parameters at <prefix>/<namespace>[/<user>]/<name>', async () => {
+    const ns = unique('google-fit');
+    const store = createSsmSecrets({ clientConfig: fake.clientConfig });
+    await store.set(ns, 'client_id', 'the-client-id');
+    await store.set(ns, 'token', 'the-refresh-token', 'me');
+    expect(fake.parameters.get(`/life-stats/${ns}/client_id`)).toEqual({
+      value: 'the-client-id',
+      type: 'SecureString',
+      version: 1,
+    });
+    expect(fake.parameters.get(`/life-stats/${ns}/me/token`)).toMatchObject({
+      value: 'the-refresh-token',
+      type: 'SecureString',
+    });
+    await store.set(ns, 'token', 'rotated-token', 'me');
+    expect(fake.parameters.get(`/life-stats/${ns}/me/token`)).toMatchObject({ value: 'rotated-token', version: 2 });
+  });
+
+  it('reads parameters written by others with decryption, under a custom prefix', async () => {
+    const ns = unique('acme');
+    fake.parameters.set(`/team/prod/${ns}/me/api_key`, {
+      value: 'decrypted-api-key',
+      type: 'SecureString',
+      version: 1,
+    });
+    const store = createSsmSecrets({ prefix: '/team/prod/', clientConfig: fake.clientConfig });
+    await expect(store.get(ns, 'api_key', 'me')).resolves.toBe('decrypted-api-key');
+    const read = fake.requests.find(
+      (r) => r.operation === 'GetParameter' && r.input.Name === `/team/prod/${ns}/me/api_key`,
+    );
+    expect(read?.input.WithDecryption).toBe(true);
+  });
+
+  it('finds all 12 users across pages of at most 10 and reuses the listed values', async () => {
+    const ns = unique('many');
+    for (let i = 1; i <= 12; i++) {
+      fake.parameters.set(`/life-stats/${ns}/user${i}/token`, {
+        value: `token-${i}`,
+        type: 'SecureString',
+        version: 1,
+      });
+    }
+    fake.parameters.set(`/life-stats/${ns}/client_id`, { value: 'client-id', type: 'SecureString', version: 1 });
+    const store = createSsmSecrets({ clientConfig: fake.clientConfig });
+    fake.resetRequests();
+    const users = await store.listUsers(ns);
+    expect(users).toEqual(Array.from({ length: 12 }, (_, i) => `user${i + 1}`).sort());
+    const pages = fake.requests.filter((r) => r.operation === 'GetParametersByPath');
+    expect(pages).toHaveLength(2);
+    expect(pages.every((p) => p.input.MaxResults === 10 && p.input.Recursive === true)).toBe(true);
+    expect(pages[1]?.input.NextToken).toBeTypeOf('string');
+    // The run that follows reads every user's token: the listing already holds them.
+    for (let i = 1; i <= 12; i++) await expect(store.get(ns, 'token', `user${i}`)).resolves.toBe(`token-${i}`);
+    await expect(store.get(ns, 'client_id')).resolves.toBe('client-id');
+    // A user the listing did not show (one in the config only) has no secret: no need to ask.
+    await expect(store.get(ns, 'token', 'config-only-user')).resolves.toBeUndefined();
+    expect(fake.count('GetParameter')).toBe(0);
+    await store.set(ns, 'token', 'new-token', 'config-only-user');
+    await expect(store.get(ns, 'token', 'config-only-user')).resolves.toBe('new-token');
+  });
+
+  it('caches reads for cacheTtlMs, and reads again after it', async () => {
+    const ns = unique('cache');
+    const name = `/life-stats/${ns}/client_id`;
+    fake.parameters.set(name, { value: 'first-value', type: 'SecureString', version: 1 });
+    const store = createSsmSecrets({ clientConfig: fake.clientConfig, cacheTtlMs: 100 });
+    fake.resetRequests();
+    await expect(store.get(ns, 'client_id')).resolves.toBe('first-value');
+    await expect(store.get(ns, 'client_id')).resolves.toBe('first-value');
+    await expect(store.get(ns, 'missing')).resolves.toBeUndefined();
+    await expect(store.get(ns, 'missing')).resolves.toBeUndefined();
+    expect(fake.count('GetParameter')).toBe(2);
+    // Another process (`life-stats auth` on a laptop) rotates it.
+    fake.parameters.set(name, { value: 'second-value', type: 'SecureString', version: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await expect(store.get(ns, 'client_id')).resolves.toBe('second-value');
+
+    const uncached = createSsmSecrets({ clientConfig: fake.clientConfig, cacheTtlMs: 0 });
+    fake.resetRequests();
+    await uncached.get(ns, 'client_id');
+    await uncached.get(ns, 'client_id');
+    expect(fake.count('GetParameter')).toBe(2);
+  });
+
+  it('reports access denied with the parameter path and the missing permission, never the value', async () => {
+    const ns = unique('denied');
+    const store = createSsmSecrets({ clientConfig: fake.clientConfig });
+    fake.denyAccess((operation) => operation === 'GetParameter');
+    try {
+      const error = await rejection(store.get(ns, 'token', 'me'));
+      expect(hasErrorCode(error, 'E_SECRETS')).toBe(true);
+      expect(formatError(error)).toContain(
+        `cannot read /life-stats/${ns}/me/token: access denied (ssm:GetParameter is missing)`,
+      );
+      expect(formatError(error)).toContain(
+        'Allow ssm:GetParameter on arn:aws:ssm:<region>:<account>:parameter/life-stats/',
+      );
+    } finally {
+      fake.denyAccess();
+    }
+    // A failed read is not cached.
+    fake.parameters.set(`/life-stats/${ns}/me/token`, { value: 'now-readable', type: 'SecureString', version: 1 });
+    await expect(store.get(ns, 'token', 'me')).resolves.toBe('now-readable');
+
+    fake.denyAccess((operation) => operation === 'PutParameter');
+    try {
+      const error = await rejection(store.set(ns, 'token', 'value-that-must-not-leak', 'me'));
+      expect(formatError(error)).toContain(
+        `cannot write /life-stats/${ns}/me/token: access denied (ssm:PutParameter is missing)`,
+      );
+      expect(formatError(error)).not.toContain('value-that-must-not-leak');
+    } finally {
+      fake.denyAccess();
+    }
+
+    fake.denyAccess((operation) => operation === 'GetParametersByPath');
+    try {
+      const error = await rejection(store.listUsers(ns));
+      expect(formatError(error)).toContain(
+        `cannot list the users under /life-stats/${ns}: access denied (ssm:GetParametersByPath is missing)`,
+      );
+    } finally {
+      fake.denyAccess();
+    }
+  });
+
+  it('keeps a value that AWS quotes in a validation error out of the message and the cause', async () => {
+    const ns = unique('too-long');
+    const secret = `secret-${'y'.repeat(9000)}`;
+    const store = createSsmSecrets({ clientConfig: fake.clientConfig });
+    const error = await rejection(store.set(ns, 'token', secret, 'me'));
+    expect(hasErrorCode(error, 'E_SECRETS')).toBe(true);
+    expect(formatError(error)).toContain('ValidationException');
+    expect(formatError(error)).not.toContain(secret);
+    expect(String((error as { cause?: Error }).cause?.message)).not.toContain(secret);
+  });
+
+  it('refuses names SSM cannot hold before sending anything', async () => {
+    const store = createSsmSecrets({ clientConfig: fake.clientConfig });
+    fake.resetRequests();
+    const error = await rejection(store.get('google-fit', 'token', 'user@example.com'));
+    expect(formatError(error)).toContain('the user id "user@example.com" cannot be part of an SSM parameter name');
+    await expect(store.set('bad namespace', 'token', 'value')).rejects.toThrow(/namespace "bad namespace"/);
+    expect(fake.requests).toEqual([]);
+    expect(() => createSsmSecrets({ prefix: 'life-stats' })).toThrow(
+      /prefix "life-stats" is not a valid parameter path/,
+    );
+  });
+
+  it('ignores parameters nested deeper than <user>/<name> when listing users', async () => {
+    const ns = unique('deep');
+    fake.parameters.set(`/life-stats/${ns}/me/token`, { value: 'a-token', type: 'SecureString', version: 1 });
+    fake.parameters.set(`/life-stats/${ns}/archive/old/token`, {
+      value: 'old-token',
+      type: 'SecureString',
+      version: 1,
+    });
+    fake.parameters.set(`/life-stats/${ns}-fit/bob/token`, { value: 'b-token', type: 'SecureString', version: 1 });
+    const store = createSsmSecrets({ clientConfig: fake.clientConfig });
+    await expect(store.listUsers(ns)).resolves.toEqual(['me']);
+  });
+});

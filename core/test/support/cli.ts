@@ -1,0 +1,28 @@
+import { Readable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/io.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI in-process with captured streams. */
+export async function runCli(
+  argv: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string; tty?: boolean } = { cwd: process.cwd() },
+): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const stdin = Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]) as Readable & { isTTY?: boolean };
+  const io: CliIO = {
+    stdout: { write: (s: string) => (stdout += s), isTTY: options.tty ?? false },
+    stderr: { write: (s: string) => (stderr += s), isTTY: options.tty ?? false },
+    stdin,
+    env: { PATH: process.env.PATH, ...options.env },
+    cwd: options.cwd,
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
