@@ -24,7 +24,12 @@ alias.push({
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ['core/test/**/*.test.ts', 'plugins/*/test/**/*.test.ts', 'tests/**/*.test.ts', 'examples/**/test/**/*.test.ts'],
+    include: [
+      'core/test/**/*.test.ts',
+      'plugins/*/test/**/*.test.ts',
+      'tests/**/*.test.ts',
+      'examples/**/test/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 20_000,
     hookTimeout: 30_000,

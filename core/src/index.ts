@@ -4,8 +4,8 @@
  * (`@life-stats/core/storage/sqlite`, …) so nothing loads an SDK it does not need.
  */
 
+export { type LoadConfigOptions, loadConfig } from './config/load-config.js';
 export type { LoadedConfig, PluginEntry, SecretsConfig, StorageConfig, UserConfig } from './config/types.js';
-export { loadConfig, type LoadConfigOptions } from './config/load-config.js';
 export {
   ConfigError,
   type ConfigProblem,
@@ -42,7 +42,7 @@ export {
   type PluginSecretsDeclaration,
   type PluginUser,
 } from './plugins/types.js';
-export { runPairs, type RunOptions } from './run/run-pairs.js';
+export { type RunOptions, runPairs } from './run/run-pairs.js';
 export type { PairResult, PairStatus, RunSummary } from './run/types.js';
 export type { SecretStore } from './secrets/types.js';
 export type { MetricQuery, MetricRow, RunRow, RunUpdate, Storage } from './storage/types.js';

@@ -9,7 +9,9 @@ function formatLine(record: LogRecord): string {
     .map((k) => `[${String(fields[k])}]`)
     .join(' ');
   const rest = Object.entries(fields).filter(([k]) => !(TAGS as readonly string[]).includes(k));
-  const extra = rest.length ? ` ${rest.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}` : '';
+  const extra = rest.length
+    ? ` ${rest.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`
+    : '';
   return `${record.level.padEnd(5)} ${tags ? `${tags} ` : ''}${record.message}${extra}\n`;
 }
 

@@ -18,7 +18,13 @@ export const EXIT_USAGE = 2;
 
 const USAGE_CODES = [
   'E_SECRETS_READONLY',
-  'E_CONFIG', 'E_CONFIG_NOT_FOUND', 'E_USAGE', 'E_PLUGIN_NOT_FOUND', 'E_PLUGIN_INVALID', 'E_PLUGIN_API_VERSION'];
+  'E_CONFIG',
+  'E_CONFIG_NOT_FOUND',
+  'E_USAGE',
+  'E_PLUGIN_NOT_FOUND',
+  'E_PLUGIN_INVALID',
+  'E_PLUGIN_API_VERSION',
+];
 
 function exitCodeFor(error: unknown): number {
   if (isLifeStatsError(error) && USAGE_CODES.includes(error.code)) return EXIT_USAGE;
@@ -61,7 +67,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     });
 
   const wrap =
-    <A extends unknown[]>(fn: (ctx: CommandContext, ...args: A) => Promise<number>, optionsOf: (...args: A) => GlobalOptions) =>
+    <A extends unknown[]>(
+      fn: (ctx: CommandContext, ...args: A) => Promise<number>,
+      optionsOf: (...args: A) => GlobalOptions,
+    ) =>
     async (...args: A): Promise<void> => {
       const ctx = createCommandContext(io, optionsOf(...args));
       try {
@@ -82,20 +91,42 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       (_m, f) => f,
     ),
   );
-  registerValidate(program, wrap(executeValidate, (f) => f));
-  registerPlugins(program, wrap(executePlugins, (f) => f));
-  registerCheck(program, wrap(executeCheck, (f) => f));
-  registerAuth(program, wrap(executeAuth, (_id, f) => f));
-  registerSecrets(program, wrap(executeSecretsSet, (_n, _m, f) => f));
-  registerQuery(program, wrap(executeQuery, (f) => f));
-  registerInit(program, wrap(executeInit, () => ({})));
+  registerValidate(
+    program,
+    wrap(executeValidate, (f) => f),
+  );
+  registerPlugins(
+    program,
+    wrap(executePlugins, (f) => f),
+  );
+  registerCheck(
+    program,
+    wrap(executeCheck, (f) => f),
+  );
+  registerAuth(
+    program,
+    wrap(executeAuth, (_id, f) => f),
+  );
+  registerSecrets(
+    program,
+    wrap(executeSecretsSet, (_n, _m, f) => f),
+  );
+  registerQuery(
+    program,
+    wrap(executeQuery, (f) => f),
+  );
+  registerInit(
+    program,
+    wrap(executeInit, () => ({})),
+  );
   addCommonOptions(program);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT_OK;
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0)
+        return EXIT_OK;
       // Commander has already printed its message.
       return EXIT_USAGE;
     }

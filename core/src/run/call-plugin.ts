@@ -51,7 +51,11 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * One attempt with its own deadline. The plugin gets a signal that aborts at the timeout; a plugin that
  * ignores it still loses the race, so a hung fetch can never hold a run.
  */
-async function attempt<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number, parent?: AbortSignal): Promise<T> {
+async function attempt<T>(
+  fn: (signal: AbortSignal) => Promise<T>,
+  timeoutMs: number,
+  parent?: AbortSignal,
+): Promise<T> {
   const controller = new AbortController();
   const timeout = new FetchTimeoutError(timeoutMs);
   const timer = setTimeout(() => controller.abort(timeout), timeoutMs);

@@ -189,7 +189,11 @@ async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
     const message = run.redactor.redact(describeFailure(error, plugin.id, user.id));
     log.error(`${status}: ${message}`, { status });
     if (run.mode === 'run') {
-      await recordRun(run, { user_id: user.id, metric_type: entry.metric, last_status: status, last_error: message }, log);
+      await recordRun(
+        run,
+        { user_id: user.id, metric_type: entry.metric, last_status: status, last_error: message },
+        log,
+      );
     }
     return { ...base, status, ...(window ? { window } : {}), items, error: message };
   }

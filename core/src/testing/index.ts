@@ -3,8 +3,19 @@
  * and the helpers a plugin author needs (a fake `ctx`, a local fake HTTP server).
  * Needs `vitest` (an optional peer dependency of `@life-stats/core`).
  */
-export { createPluginChecks, type DescribePluginOptions, describePlugin, type PluginChecks, type PluginTestServer } from './describe-plugin.js';
-export { type CreateSecretStore, type DescribeSecretsOptions, describeSecrets, type SecretSeed } from './describe-secrets.js';
+export {
+  createPluginChecks,
+  type DescribePluginOptions,
+  describePlugin,
+  type PluginChecks,
+  type PluginTestServer,
+} from './describe-plugin.js';
+export {
+  type CreateSecretStore,
+  type DescribeSecretsOptions,
+  describeSecrets,
+  type SecretSeed,
+} from './describe-secrets.js';
 export { type DescribeStorageOptions, describeStorage } from './describe-storage.js';
 export {
   type FakeHandler,

@@ -50,7 +50,14 @@ describe('life-stats CLI', () => {
     const rows = JSON.parse(query.stdout) as Record<string, unknown>[];
     expect(rows.length).toBe(4);
     expect(new Set(rows.map((r) => r.date)).size).toBe(rows.length);
-    expect(Object.keys(rows[0] ?? {}).sort()).toEqual(['date', 'metric_type', 'source', 'timestamp', 'user_id', 'value']);
+    expect(Object.keys(rows[0] ?? {}).sort()).toEqual([
+      'date',
+      'metric_type',
+      'source',
+      'timestamp',
+      'user_id',
+      'value',
+    ]);
     expect(rows[0]).toMatchObject({ user_id: 'me', metric_type: 'count', source: 'counter' });
 
     const csv = await runCli(['query', '--format', 'csv', '--metric', 'count'], { cwd: dir });
@@ -72,9 +79,13 @@ describe('life-stats CLI', () => {
   });
 
   it('exits 1 when a pair fails, and 0 again once it works', async () => {
-    const dir = project({ ...BASE, plugins: [{ use: './broken.mjs' }, { use: './counter.mjs' }] }, {
-      'broken.mjs': "export default { id: 'broken', apiVersion: 1, metric: { type: 'broken' }, async fetch() { throw new Error('provider said no'); } };",
-    });
+    const dir = project(
+      { ...BASE, plugins: [{ use: './broken.mjs' }, { use: './counter.mjs' }] },
+      {
+        'broken.mjs':
+          "export default { id: 'broken', apiVersion: 1, metric: { type: 'broken' }, async fetch() { throw new Error('provider said no'); } };",
+      },
+    );
     const res = await runCli(['run'], { cwd: dir });
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/broken\s+broken\s+failed.*provider said no/);
@@ -86,7 +97,11 @@ describe('life-stats CLI', () => {
     const dir = project(BASE);
     const res = await runCli(['backfill', '--from', '2026-01-01', '--to', '2026-01-31', '--json'], { cwd: dir });
     expect(res.code).toBe(0);
-    expect(JSON.parse(res.stdout).runs[0]).toMatchObject({ status: 'ok', items: 31, window: { start: '2026-01-01', end: '2026-01-31' } });
+    expect(JSON.parse(res.stdout).runs[0]).toMatchObject({
+      status: 'ok',
+      items: 31,
+      window: { start: '2026-01-01', end: '2026-01-31' },
+    });
     const q = await runCli(['query', '--format', 'json', '--from', '2026-01-10', '--to', '2026-01-12'], { cwd: dir });
     expect(JSON.parse(q.stdout).map((r: { date: string; value: number }) => [r.date, r.value])).toEqual([
       ['2026-01-10', 20],
@@ -98,7 +113,11 @@ describe('life-stats CLI', () => {
   it.each([
     ['an unknown flag', ['run', '--frobnicate'], /unknown option/],
     ['a bad date', ['backfill', '--from', '2026-02-30', '--to', '2026-03-01'], /--from must be a calendar date/],
-    ['--from after --to', ['backfill', '--from', '2026-03-02', '--to', '2026-03-01'], /--from 2026-03-02 is after --to 2026-03-01/],
+    [
+      '--from after --to',
+      ['backfill', '--from', '2026-03-02', '--to', '2026-03-01'],
+      /--from 2026-03-02 is after --to 2026-03-01/,
+    ],
     ['a missing required flag', ['backfill', '--from', '2026-03-01'], /--to/],
     ['an unknown command', ['frobnicate'], /unknown command/],
     ['a metric nobody writes', ['run', '--metric', 'nope'], /no enabled plugin entry writes metric "nope"/],
@@ -153,10 +172,13 @@ describe('life-stats CLI', () => {
   });
 
   it('rejects a plugin with the wrong apiVersion or without fetch (exit 2)', async () => {
-    const dir = project({ ...BASE, plugins: [{ use: './v2.mjs' }, { use: './nofetch.mjs' }] }, {
-      'v2.mjs': "export default { id: 'v2', apiVersion: 2, metric: { type: 'v2' }, async fetch() { return []; } };",
-      'nofetch.mjs': "export default { id: 'nofetch', apiVersion: 1, metric: { type: 'nf' } };",
-    });
+    const dir = project(
+      { ...BASE, plugins: [{ use: './v2.mjs' }, { use: './nofetch.mjs' }] },
+      {
+        'v2.mjs': "export default { id: 'v2', apiVersion: 2, metric: { type: 'v2' }, async fetch() { return []; } };",
+        'nofetch.mjs': "export default { id: 'nofetch', apiVersion: 1, metric: { type: 'nf' } };",
+      },
+    );
     const res = await runCli(['validate'], { cwd: dir });
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/apiVersion 2/);
@@ -178,25 +200,41 @@ describe('life-stats CLI', () => {
     const p = await runCli(['plugins', '--json'], { cwd: dir });
     expect(p.code).toBe(0);
     const listed = JSON.parse(p.stdout).plugins[0];
-    expect(listed).toMatchObject({ id: 'counter', metric: 'count', enabled: true, schedule: 'rate(1 day)', config: { base: 10 } });
+    expect(listed).toMatchObject({
+      id: 'counter',
+      metric: 'count',
+      enabled: true,
+      schedule: 'rate(1 day)',
+      config: { base: 10 },
+    });
   });
 
   it('--config and LIFE_STATS_CONFIG select the file', async () => {
     const dir = project(BASE);
     const elsewhere = tempDir('life-stats-cwd-');
     expect((await runCli(['validate'], { cwd: elsewhere })).code).toBe(2);
-    expect((await runCli(['validate', '--config', path.join(dir, 'life-stats.config.json')], { cwd: elsewhere })).code).toBe(0);
-    const viaEnv = await runCli(['validate'], { cwd: elsewhere, env: { LIFE_STATS_CONFIG: path.join(dir, 'life-stats.config.json') } });
+    expect(
+      (await runCli(['validate', '--config', path.join(dir, 'life-stats.config.json')], { cwd: elsewhere })).code,
+    ).toBe(0);
+    const viaEnv = await runCli(['validate'], {
+      cwd: elsewhere,
+      env: { LIFE_STATS_CONFIG: path.join(dir, 'life-stats.config.json') },
+    });
     expect(viaEnv.code).toBe(0);
   });
 
   it('secrets set reads the value from stdin only, strips one newline, stores it 0600, never echoes it', async () => {
     const dir = project(BASE);
-    const res = await runCli(['secrets', 'set', 'google-fit', 'token', '--user', 'me'], { cwd: dir, stdin: 'refresh-token-value\n\n' });
+    const res = await runCli(['secrets', 'set', 'google-fit', 'token', '--user', 'me'], {
+      cwd: dir,
+      stdin: 'refresh-token-value\n\n',
+    });
     expect(res.code).toBe(0);
     expect(res.stdout + res.stderr).not.toContain('refresh-token-value');
     const file = path.join(dir, 'data/secrets.json');
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ 'google-fit': { users: { me: { token: 'refresh-token-value\n' } } } });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+      'google-fit': { users: { me: { token: 'refresh-token-value\n' } } },
+    });
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
     const shared = await runCli(['secrets', 'set', 'google-fit', 'client_id'], { cwd: dir, stdin: 'cid.apps\r\n' });

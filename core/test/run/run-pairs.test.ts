@@ -109,7 +109,10 @@ describe('runPairs', () => {
     expect(windows.at(-1)?.window).toEqual({ start: '2026-11-09', end: '2026-11-20' });
     const dates = (await real.queryMetrics()).map((r) => r.date);
     expect(dates).toEqual(eachDate('2026-11-03', '2026-11-20'));
-    expect(await real.getRun('me', 'daily')).toMatchObject({ last_status: 'ok', last_run_time: '2026-11-20T12:00:00.000Z' });
+    expect(await real.getRun('me', 'daily')).toMatchObject({
+      last_status: 'ok',
+      last_run_time: '2026-11-20T12:00:00.000Z',
+    });
     expect((await real.getRun('me', 'daily'))?.last_error).toBeUndefined();
   });
 
@@ -158,7 +161,10 @@ describe('runPairs', () => {
         },
       });
     const http = make('http', () => Object.assign(new Error('Service Unavailable'), { status: 503 }));
-    const net = make('net', () => new TypeError('fetch failed', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) }));
+    const net = make(
+      'net',
+      () => new TypeError('fetch failed', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) }),
+    );
     const bug = make('bug', () => new Error('undefined is not a function'));
     const { storage, secrets } = stores(dir);
     const summary = await runPairs({
@@ -203,7 +209,14 @@ describe('runPairs', () => {
   it.each([
     ['an out-of-window date', [{ date: '2026-12-01', value: 1 }], /outside the window/],
     ['NaN', [{ date: '2026-11-24', value: Number.NaN }], /finite number/],
-    ['the same date twice', [{ date: '2026-11-24', value: 1 }, { date: '2026-11-24', value: 2 }], /twice|more than once|duplicate/],
+    [
+      'the same date twice',
+      [
+        { date: '2026-11-24', value: 1 },
+        { date: '2026-11-24', value: 2 },
+      ],
+      /twice|more than once|duplicate/,
+    ],
   ])('rejects a result with %s whole: the pair fails, nothing of it is stored', async (_name, bad, message) => {
     const dir = tempDir();
     const plugin = definePlugin({
@@ -215,7 +228,12 @@ describe('runPairs', () => {
       },
     });
     const { storage, secrets } = stores(dir);
-    const summary = await runPairs({ config: makeConfig(dir, [{ plugin }]), storage, secrets, now: at('2026-11-25T12:00:00Z') });
+    const summary = await runPairs({
+      config: makeConfig(dir, [{ plugin }]),
+      storage,
+      secrets,
+      now: at('2026-11-25T12:00:00Z'),
+    });
     expect(summary.runs[0]?.status).toBe('failed');
     expect(summary.runs[0]?.error).toMatch(message);
     expect(summary.runs[0]?.error).toContain('[plugin:bad]');
@@ -316,7 +334,11 @@ describe('runPairs', () => {
       window: { start: '2026-01-01', end: '2026-03-31' },
       now: at('2026-11-26T12:00:00Z'),
     });
-    expect(summary.runs[0]).toMatchObject({ status: 'ok', items: 90, window: { start: '2026-01-01', end: '2026-03-31' } });
+    expect(summary.runs[0]).toMatchObject({
+      status: 'ok',
+      items: 90,
+      window: { start: '2026-01-01', end: '2026-03-31' },
+    });
     expect(windows.slice(1).map((w) => w.window)).toEqual([
       { start: '2026-01-01', end: '2026-01-30' },
       { start: '2026-01-31', end: '2026-03-01' },
@@ -352,7 +374,10 @@ describe('runPairs', () => {
     const byUser = Object.fromEntries(summary.runs.map((r) => [r.user, r]));
     expect(Object.keys(byUser).sort()).toEqual(['bob', 'carol', 'me']);
     expect(byUser.bob?.status).toBe('ok');
-    expect(byUser.me).toMatchObject({ status: 'skipped', hint: expect.stringContaining('life-stats auth acme-water --user me') });
+    expect(byUser.me).toMatchObject({
+      status: 'skipped',
+      hint: expect.stringContaining('life-stats auth acme-water --user me'),
+    });
     expect(byUser.carol?.status).toBe('skipped');
     expect(seen).toEqual(['bob:key-of-bob:shared-client']);
   });
@@ -372,7 +397,12 @@ describe('runPairs', () => {
     const { storage, secrets } = stores(dir);
     await secrets.set('nosy', 'token', 'tok-123456', 'me');
     await secrets.set('nosy', 'client_secret', 'not-declared-secret');
-    const summary = await runPairs({ config: makeConfig(dir, [{ plugin: nosy }]), storage, secrets, now: at('2026-11-25T12:00:00Z') });
+    const summary = await runPairs({
+      config: makeConfig(dir, [{ plugin: nosy }]),
+      storage,
+      secrets,
+      now: at('2026-11-25T12:00:00Z'),
+    });
     expect(summary.runs[0]?.status).toBe('failed');
     expect(summary.runs[0]?.error).toMatch(/nosy/);
     expect(summary.runs[0]?.error).toMatch(/client_secret/);
@@ -394,7 +424,13 @@ describe('runPairs', () => {
     const { storage, secrets } = stores(dir);
     await secrets.set('leaky', 'token', token, 'me');
     const { logger, text } = captureLogger();
-    const summary = await runPairs({ config: makeConfig(dir, [{ plugin: leaky }]), storage, secrets, logger, now: at('2026-11-25T12:00:00Z') });
+    const summary = await runPairs({
+      config: makeConfig(dir, [{ plugin: leaky }]),
+      storage,
+      secrets,
+      logger,
+      now: at('2026-11-25T12:00:00Z'),
+    });
     expect(summary.runs[0]?.status).toBe('failed');
     expect(text()).toContain('using token');
     expect(text()).not.toContain(token);
@@ -417,7 +453,13 @@ describe('runPairs', () => {
     });
     const users = Array.from({ length: 6 }, (_, i) => ({ id: `u${i}`, timezone: 'UTC' }));
     const { storage, secrets } = stores(dir);
-    await runPairs({ config: makeConfig(dir, [{ plugin }], { users }), storage, secrets, concurrency: 6, now: at('2026-11-25T12:00:00Z') });
+    await runPairs({
+      config: makeConfig(dir, [{ plugin }], { users }),
+      storage,
+      secrets,
+      concurrency: 6,
+      now: at('2026-11-25T12:00:00Z'),
+    });
     expect(starts).toHaveLength(6);
     const span = (starts.at(-1) ?? 0) - (starts[0] ?? 0);
     expect(span).toBeGreaterThanOrEqual(5 * 50 - 10);

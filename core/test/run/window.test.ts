@@ -5,7 +5,12 @@ describe('computeRunWindow', () => {
   it('first run goes backfillDays back from the local today', () => {
     // 19:00Z on the 25th is already 00:30 on the 26th in Kolkata (+05:30).
     expect(
-      computeRunWindow({ now: new Date('2026-11-25T19:00:00Z'), timezone: 'Asia/Kolkata', backfillDays: 7, settleDays: 1 }),
+      computeRunWindow({
+        now: new Date('2026-11-25T19:00:00Z'),
+        timezone: 'Asia/Kolkata',
+        backfillDays: 7,
+        settleDays: 1,
+      }),
     ).toEqual({ start: '2026-11-19', end: '2026-11-26' });
     expect(
       computeRunWindow({ now: new Date('2026-11-25T19:00:00Z'), timezone: 'UTC', backfillDays: 7, settleDays: 1 }),

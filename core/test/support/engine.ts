@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LoadedConfig, PluginEntry, UserConfig } from '../../src/config/types.js';
 import { createSinkLogger, type LogRecord } from '../../src/log/logger.js';
-import { validateManifest } from '../../src/plugins/validate-manifest.js';
 import type { PluginDefinition } from '../../src/plugins/types.js';
+import { validateManifest } from '../../src/plugins/validate-manifest.js';
 import { createFileSecrets } from '../../src/secrets/file.js';
 import { createSqliteStorage } from '../../src/storage/sqlite.js';
 

@@ -57,7 +57,9 @@ export async function executeAuth(ctx: CommandContext, pluginId: string, flags: 
     });
     ctx.redactor.add(refreshToken);
     await store.set(ns, oauth.secrets.refreshToken, refreshToken, flags.user);
-    ctx.io.stderr.write(`Stored ${flags.user}'s ${ns}/${oauth.secrets.refreshToken} in the ${store.name} secret store.\n`);
+    ctx.io.stderr.write(
+      `Stored ${flags.user}'s ${ns}/${oauth.secrets.refreshToken} in the ${store.name} secret store.\n`,
+    );
     return 0;
   } finally {
     process.removeListener('SIGINT', onSigint);
@@ -67,7 +69,7 @@ export async function executeAuth(ctx: CommandContext, pluginId: string, flags: 
 export function registerAuth(program: Command, action: (pluginId: string, flags: AuthFlags) => Promise<void>) {
   program
     .command('auth')
-    .description("OAuth consent in the browser for a user; stores the refresh token in the secret store")
+    .description('OAuth consent in the browser for a user; stores the refresh token in the secret store')
     .argument('<plugin-id>', 'e.g. google-fit-steps')
     .requiredOption('--user <user>', 'the user whose account to connect')
     .option('--no-open', 'print the consent address without opening a browser')

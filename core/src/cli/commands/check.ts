@@ -27,10 +27,22 @@ export async function executeCheck(ctx: CommandContext, flags: CheckFlags): Prom
       }
       const log = ctx.logger.child({ plugin: plugin.id, user: user.id, metric: entry.metric });
       try {
-        const pluginSecrets = await loadPluginSecrets({ store: secrets, plugin, userId: user.id, redactor: ctx.redactor });
+        const pluginSecrets = await loadPluginSecrets({
+          store: secrets,
+          plugin,
+          userId: user.id,
+          redactor: ctx.redactor,
+        });
         await callWithRetry(
           (signal) =>
-            check.call(plugin, { user, config: structuredClone(entry.config), secrets: pluginSecrets, log, signal, metric: entry.metric }),
+            check.call(plugin, {
+              user,
+              config: structuredClone(entry.config),
+              secrets: pluginSecrets,
+              log,
+              signal,
+              metric: entry.metric,
+            }),
           { retries: 2, minTimeoutMs: 500, timeoutMs: 60_000, log },
         );
         out.push([...row, 'ok', '']);
@@ -41,7 +53,9 @@ export async function executeCheck(ctx: CommandContext, flags: CheckFlags): Prom
     }
     return out;
   });
-  ctx.io.stdout.write(rows.length ? formatTable(['user', 'metric', 'plugin', 'status', 'note'], rows) : 'Nothing to check.\n');
+  ctx.io.stdout.write(
+    rows.length ? formatTable(['user', 'metric', 'plugin', 'status', 'note'], rows) : 'Nothing to check.\n',
+  );
   return rows.some((r) => r[3] !== 'ok') ? 1 : 0;
 }
 

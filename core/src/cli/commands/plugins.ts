@@ -65,7 +65,11 @@ export async function executePlugins(ctx: CommandContext, flags: PluginsFlags): 
     p.metric,
     p.enabled ? 'yes' : 'no',
     p.schedule,
-    p.secrets ? [...p.secrets.user, ...p.secrets.shared.map((s) => `${s} (shared)`)].map((s) => `${p.secrets?.namespace}/${s}`).join(', ') : '',
+    p.secrets
+      ? [...p.secrets.user, ...p.secrets.shared.map((s) => `${s} (shared)`)]
+          .map((s) => `${p.secrets?.namespace}/${s}`)
+          .join(', ')
+      : '',
     optionNames(p.configSchema),
   ]);
   ctx.io.stdout.write(formatTable(['plugin', 'version', 'metric', 'enabled', 'schedule', 'secrets', 'config'], rows));

@@ -20,11 +20,13 @@ export async function executeSecretsSet(
   if (!NAME_RE.test(namespace)) throw new UsageError(`namespace "${namespace}" must match ${NAME_RE}`);
   if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new UsageError(`secret name "${name}" must match /^[a-z][a-z0-9_]*$/`);
   const config = await loadCliConfig(ctx.io, flags, false);
-  if (ctx.io.stdin.isTTY) ctx.io.stderr.write(`Enter the value of ${namespace}/${name}, then press Enter and Ctrl-D:\n`);
+  if (ctx.io.stdin.isTTY)
+    ctx.io.stderr.write(`Enter the value of ${namespace}/${name}, then press Enter and Ctrl-D:\n`);
   let value = await readAll(ctx.io.stdin);
   // Strip exactly one trailing newline, as `echo` or a heredoc adds one.
   value = value.endsWith('\r\n') ? value.slice(0, -2) : value.endsWith('\n') ? value.slice(0, -1) : value;
-  if (value.length === 0) throw new UsageError('no value on stdin: pipe the secret in, e.g. `life-stats secrets set … < token.txt`');
+  if (value.length === 0)
+    throw new UsageError('no value on stdin: pipe the secret in, e.g. `life-stats secrets set … < token.txt`');
   ctx.redactor.add(value);
   const store = await openSecrets(config.secrets);
   await store.set(namespace, name, value, flags.user);

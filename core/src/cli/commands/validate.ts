@@ -5,9 +5,16 @@ import { type CommandContext, type GlobalOptions, loadCliConfig } from '../conte
 export async function executeValidate(ctx: CommandContext, flags: GlobalOptions): Promise<number> {
   const config = await loadCliConfig(ctx.io, flags);
   const enabled = config.plugins.filter((p) => p.enabled);
-  const storage = config.storage.type === 'sqlite' ? `sqlite at ${config.storage.path}` : `dynamodb (${config.storage.metricsTable}, ${config.storage.runsTable})`;
+  const storage =
+    config.storage.type === 'sqlite'
+      ? `sqlite at ${config.storage.path}`
+      : `dynamodb (${config.storage.metricsTable}, ${config.storage.runsTable})`;
   const secrets =
-    config.secrets.type === 'file' ? `file at ${config.secrets.path}` : config.secrets.type === 'ssm' ? `ssm under ${config.secrets.prefix}` : 'environment variables';
+    config.secrets.type === 'file'
+      ? `file at ${config.secrets.path}`
+      : config.secrets.type === 'ssm'
+        ? `ssm under ${config.secrets.prefix}`
+        : 'environment variables';
   ctx.io.stdout.write(
     `${config.filepath} is valid.\n` +
       `  ${config.plugins.length} plugin entr${config.plugins.length === 1 ? 'y' : 'ies'}, ${enabled.length} enabled: ${enabled.map((p) => `${p.metric} (${p.loaded?.plugin.id})`).join(', ') || 'none'}\n` +

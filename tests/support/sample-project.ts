@@ -1,0 +1,47 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CLI = path.join(ROOT, 'core/bin/life-stats.js');
+
+/**
+ * A temp copy of the repository's own `life-stats.config.json`: the same entries on the same sample
+ * data (paths made absolute), with its store and secrets in the temp folder.
+ */
+export function sampleProject(): { dir: string; config: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'life-stats-sample-'));
+  const config = JSON.parse(readFileSync(path.join(ROOT, 'life-stats.config.json'), 'utf8'));
+  config.$schema = path.join(ROOT, 'core/config.schema.json');
+  for (const entry of config.plugins) {
+    if (typeof entry === 'object' && typeof entry.config?.file === 'string') {
+      entry.config.file = path.join(ROOT, entry.config.file);
+    }
+  }
+  const file = path.join(dir, 'life-stats.config.json');
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return { dir, config: file };
+}
+
+/**
+ * A Node `--import` module that reports, on stderr, every AWS SDK, Powertools or Google SDK package
+ * the process resolves.
+ */
+export function sdkTracer(dir: string): string {
+  const hooks = path.join(dir, 'trace-hooks.mjs');
+  writeFileSync(
+    hooks,
+    `export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  if (/@aws-sdk\\/|@aws-lambda-powertools\\/|\\/googleapis\\/|google-auth-library/.test(result.url)) process.stderr.write('SDK-LOADED ' + specifier + '\\n');
+  return result;
+}\n`,
+  );
+  const register = path.join(dir, 'trace-register.mjs');
+  writeFileSync(
+    register,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+  );
+  return register;
+}
