@@ -117,9 +117,9 @@ async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
       redactor: run.redactor,
     });
     if (plugin.secrets.user.length > 0 && !plugin.secrets.user.some((n) => secrets.get(n) !== undefined)) {
-      const hint =
-        `run \`life-stats auth ${plugin.id} --user ${user.id}\` (OAuth) or ` +
-        `\`life-stats secrets set ${plugin.secrets.namespace} ${plugin.secrets.user[0]} --user ${user.id}\``;
+      const hint = plugin.oauth
+        ? `run \`life-stats auth ${plugin.id} --user ${user.id}\``
+        : `run \`life-stats secrets set ${plugin.secrets.namespace} ${plugin.secrets.user[0]} --user ${user.id}\``;
       log.info('skipped: no user secrets', { hint });
       await recordRun(run, { user_id: user.id, metric_type: entry.metric, last_status: 'skipped' }, log);
       return { ...base, status: 'skipped', hint };

@@ -376,7 +376,7 @@ describe('runPairs', () => {
     expect(byUser.bob?.status).toBe('ok');
     expect(byUser.me).toMatchObject({
       status: 'skipped',
-      hint: expect.stringContaining('life-stats auth acme-water --user me'),
+      hint: expect.stringContaining('life-stats secrets set acme api_key --user me'),
     });
     expect(byUser.carol?.status).toBe('skipped');
     expect(seen).toEqual(['bob:key-of-bob:shared-client']);

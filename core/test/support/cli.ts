@@ -11,7 +11,13 @@ export interface CliResult {
 /** Run the CLI in-process with captured streams. */
 export async function runCli(
   argv: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string; tty?: boolean } = { cwd: process.cwd() },
+  options: {
+    cwd: string;
+    env?: NodeJS.ProcessEnv;
+    stdin?: string;
+    tty?: boolean;
+    onStderr?: (chunk: string) => void;
+  } = { cwd: process.cwd() },
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -20,7 +26,13 @@ export async function runCli(
   };
   const io: CliIO = {
     stdout: { write: (s: string) => (stdout += s), isTTY: options.tty ?? false },
-    stderr: { write: (s: string) => (stderr += s), isTTY: options.tty ?? false },
+    stderr: {
+      write: (s: string) => {
+        stderr += s;
+        options.onStderr?.(s);
+      },
+      isTTY: options.tty ?? false,
+    },
     stdin,
     env: { PATH: process.env.PATH, ...options.env },
     cwd: options.cwd,
