@@ -78,6 +78,17 @@ describe('life-stats CLI', () => {
     expect(res.stderr).toMatch(/\[counter\] \[me\] \[count\] ok: 4 items/);
   });
 
+  it('shows progress on a terminal and none when piped', async () => {
+    const dir = project(BASE);
+    const tty = await runCli(['run'], { cwd: dir, tty: true });
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toMatch(/run: 1\/1 pairs \(last: me\/count ok\)/);
+    const piped = await runCli(['run'], { cwd: dir });
+    expect(piped.stderr).toBe('');
+    const json = await runCli(['run', '--json'], { cwd: dir, tty: true });
+    expect(json.stderr).not.toMatch(/pairs/);
+  });
+
   it('exits 1 when a pair fails, and 0 again once it works', async () => {
     const dir = project(
       { ...BASE, plugins: [{ use: './broken.mjs' }, { use: './counter.mjs' }] },

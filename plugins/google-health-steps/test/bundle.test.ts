@@ -1,46 +1,12 @@
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-/**
- * Bundle the plugin as the Lambda build does (esbuild, platform node), with only
- * `@life-stats/core` left out: it is shared by every plugin and measured on its own.
- */
-async function bundle() {
-  const result = await build({
-    entryPoints: [`${root}plugins/google-health-steps/src/index.ts`],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    external: ['@life-stats/core'],
-    plugins: [
-      {
-        name: 'workspace-source',
-        setup(b) {
-          // The workspace package's export map points at dist/, which tests do not build.
-          b.onResolve({ filter: /^@life-stats\/google-common$/ }, () => ({
-            path: `${root}plugins/google-common/src/index.ts`,
-          }));
-        },
-      },
-    ],
-  });
-  return { inputs: Object.keys(result.metafile.inputs), bytes: result.outputFiles[0]?.contents.length ?? 0 };
-}
+import { bundlePlugin, wholeGoogleapisIndex } from '../../../tests/support/bundle-plugin.js';
 
 describe('google-health-steps bundle', () => {
-  it('never pulls in the whole googleapis index, and stays well under 3 MB', async () => {
-    const { inputs, bytes } = await bundle();
-    expect(inputs.filter((path) => /googleapis\/build\/src\/(index|googleapis)\.js$/.test(path))).toEqual([]);
-    const googleapis = inputs.filter((path) => /node_modules\/googleapis\//.test(path));
+  it('never pulls in googleapis at all, and stays well under 3 MB', async () => {
+    const { inputs, bytes } = await bundlePlugin('plugins/google-health-steps/src/index.ts');
+    expect(wholeGoogleapisIndex(inputs)).toEqual([]);
     // The Health plugin talks to the API with the OAuth client alone.
-    expect(googleapis).toEqual([]);
+    expect(inputs.filter((path) => /node_modules\/googleapis\//.test(path))).toEqual([]);
     expect(bytes).toBeLessThan(3_000_000);
   });
 });
