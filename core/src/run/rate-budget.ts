@@ -18,15 +18,16 @@ export function createRateBudget(requestsPerMinute: number, clock: () => number 
       const wait = at - now;
       if (wait <= 0) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(resolve, wait);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            reject(signal.reason);
-          },
-          { once: true },
-        );
+        // One run signal is shared by every pair: remove the listener once the wait is over.
+        const onAbort = () => {
+          clearTimeout(timer);
+          reject(signal?.reason);
+        };
+        const timer = setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, wait);
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
     },
   };
