@@ -46,8 +46,11 @@ function writeConfig(use: string) {
   return file;
 }
 
-const cli = (argv: string[], config: string, extra: Parameters<typeof runCli>[1] extends infer O ? Partial<O> : never = {}) =>
-  runCli([...argv, '--config', config], { cwd: ROOT, env: { TZ: 'UTC' }, ...extra });
+const cli = (
+  argv: string[],
+  config: string,
+  extra: Parameters<typeof runCli>[1] extends infer O ? Partial<O> : never = {},
+) => runCli([...argv, '--config', config], { cwd: ROOT, env: { TZ: 'UTC' }, ...extra });
 
 /** Run `life-stats auth`, answering the consent page like a user who clicks "Allow". */
 async function auth(pluginId: string, config: string) {
@@ -66,8 +69,12 @@ async function auth(pluginId: string, config: string) {
 }
 
 async function storeClient(namespace: string, config: string) {
-  expect((await cli(['secrets', 'set', namespace, 'client_id'], config, { stdin: `${google.clientId}\n` })).code).toBe(0);
-  expect((await cli(['secrets', 'set', namespace, 'client_secret'], config, { stdin: `${google.clientSecret}\n` })).code).toBe(0);
+  expect((await cli(['secrets', 'set', namespace, 'client_id'], config, { stdin: `${google.clientId}\n` })).code).toBe(
+    0,
+  );
+  expect(
+    (await cli(['secrets', 'set', namespace, 'client_secret'], config, { stdin: `${google.clientSecret}\n` })).code,
+  ).toBe(0);
 }
 
 describe('Google steps through the CLI', () => {
@@ -111,7 +118,11 @@ describe('Google steps through the CLI', () => {
     expect((await auth('google-health-steps', healthConfig)).code).toBe(0);
     const again = await cli(['backfill', '--from', '2026-10-29', '--to', '2026-11-04', '--json'], healthConfig);
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout).runs[0]).toMatchObject({ plugin: 'google-health-steps', metric: 'steps', status: 'ok' });
+    expect(JSON.parse(again.stdout).runs[0]).toMatchObject({
+      plugin: 'google-health-steps',
+      metric: 'steps',
+      status: 'ok',
+    });
     const rows = JSON.parse((await cli(['query', '--format', 'json', '--metric', 'steps'], healthConfig)).stdout);
     expect(rows.map((r: { date: string; value: number; source: string }) => [r.date, r.value, r.source])).toEqual([
       ['2026-10-30', 700, 'google-health-steps'],

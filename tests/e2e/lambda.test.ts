@@ -260,7 +260,7 @@ describe('Lambda handler end to end (DynamoDB on loopback, SSM fake, fake provid
     expect(stepRuns.map((r) => r.user).sort()).toEqual([...USERS, 'me'].sort());
     expect(stepRuns.find((r) => r.user === 'me')).toMatchObject({
       status: 'skipped',
-      hint: expect.stringContaining('life-stats auth fake-steps --user me'),
+      hint: expect.stringContaining('life-stats secrets set fake-fit token --user me'),
     });
     expect(first.runs.filter((r) => r.metric === 'water_ml').map((r) => [r.user, r.status])).toEqual([['me', 'ok']]);
     expect(statuses(first)).toEqual({ ok: 13, skipped: 1 });

@@ -3,10 +3,13 @@ import { formatError, hasErrorCode, isLifeStatsError } from '../errors.js';
 import { executeAuth, registerAuth } from './commands/auth.js';
 import { executeCheck, registerCheck } from './commands/check.js';
 import { executeInit, registerInit } from './commands/init.js';
+import { executePluginNew, registerPluginNew } from './commands/plugin-new.js';
 import { executePlugins, registerPlugins } from './commands/plugins.js';
 import { executeQuery, registerQuery } from './commands/query.js';
+import { executeReport, registerReport } from './commands/report.js';
 import { executeRun, registerRun } from './commands/run.js';
 import { executeSecretsSet, registerSecrets } from './commands/secrets.js';
+import { executeStatus, registerStatus } from './commands/status.js';
 import { executeValidate, registerValidate } from './commands/validate.js';
 import { type CommandContext, createCommandContext, type GlobalOptions } from './context.js';
 import { type CliIO, processIO } from './io.js';
@@ -118,6 +121,18 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   registerInit(
     program,
     wrap(executeInit, () => ({})),
+  );
+  registerPluginNew(
+    program,
+    wrap(executePluginNew, () => ({})),
+  );
+  registerStatus(
+    program,
+    wrap(executeStatus, (f) => f),
+  );
+  registerReport(
+    program,
+    wrap(executeReport, (f) => f),
   );
   addCommonOptions(program);
 

@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { loadChartAssets } from '../../report/assets.js';
+import { buildReport } from '../../report/build-report.js';
+import { renderReportHtml } from '../../report/render-html.js';
+import { type CommandContext, type GlobalOptions, loadCliConfig, parseDateRange, withStores } from '../context.js';
+
+interface ReportFlags extends GlobalOptions {
+  out: string;
+  from?: string;
+  to?: string;
+  user?: string;
+  metric?: string;
+  open?: boolean;
+}
+
+/** Default output file, in the working directory. */
+export const DEFAULT_REPORT_FILE = 'life-stats-report.html';
+
+/** `report`: one offline HTML file with a chart per user × metric. Prints the file's path on stdout. */
+export async function executeReport(ctx: CommandContext, flags: ReportFlags): Promise<number> {
+  const range = parseDateRange(flags.from, flags.to);
+  const config = await loadCliConfig(ctx.io, flags);
+  const data = await withStores(config, ({ storage }) =>
+    buildReport({
+      storage,
+      config,
+      query: {
+        ...(flags.user ? { userId: flags.user } : {}),
+        ...(flags.metric ? { metricType: flags.metric } : {}),
+        ...range,
+      },
+    }),
+  );
+  const file = path.resolve(ctx.io.cwd, flags.out);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, renderReportHtml(data, await loadChartAssets()), 'utf8');
+  if (data.charts.length === 0) ctx.logger.warn('no stored values match: the report has no charts');
+  ctx.io.stdout.write(`${file}\n`);
+  if (flags.open) openInBrowser(file, ctx);
+  return 0;
+}
+
+/** Hand the file to the desktop's opener; a failure is a warning, the report is written either way. */
+function openInBrowser(file: string, ctx: CommandContext): void {
+  const [command, args] =
+    process.platform === 'darwin'
+      ? ['open', [file]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', file]]
+        : ['xdg-open', [file]];
+  try {
+    const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+    child.on('error', (error) => ctx.logger.warn(`could not open the report with ${command}: ${error.message}`));
+    child.unref();
+  } catch (error) {
+    ctx.logger.warn(`could not open the report with ${command}: ${(error as Error).message}`);
+  }
+}
+
+export function registerReport(program: Command, action: (flags: ReportFlags) => Promise<void>) {
+  program
+    .command('report')
+    .description('charts of the stored metrics (one offline HTML file)')
+    .option('--out <file>', 'where to write the HTML', DEFAULT_REPORT_FILE)
+    .option('--from <date>', 'first local date, YYYY-MM-DD (default: first stored day)')
+    .option('--to <date>', 'last local date, YYYY-MM-DD (default: last stored day)')
+    .option('--user <user>', 'only this user')
+    .option('--metric <metric>', 'only this metric')
+    .option('--open', 'open the report in the default browser')
+    .action((flags: ReportFlags) => action(flags));
+}

@@ -1,0 +1,10 @@
+export {
+  BUNDLE_EXTERNALS,
+  type BundleHandlerOptions,
+  bundleHandler,
+  generateEntry,
+  type HandlerBundle,
+} from './bundle-handler.js';
+export { type CreateAppOptions, createLifeStatsApp, type LifeStatsApp } from './create-app.js';
+export { GITHUB_OIDC_HOST, GithubOidcDeployRole, type GithubOidcDeployRoleProps } from './github-oidc-deploy-role.js';
+export { DEFAULT_SSM_PREFIX, LifeStatsStack, type LifeStatsStackProps } from './life-stats-stack.js';

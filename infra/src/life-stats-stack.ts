@@ -1,0 +1,224 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { LoadedConfig } from '../../core/src/config/types.js';
+
+/** The SSM prefix when the config does not use SSM (the Lambda always does). */
+export const DEFAULT_SSM_PREFIX = '/life-stats';
+
+/** Props of {@link LifeStatsStack}. */
+export interface LifeStatsStackProps extends StackProps {
+  /** The loaded config (with plugins): its enabled entries get one schedule each. */
+  config: LoadedConfig;
+  /** The bundled handler folder (`index.mjs`), from `bundleHandler`. */
+  handlerAssetDir: string;
+  /** SSM parameter prefix of the secrets. @default the config's `secrets.prefix`, else `/life-stats` */
+  ssmPrefix?: string;
+  /** Table names. @default `life-stats-metrics` and `life-stats-runs` (the seed's) */
+  metricsTableName?: string;
+  runsTableName?: string;
+  /** An e-mail address subscribed to the alarms' SNS topic. */
+  alarmEmail?: string;
+  /** @default 5 minutes */
+  timeout?: Duration;
+  /** @default 512 */
+  memorySize?: number;
+  /** @default one month */
+  logRetention?: logs.RetentionDays;
+}
+
+/**
+ * life-stats on AWS (DESIGN.md "Infra"): the two DynamoDB tables, one arm64 Lambda running the
+ * bundled handler, **one EventBridge rule per enabled plugin entry** (its schedule, input
+ * `{"metric": "<metric>"}`), a dead-letter queue for failed async invocations, a log group with
+ * retention, alarms on the function's errors and on failed pairs, and least-privilege IAM.
+ */
+export class LifeStatsStack extends Stack {
+  readonly metricsTable: dynamodb.Table;
+  readonly runsTable: dynamodb.Table;
+  readonly function: lambda.Function;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly alarmTopic: sns.Topic;
+  /** One rule per enabled plugin entry, by metric. */
+  readonly rules: ReadonlyMap<string, events.Rule>;
+
+  constructor(scope: Construct, id: string, props: LifeStatsStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const prefix = props.ssmPrefix ?? (config.secrets.type === 'ssm' ? config.secrets.prefix : DEFAULT_SSM_PREFIX);
+    const tableNames =
+      config.storage.type === 'dynamodb'
+        ? { metrics: config.storage.metricsTable, runs: config.storage.runsTable }
+        : { metrics: 'life-stats-metrics', runs: 'life-stats-runs' };
+
+    const table = (construct: string, name: string, sortKey: string): dynamodb.Table =>
+      new dynamodb.Table(this, construct, {
+        tableName: name,
+        partitionKey: { name: 'user_id', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        // The data is the product: deleting the stack must never delete it.
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    this.metricsTable = table('MetricsTable', props.metricsTableName ?? tableNames.metrics, 'metric_date');
+    this.runsTable = table('RunsTable', props.runsTableName ?? tableNames.runs, 'metric_type');
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+    });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // An own role rather than the default AWSLambdaBasicExecutionRole, whose log actions are on `*`.
+    const role = new iam.Role(this, 'HandlerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'life-stats collector: its two tables, its SSM prefix, its log group',
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'Logs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+
+    this.function = new lambda.Function(this, 'Handler', {
+      role,
+      description: 'life-stats: collect one number per person, per day, per metric',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      code: lambda.Code.fromAsset(props.handlerAssetDir),
+      handler: 'index.handler',
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.minutes(5),
+      logGroup,
+      deadLetterQueue: this.deadLetterQueue,
+      // A failed scheduled run is not retried blindly: the next schedule covers the gap.
+      retryAttempts: 0,
+      environment: {
+        LIFE_STATS_STORAGE: 'dynamodb',
+        LIFE_STATS_METRICS_TABLE: this.metricsTable.tableName,
+        LIFE_STATS_RUNS_TABLE: this.runsTable.tableName,
+        LIFE_STATS_SECRETS: 'ssm',
+        LIFE_STATS_SSM_PREFIX: prefix,
+        POWERTOOLS_SERVICE_NAME: 'life-stats',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+    this.grantLeastPrivilege(prefix, config.events?.busName);
+
+    const rules = new Map<string, events.Rule>();
+    for (const entry of config.plugins) {
+      if (!entry.enabled) continue;
+      const rule = new events.Rule(this, `Schedule${entry.index}`, {
+        description: `life-stats: ${entry.metric} (plugins[${entry.index}], ${entry.use})`,
+        schedule: events.Schedule.expression(entry.schedule),
+      });
+      rule.addTarget(
+        new targets.LambdaFunction(this.function, {
+          event: events.RuleTargetInput.fromObject({ metric: entry.metric }),
+          retryAttempts: 0,
+        }),
+      );
+      rules.set(entry.metric, rule);
+    }
+    this.rules = rules;
+
+    this.alarmTopic = new sns.Topic(this, 'Alarms', { displayName: 'life-stats alarms' });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    const notify = new cloudwatchActions.SnsAction(this.alarmTopic);
+
+    const errors = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+      alarmDescription: 'life-stats: the Lambda failed (bad config or event, crash, timeout). Read its logs.',
+      metric: this.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const failedPairs = new cloudwatch.Alarm(this, 'FailedPairsAlarm', {
+      alarmDescription:
+        'life-stats: a user × metric pair failed or needs reconnecting (life-stats auth). Read the run summary in the logs.',
+      metric: new cloudwatch.Metric({
+        namespace: 'LifeStats',
+        metricName: 'FailedPairs',
+        dimensionsMap: { service: 'life-stats' },
+        period: Duration.hours(1),
+        statistic: 'Sum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const alarm of [errors, failedPairs]) alarm.addAlarmAction(notify);
+
+    new CfnOutput(this, 'FunctionName', { value: this.function.functionName });
+    new CfnOutput(this, 'LogGroupName', { value: logGroup.logGroupName });
+    new CfnOutput(this, 'MetricsTableName', { value: this.metricsTable.tableName });
+    new CfnOutput(this, 'RunsTableName', { value: this.runsTable.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+  }
+
+  /** DynamoDB on the two tables, SSM under the prefix, KMS only through SSM, the bus if any. */
+  private grantLeastPrivilege(prefix: string, busName: string | undefined): void {
+    const role = this.function.role;
+    if (!role) throw new Error('the life-stats function has no role');
+    const path = prefix.replace(/\/+$/, '');
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'Tables',
+        actions: [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:GetItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:Query',
+          'dynamodb:Scan',
+        ],
+        resources: [this.metricsTable.tableArn, this.runsTable.tableArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'Secrets',
+        actions: [
+          'ssm:GetParameter',
+          'ssm:GetParametersByPath',
+          // Rotated refresh tokens are written back.
+          'ssm:PutParameter',
+        ],
+        resources: [this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${path.slice(1)}/*` })],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SecretsKey',
+        actions: ['kms:Decrypt', 'kms:Encrypt'],
+        resources: [this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+        conditions: { StringEquals: { 'kms:ViaService': `ssm.${this.region}.amazonaws.com` } },
+      }),
+    );
+    if (busName) {
+      const bus = busName.startsWith('arn:')
+        ? busName
+        : this.formatArn({ service: 'events', resource: 'event-bus', resourceName: busName });
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'RunEvents', actions: ['events:PutEvents'], resources: [bus] }),
+      );
+    }
+  }
+}

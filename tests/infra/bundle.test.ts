@@ -1,0 +1,110 @@
+/**
+ * The Lambda bundle for the repository's config: small enough, and it really runs — imported by a
+ * plain Node process from a folder with no node_modules, invoked with an EventBridge rule's input,
+ * storing in DynamoDB (dynalite on loopback) with secrets in SSM (a fake), as deployed.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../core/src/config/load-config.js';
+import type { RunSummary } from '../../core/src/run/types.js';
+import { bundleHandler, type HandlerBundle } from '../../infra/src/bundle-handler.js';
+import { type LocalDynamoDb, startLocalDynamoDb } from '../support/dynalite.js';
+import { type SsmFake, startSsmFake } from '../support/ssm-fake.js';
+
+const run = promisify(execFile);
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const MAX_BYTES = 1.5 * 1024 * 1024;
+
+let outDir: string;
+let bundle: HandlerBundle;
+let dynamo: LocalDynamoDb;
+let ssm: SsmFake;
+
+beforeAll(async () => {
+  outDir = mkdtempSync(join(tmpdir(), 'life-stats-bundle-'));
+  const config = await loadConfig({ configPath: join(repoRoot, 'life-stats.config.json'), env: {} });
+  [bundle, dynamo, ssm] = await Promise.all([bundleHandler({ config, outDir }), startLocalDynamoDb(), startSsmFake()]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([dynamo?.stop(), ssm?.stop()]);
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+/** Invoke the bundled handler in a fresh Node process, as the Lambda runtime would. */
+async function invoke(event: unknown, env: Record<string, string>): Promise<{ summary: RunSummary; stdout: string }> {
+  const script = `
+    const { handler } = await import(${JSON.stringify(pathToFileURL(bundle.file).href)});
+    const summary = await handler(${JSON.stringify(event)}, {
+      getRemainingTimeInMillis: () => 300000, awsRequestId: 'bundle-test', functionName: 'life-stats',
+    });
+    process.stderr.write('SUMMARY ' + JSON.stringify(summary) + '\\n');
+  `;
+  const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: outDir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
+  const line = stderr.split('\n').find((l) => l.startsWith('SUMMARY '));
+  if (!line) throw new Error(`no summary; stderr: ${stderr}`);
+  return { summary: JSON.parse(line.slice('SUMMARY '.length)) as RunSummary, stdout };
+}
+
+describe('the Lambda bundle of the repository config', () => {
+  it('is at most 1.5 MB minified', () => {
+    console.info(
+      `[life-stats] Lambda bundle for life-stats.config.json: ${bundle.bytes} bytes (${(bundle.bytes / 1024 / 1024).toFixed(2)} MB)`,
+    );
+    expect(bundle.bytes).toBeGreaterThan(0);
+    expect(bundle.bytes).toBeLessThanOrEqual(MAX_BYTES);
+  });
+
+  it('imports exactly the enabled plugins statically', () => {
+    const entry = readFileSync(bundle.entryFile, 'utf8');
+    const imports = entry.match(/^import \* as plugin\d+ from .*$/gm) ?? [];
+    // csv serves both enabled entries (weight and mood) and is imported once; google-fit-steps is disabled.
+    expect(imports).toHaveLength(1);
+    expect(imports[0]).toContain('plugins/csv/');
+    expect(entry).not.toContain('google-fit-steps/src');
+    expect(bundle.files.sort()).toEqual(['examples/data/mood.csv', 'examples/data/weight.csv']);
+    expect(bundle.notShipped).toEqual([]);
+  });
+
+  it('runs an EventBridge input against DynamoDB and SSM and stores the rows', async () => {
+    // The CSV file ships in the asset: cut its copy to two days to see that the function reads it there.
+    const shipped = join(bundle.assetDir, 'files/examples/data/weight.csv');
+    const lines = readFileSync(shipped, 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(3);
+    writeFileSync(shipped, `${lines.slice(0, 3).join('\n')}\n`);
+    const tables = await dynamo.createTables();
+    const { summary, stdout } = await invoke(
+      { metric: 'weight' },
+      {
+        LIFE_STATS_STORAGE: 'dynamodb',
+        LIFE_STATS_METRICS_TABLE: tables.metricsTable,
+        LIFE_STATS_RUNS_TABLE: tables.runsTable,
+        LIFE_STATS_SECRETS: 'ssm',
+        LIFE_STATS_SSM_PREFIX: '/life-stats',
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_SSM: ssm.endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+      },
+    );
+    expect(summary.runs).toHaveLength(1);
+    expect(summary.runs[0]).toMatchObject({ user: 'me', metric: 'weight', plugin: 'csv', status: 'ok' });
+    const rows = await dynamo.scan(tables.metricsTable);
+    expect(rows.map((row) => row.date?.S).sort()).toEqual(lines.slice(1, 3).map((line) => line.split(',')[0]));
+    expect(rows.every((row) => row.metric_type?.S === 'weight' && row.source?.S === 'csv')).toBe(true);
+    expect(await dynamo.scan(tables.runsTable)).toEqual([
+      expect.objectContaining({ user_id: { S: 'me' }, metric_type: { S: 'weight' }, last_status: { S: 'ok' } }),
+    ]);
+    // Structured JSON logs and the EMF metrics the alarm watches, on stdout.
+    expect(stdout).toContain('"FailedPairs"');
+  }, 60_000);
+});

@@ -1,0 +1,327 @@
+/**
+ * The CDK app synthesized offline, for the repository's config and for a temp config with a
+ * disabled entry, an entry schedule override, an SSM prefix, an event bus and the optional
+ * context (alarm e-mail, GitHub OIDC).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempProject, type TempProject } from '../../core/test/fixtures/temp-project.js';
+import { createLifeStatsApp, type LifeStatsApp } from '../../infra/src/create-app.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const outdirs: string[] = [];
+const noDeployEnv = { ...process.env, CDK_DEFAULT_ACCOUNT: '', CDK_DEFAULT_REGION: '', LIFE_STATS_CONFIG: '' };
+
+async function synth(
+  configPath: string,
+  context: Record<string, string> = {},
+): Promise<LifeStatsApp & { template: Template }> {
+  const outdir = mkdtempSync(join(tmpdir(), 'life-stats-cdk-'));
+  outdirs.push(outdir);
+  const built = await createLifeStatsApp({
+    app: new App({ outdir, context }),
+    configPath,
+    cwd: repoRoot,
+    env: noDeployEnv,
+  });
+  built.app.synth();
+  return { ...built, template: Template.fromStack(built.stack) };
+}
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+function statements(template: Template): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (policy) =>
+      (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
+  );
+}
+
+const actionsOf = (statement: Statement): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+const resourcesOf = (statement: Statement): unknown[] =>
+  Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+
+function rules(template: Template): { schedule: string; input: unknown }[] {
+  return Object.values(template.findResources('AWS::Events::Rule')).map((rule) => {
+    const props = (rule as { Properties: { ScheduleExpression: string; Targets: { Input: string }[] } }).Properties;
+    expect(props.Targets).toHaveLength(1);
+    return { schedule: props.ScheduleExpression, input: JSON.parse(props.Targets[0]?.Input ?? 'null') };
+  });
+}
+
+let root: Awaited<ReturnType<typeof synth>>;
+let custom: Awaited<ReturnType<typeof synth>>;
+let project: TempProject;
+
+beforeAll(async () => {
+  project = createTempProject({
+    'data/weight.csv': 'date,kg\n2026-11-01,70.5\n',
+    'life-stats.config.json': {
+      timezone: 'UTC',
+      storage: { type: 'dynamodb', metricsTable: 'my-metrics', runsTable: 'my-runs' },
+      secrets: { type: 'ssm', prefix: '/my-stats' },
+      users: [{ id: 'me' }],
+      events: { busName: 'life-stats-bus' },
+      plugins: [
+        { use: 'csv', metric: 'weight', config: { file: 'data/weight.csv', dateColumn: 'date', valueColumn: 'kg' } },
+        { use: 'google-fit-steps', metric: 'steps', schedule: 'cron(30 5 * * ? *)' },
+        { use: 'google-health-steps', metric: 'health_steps', enabled: false, schedule: 'rate(2 hours)' },
+      ],
+    },
+  });
+  [root, custom] = await Promise.all([
+    synth(join(repoRoot, 'life-stats.config.json')),
+    synth(project.path('life-stats.config.json'), {
+      alarmEmail: 'alerts@example.com',
+      githubRepo: 'acme/life-stats',
+      githubBranch: 'release',
+    }),
+  ]);
+}, 120_000);
+
+afterAll(() => {
+  project?.remove();
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('schedules', () => {
+  it('gives each enabled entry of the repository config one rule with its metric as input', () => {
+    const enabled = root.config.plugins.filter((entry) => entry.enabled);
+    expect(enabled.map((entry) => entry.metric)).toEqual(['weight', 'mood']);
+    root.template.resourceCountIs('AWS::Events::Rule', 2);
+    expect(rules(root.template)).toEqual(
+      expect.arrayContaining([
+        { schedule: 'rate(1 day)', input: { metric: 'weight' } },
+        { schedule: 'rate(1 day)', input: { metric: 'mood' } },
+      ]),
+    );
+  });
+
+  it("uses an entry's schedule over the plugin's and gives a disabled entry no rule", () => {
+    custom.template.resourceCountIs('AWS::Events::Rule', 2);
+    expect(rules(custom.template).sort((a, b) => a.schedule.localeCompare(b.schedule))).toEqual([
+      { schedule: 'cron(30 5 * * ? *)', input: { metric: 'steps' } },
+      { schedule: 'rate(1 day)', input: { metric: 'weight' } },
+    ]);
+    expect(JSON.stringify(custom.template.toJSON())).not.toContain('health_steps');
+  });
+
+  it('targets the Lambda from every rule', () => {
+    const rule = Object.values(root.template.findResources('AWS::Events::Rule'))[0] as {
+      Properties: { Targets: { Arn: unknown }[] };
+    };
+    expect(JSON.stringify(rule.Properties.Targets[0]?.Arn)).toContain('Handler');
+    root.template.resourceCountIs('AWS::Lambda::Permission', 2);
+  });
+});
+
+describe('tables', () => {
+  it.each([
+    ['life-stats-metrics', 'metric_date'],
+    ['life-stats-runs', 'metric_type'],
+  ])('%s: seed keys, on demand, point-in-time recovery, retained', (name, sortKey) => {
+    root.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        KeySchema: [
+          { AttributeName: 'user_id', KeyType: 'HASH' },
+          { AttributeName: sortKey, KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([{ AttributeName: sortKey, AttributeType: 'S' }]),
+      },
+    });
+  });
+
+  it('takes the table names of a DynamoDB config', () => {
+    custom.template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'my-metrics' });
+    custom.template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'my-runs' });
+  });
+});
+
+describe('the Lambda', () => {
+  it('runs the bundle on Node.js 22, arm64, with DynamoDB, SSM and the table names', () => {
+    root.template.resourceCountIs('AWS::Lambda::Function', 1);
+    root.template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 300,
+      Environment: {
+        Variables: Match.objectLike({
+          LIFE_STATS_STORAGE: 'dynamodb',
+          LIFE_STATS_SECRETS: 'ssm',
+          LIFE_STATS_SSM_PREFIX: '/life-stats',
+          LIFE_STATS_METRICS_TABLE: { Ref: Match.stringLikeRegexp('MetricsTable') },
+          LIFE_STATS_RUNS_TABLE: { Ref: Match.stringLikeRegexp('RunsTable') },
+        }),
+      },
+      DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('Logs') } },
+    });
+    custom.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ LIFE_STATS_SSM_PREFIX: '/my-stats' }) },
+    });
+  });
+
+  it('has a dead-letter queue for failed async invocations and a log group with retention', () => {
+    root.template.resourceCountIs('AWS::SQS::Queue', 1);
+    root.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
+    root.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+describe('alarms', () => {
+  it('alarms on Lambda errors and on the FailedPairs metric the handler emits', () => {
+    root.template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    root.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Threshold: 1,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('Alarms') }],
+    });
+    root.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'LifeStats',
+      MetricName: 'FailedPairs',
+      Dimensions: [{ Name: 'service', Value: 'life-stats' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+    });
+  });
+
+  it('subscribes the alarm e-mail only when one is given', () => {
+    root.template.resourceCountIs('AWS::SNS::Subscription', 0);
+    custom.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'alerts@example.com',
+    });
+  });
+});
+
+describe('least privilege', () => {
+  it.each([
+    ['root', () => root],
+    ['custom', () => custom],
+  ])('%s: no wildcard action and no bare * resource', (_, get) => {
+    const all = statements(get().template);
+    expect(all.length).toBeGreaterThan(0);
+    for (const statement of all) {
+      for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
+      for (const resource of resourcesOf(statement)) expect(resource).not.toBe('*');
+    }
+    expect(
+      get().template.findResources('AWS::IAM::Role', { Properties: { ManagedPolicyArns: Match.anyValue() } }),
+    ).toEqual({});
+  });
+
+  it('scopes DynamoDB to the two tables', () => {
+    const dynamo = statements(root.template).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toHaveLength(1);
+    expect(actionsOf(dynamo[0] as Statement).sort()).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+    ]);
+    const resources = JSON.stringify(dynamo[0]?.Resource);
+    expect(resources).toMatch(/MetricsTable.*RunsTable/);
+    expect(resourcesOf(dynamo[0] as Statement)).toHaveLength(2);
+  });
+
+  it.each([
+    ['root', () => root, '/life-stats/*'],
+    ['custom', () => custom, '/my-stats/*'],
+  ])('%s: SSM reads and writes parameters under the prefix only', (_, get, suffix) => {
+    const ssm = statements(get().template).filter((s) => actionsOf(s).some((a) => a.startsWith('ssm:')));
+    expect(ssm).toHaveLength(1);
+    expect(actionsOf(ssm[0] as Statement).sort()).toEqual([
+      'ssm:GetParameter',
+      'ssm:GetParametersByPath',
+      'ssm:PutParameter',
+    ]);
+    const resources = resourcesOf(ssm[0] as Statement);
+    expect(resources).toHaveLength(1);
+    expect(JSON.stringify(resources[0])).toContain(`:parameter${suffix}"`);
+  });
+
+  it('lets KMS decrypt only through SSM', () => {
+    const kms = statements(root.template).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
+    expect(kms).toHaveLength(1);
+    expect(actionsOf(kms[0] as Statement)).toContain('kms:Decrypt');
+    expect(JSON.stringify(kms[0]?.Condition)).toMatch(/"StringEquals":\{"kms:ViaService":.*ssm\./);
+  });
+
+  it('allows PutEvents on the configured bus only, and only when one is configured', () => {
+    const putEvents = (t: Template) => statements(t).filter((s) => actionsOf(s).includes('events:PutEvents'));
+    expect(putEvents(root.template)).toHaveLength(0);
+    const [statement] = putEvents(custom.template);
+    expect(actionsOf(statement as Statement)).toEqual(['events:PutEvents']);
+    expect(JSON.stringify(statement?.Resource)).toContain(':event-bus/life-stats-bus"');
+  });
+});
+
+describe('GitHub OIDC deploy role', () => {
+  it('exists only when githubRepo is given', () => {
+    expect(root.oidcStack).toBeUndefined();
+    expect(root.app.node.tryFindChild('LifeStatsGithubOidc')).toBeUndefined();
+  });
+
+  it('trusts only the repository and branch through token.actions.githubusercontent.com', () => {
+    const template = Template.fromStack(custom.oidcStack as NonNullable<LifeStatsApp['oidcStack']>);
+    template.hasResourceProperties('AWS::IAM::OIDCProvider', {
+      Url: 'https://token.actions.githubusercontent.com',
+      ClientIdList: ['sts.amazonaws.com'],
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Effect: 'Allow',
+            Principal: { Federated: { Ref: Match.stringLikeRegexp('Provider') } },
+            Condition: {
+              StringEquals: {
+                'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+                'token.actions.githubusercontent.com:sub': 'repo:acme/life-stats:ref:refs/heads/release',
+              },
+            },
+          },
+        ],
+      },
+    });
+    template.hasOutput('DeployRoleArn', {});
+    const policy = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policy).toContain('"Action":"sts:AssumeRole"');
+    expect(policy).toContain(':role/cdk-*');
+  });
+});
+
+describe('config selection', () => {
+  it('honours LIFE_STATS_CONFIG when no config path is given', async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'life-stats-cdk-'));
+    outdirs.push(outdir);
+    const built = await createLifeStatsApp({
+      app: new App({ outdir }),
+      cwd: repoRoot,
+      env: { ...noDeployEnv, LIFE_STATS_CONFIG: project.path('life-stats.config.json') },
+    });
+    expect(built.config.filepath).toBe(project.path('life-stats.config.json'));
+    expect([...built.stack.rules.keys()].sort()).toEqual(['steps', 'weight']);
+  }, 60_000);
+});
