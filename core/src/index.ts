@@ -42,6 +42,7 @@ export {
   type PluginSecretsDeclaration,
   type PluginUser,
 } from './plugins/types.js';
+export { parseRetryAfter } from './run/classify-error.js';
 export { type RunOptions, runPairs } from './run/run-pairs.js';
 export type { PairResult, PairStatus, RunSummary } from './run/types.js';
 export type { SecretStore } from './secrets/types.js';

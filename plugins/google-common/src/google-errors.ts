@@ -1,4 +1,4 @@
-import { LifeStatsError, ReconnectRequiredError, RetryableError } from '@life-stats/core';
+import { LifeStatsError, parseRetryAfter, ReconnectRequiredError, RetryableError } from '@life-stats/core';
 
 /** What Google answered to a failed request, parsed from the HTTP error response. */
 export interface GoogleErrorResponse {
@@ -44,15 +44,6 @@ export class GoogleHttpError extends Error {
     this.endpoint = response.endpoint;
     this.reasons = response.reasons;
   }
-}
-
-/** `Retry-After` (seconds, or an HTTP date) → milliseconds from `now`. */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** A text that masks every value added to it: tokens, the client secret. */

@@ -4,6 +4,8 @@
  * `apiRootUrl`/`tokenUrl` config keys, and the `oauth` manifest field `life-stats auth` reads.
  */
 
+/** Core's `Retry-After` parser, re-exported for the Google plugins' callers. */
+export { parseRetryAfter } from '@life-stats/core';
 export {
   GOOGLE_AUTH_URL,
   GOOGLE_TOKEN_URL,
@@ -18,7 +20,6 @@ export {
   type GoogleErrorContext,
   type GoogleErrorResponse,
   GoogleHttpError,
-  parseRetryAfter,
   readGoogleErrorResponse,
   type Scrubber,
   toGoogleError,
