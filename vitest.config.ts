@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { FaultSummaryReporter } from './tests/faults/support/summary-reporter.js';
 
 // Tests import @life-stats/core from source (the export map points at dist, built for publishing).
 const coreDir = fileURLToPath(new URL('./core/', import.meta.url));
@@ -24,6 +25,8 @@ alias.push({
 export default defineConfig({
   resolve: { alias },
   test: {
+    // The fault suite's summary line (tests/faults) is printed after the usual report.
+    reporters: ['default', new FaultSummaryReporter()],
     include: [
       'core/test/**/*.test.ts',
       'plugins/*/test/**/*.test.ts',

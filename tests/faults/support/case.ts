@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
+import { expect, it } from 'vitest';
+import type { CaseFigures, CaseKind } from './ledger.js';
+
+/** One observation as the source holds it (what the store must end up with, exactly once). */
+export interface ExpectedRow {
+  user: string;
+  metric: string;
+  date: string;
+  value: number;
+}
+
+/** One raw stored row, read past the adapter (so duplicates would show). */
+export interface StoredRow {
+  user_id: string;
+  metric_type: string;
+  date: string;
+  value: number;
+}
+
+/** What a case uses to record what it saw. */
+export interface CaseRecorder {
+  /** A fresh secret value (token, refresh token, client secret) that must never be seen anywhere. */
+  secret(label: string): string;
+  /** Watch a secret value made elsewhere (e.g. by a fake provider). */
+  watchSecret(value: string): void;
+  /**
+   * Everything a user or operator could see: log records, summaries, thrown errors (with cause and
+   * stack), stdout/stderr, the argv of spawned processes, files written for humans.
+   */
+  see(...things: unknown[]): void;
+  /**
+   * Compare the raw stored rows with the source: every expected row present exactly once with its
+   * value (else `lost`), nothing else (else `duplicated`). Fails the case on any difference.
+   */
+  checkRows(expected: readonly ExpectedRow[], stored: readonly StoredRow[]): void;
+  /** Nothing was written (bad input): no row at all. */
+  checkNothingWritten(stored: readonly StoredRow[]): void;
+}
+
+/** Every observation from `start` to `end` (inclusive) for one user and metric. */
+export function expectedDays(
+  user: string,
+  metric: string,
+  dates: readonly string[],
+  value: (date: string) => number,
+): ExpectedRow[] {
+  return dates.map((date) => ({ user, metric, date, value: value(date) }));
+}
+
+function render(thing: unknown): string {
+  if (typeof thing === 'string') return thing;
+  if (thing instanceof Error) return inspect(thing, { depth: 8 });
+  try {
+    return `${JSON.stringify(thing)}\n${inspect(thing, { depth: 8 })}`;
+  } catch {
+    return inspect(thing, { depth: 8 });
+  }
+}
+
+/** The recorder behind one case (exported for the ledger's own tests). */
+export function createRecorder(kind: CaseKind, group: string): { recorder: CaseRecorder; figures: () => CaseFigures } {
+  const secrets = new Set<string>();
+  const seen: string[] = [];
+  let lost = 0;
+  let duplicated = 0;
+  let checkedStore = false;
+  const recorder: CaseRecorder = {
+    secret(label) {
+      const value = `${label}-${randomBytes(12).toString('hex')}`;
+      secrets.add(value);
+      return value;
+    },
+    watchSecret(value) {
+      if (value.length < 6) throw new Error(`watchSecret: "${value}" is too short to search for`);
+      secrets.add(value);
+    },
+    see(...things) {
+      for (const thing of things) seen.push(render(thing));
+    },
+    checkRows(expected, stored) {
+      checkedStore = true;
+      const key = (u: string, m: string, d: string) => `${u}\u0000${m}\u0000${d}`;
+      const want = new Map(expected.map((r) => [key(r.user, r.metric, r.date), r.value]));
+      const got = new Map<string, number[]>();
+      for (const r of stored) {
+        const k = key(r.user_id, r.metric_type, r.date);
+        got.set(k, [...(got.get(k) ?? []), Number(r.value)]);
+      }
+      const missing: string[] = [];
+      for (const [k, value] of want) {
+        const values = got.get(k);
+        if (!values?.includes(value))
+          missing.push(`${k.replaceAll('\u0000', ' ')} (want ${value}, got ${values ?? 'none'})`);
+      }
+      const extra: string[] = [];
+      for (const [k, values] of got) {
+        const surplus = want.has(k) ? values.length - 1 : values.length;
+        for (let i = 0; i < surplus; i++) extra.push(k.replaceAll('\u0000', ' '));
+      }
+      lost += missing.length;
+      duplicated += extra.length;
+      expect({ lost: missing, duplicated: extra }).toEqual({ lost: [], duplicated: [] });
+    },
+    checkNothingWritten(stored) {
+      checkedStore = true;
+      duplicated += stored.length;
+      expect(stored).toEqual([]);
+    },
+  };
+  const figures = (): CaseFigures => {
+    const text = seen.join('\n');
+    let leaked = 0;
+    for (const s of secrets) if (text.includes(s)) leaked++;
+    return { kind, group, lost, duplicated, leaked, checkedStore };
+  };
+  return { recorder, figures };
+}
+
+async function runCase(
+  kind: CaseKind,
+  group: string,
+  task: { meta: { lifeStatsCase?: CaseFigures } },
+  body: (c: CaseRecorder) => Promise<void>,
+): Promise<void> {
+  const { recorder, figures } = createRecorder(kind, group);
+  try {
+    await body(recorder);
+  } finally {
+    task.meta.lifeStatsCase = figures();
+  }
+  const final = figures();
+  expect(final.leaked, 'a planted secret value appeared in captured output').toBe(0);
+  if (kind === 'fault') expect(final.checkedStore, 'a fault case must check the stored rows').toBe(true);
+}
+
+/**
+ * A fault case: inject the fault, let life-stats meet it, clear it, run again, then check the
+ * store (`c.checkRows`) and the cursor. Counts toward `faults: N/N survived`.
+ */
+export function faultCase(
+  group: string,
+  name: string,
+  body: (c: CaseRecorder) => Promise<void>,
+  timeoutMs?: number,
+): void {
+  it(`[${group}] ${name}`, async ({ task }) => runCase('fault', group, task, body), timeoutMs);
+}
+
+/** A bad-input case: expect exit 2 (or a failed pair) naming the problem, and nothing written. */
+export function badInputCase(
+  group: string,
+  name: string,
+  body: (c: CaseRecorder) => Promise<void>,
+  timeoutMs?: number,
+): void {
+  it(`[${group}] ${name}`, async ({ task }) => runCase('bad-input', group, task, body), timeoutMs);
+}
