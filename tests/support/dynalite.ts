@@ -22,6 +22,32 @@ export interface WireRequest {
 /** Decides how many items of one `BatchWriteItem` request (of `items` items) come back unprocessed. */
 export type UnprocessedRule = (items: number, request: number) => number;
 
+/** One request as a {@link FaultRule} sees it. */
+export interface FaultRequest {
+  /** The DynamoDB API, e.g. `BatchWriteItem`. */
+  operation: string;
+  /** 1 for the first request of this operation since {@link LocalDynamoDb.setFault}, then 2, 3… */
+  request: number;
+  /** Write requests in a `BatchWriteItem`. */
+  items?: number;
+}
+
+/**
+ * What the proxy does with one request instead of (or besides) answering it normally:
+ * - `error`: answer with DynamoDB's JSON error shape
+ *   (`{"__type":"com.amazonaws.dynamodb.v20120810#<type>","message":"…"}`, HTTP `status`, default
+ *   400) without forwarding the request;
+ * - `destroy: 'before'`: destroy the socket without forwarding (the write did not happen);
+ * - `destroy: 'after'`: forward the request (the write happened), then destroy the socket instead of
+ *   answering (the answer is lost).
+ */
+export type FaultAction =
+  | { error: { type: string; message?: string; status?: number } }
+  | { destroy: 'before' | 'after' };
+
+/** Decides the fault for one request; `undefined`: answer normally. */
+export type FaultRule = (request: FaultRequest) => FaultAction | undefined;
+
 /** A real DynamoDB implementation (dynalite, in memory) on loopback, behind a counting proxy. */
 export interface LocalDynamoDb {
   /** Where clients connect (the proxy): `http://127.0.0.1:<port>`. */
@@ -38,6 +64,11 @@ export interface LocalDynamoDb {
    * forwards only part of each batch and returns the rest as `UnprocessedItems`. No rule: all pass.
    */
   setUnprocessed(rule?: UnprocessedRule): void;
+  /**
+   * Inject faults (throttling errors, dropped connections) per request; request numbers restart at
+   * 1 per operation. Requests answered with a fault are still counted in `requests`. No rule: none.
+   */
+  setFault(rule?: FaultRule): void;
   /** Create a fresh pair of tables with the seed's key schema; names are unique unless given. */
   createTables(names?: {
     metricsTable?: string;
@@ -46,6 +77,31 @@ export interface LocalDynamoDb {
   /** Every raw item of a table, bypassing the proxy (not counted). */
   scan(table: string): Promise<Record<string, AttributeValue>[]>;
   stop(): Promise<void>;
+}
+
+/**
+ * An AWS SDK retry strategy that makes the SDK's own decisions (retry throttling and transient errors
+ * such as a dropped connection, never client errors) up to `maxAttempts` attempts, but waits only
+ * `delayMs` between them, so fault tests stay fast. Pass it as `retryStrategy` in a client config.
+ * (The SDK's default for DynamoDB: 4 attempts in standard mode, full-jitter exponential backoff from
+ * 100 ms, 500 ms for throttling, at most 20 s, with a retry-token bucket.)
+ */
+export function fastSdkRetry(maxAttempts = 4, delayMs = 5): NonNullable<DynamoDBClientConfig['retryStrategy']> {
+  const token = (count: number) => ({ getRetryCount: () => count, getRetryDelay: () => delayMs });
+  return {
+    mode: 'standard',
+    async acquireInitialRetryToken() {
+      return token(0);
+    },
+    async refreshRetryTokenForRetry(previous: { getRetryCount(): number }, error: { errorType: string }) {
+      const count = previous.getRetryCount() + 1;
+      if (count >= maxAttempts || (error.errorType !== 'THROTTLING' && error.errorType !== 'TRANSIENT')) {
+        throw new Error('no retry');
+      }
+      return token(count);
+    },
+    recordSuccess() {},
+  };
 }
 
 const require = createRequire(import.meta.url);
@@ -62,6 +118,8 @@ export async function startLocalDynamoDb(): Promise<LocalDynamoDb> {
   const requests: WireRequest[] = [];
   let rule: UnprocessedRule | undefined;
   let batchCounter = 0;
+  let fault: FaultRule | undefined;
+  const faultCounters = new Map<string, number>();
 
   const proxy = createServer((req, res) => {
     forward(req, res).catch((error: unknown) => {
@@ -77,6 +135,37 @@ export async function startLocalDynamoDb(): Promise<LocalDynamoDb> {
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.slice(target.indexOf('.') + 1);
     const seen: WireRequest = { operation };
+    let action: FaultAction | undefined;
+    if (fault) {
+      const request = (faultCounters.get(operation) ?? 0) + 1;
+      faultCounters.set(operation, request);
+      const items =
+        operation === 'BatchWriteItem'
+          ? Object.values((JSON.parse(body) as { RequestItems: Record<string, unknown[]> }).RequestItems).reduce(
+              (n, list) => n + list.length,
+              0,
+            )
+          : undefined;
+      action = fault({ operation, request, ...(items === undefined ? {} : { items }) });
+      if (action && 'error' in action) {
+        requests.push(items === undefined ? seen : { ...seen, items });
+        const text = JSON.stringify({
+          __type: `com.amazonaws.dynamodb.v20120810#${action.error.type}`,
+          message: action.error.message ?? action.error.type,
+        });
+        res.writeHead(action.error.status ?? 400, {
+          'content-type': 'application/x-amz-json-1.0',
+          'content-length': Buffer.byteLength(text),
+        });
+        res.end(text);
+        return;
+      }
+      if (action?.destroy === 'before') {
+        requests.push(items === undefined ? seen : { ...seen, items });
+        req.socket.destroy();
+        return;
+      }
+    }
     let heldBack: Record<string, WriteRequest[]> | undefined;
     if (operation === 'BatchWriteItem') {
       const input = JSON.parse(body) as { RequestItems: Record<string, WriteRequest[]> };
@@ -122,6 +211,10 @@ export async function startLocalDynamoDb(): Promise<LocalDynamoDb> {
       output.UnprocessedItems = unprocessed;
       text = JSON.stringify(output);
     }
+    if (action && 'destroy' in action) {
+      req.socket.destroy();
+      return;
+    }
     res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
     res.end(text);
   }
@@ -145,6 +238,10 @@ export async function startLocalDynamoDb(): Promise<LocalDynamoDb> {
     setUnprocessed(next) {
       rule = next;
       batchCounter = 0;
+    },
+    setFault(next) {
+      fault = next;
+      faultCounters.clear();
     },
     async createTables(names = {}) {
       const id = ++tableCounter;

@@ -70,6 +70,15 @@ export interface FakeGoogle {
   hold(): void;
   release(): void;
   close(): Promise<void>;
+  /** When each request to `route` arrived (`Date.now()` on the server), in order. */
+  requestTimes(route: FakeGoogleRoute): number[];
+  /**
+   * Let every access token issued so far expire (as an hour passing would): the APIs answer them
+   * 401 UNAUTHENTICATED, and a refresh gets a new one. They stay in `accessTokens` (still secrets).
+   */
+  expireAccessTokens(): void;
+  /** Delay every answer of `route` by `ms` (0 to stop), the real answers included: a slow provider. */
+  slow(route: FakeGoogleRoute, ms: number): void;
 }
 
 /** The documented body of a Google API error (AIP-193 with legacy `errors[]`). */
@@ -179,6 +188,9 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
   const healthEmptyDays = options.healthEmptyDays ?? 'no-value';
   const refreshTokens = new Set(options.refreshTokens ?? ['1//fake-refresh-token']);
   const accessTokens = new Set<string>();
+  const expiredAccessTokens = new Set<string>();
+  const timeline: { route: FakeGoogleRoute; at: number }[] = [];
+  const slowness: Record<FakeGoogleRoute, number> = { auth: 0, token: 0, fit: 0, health: 0 };
   const samples: StepSample[] = [...(options.steps ?? [])];
   const injected: Record<FakeGoogleRoute, { response: FakeResponse; left: number }[]> = {
     auth: [],
@@ -218,7 +230,9 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
 
   const authorized = (request: FakeRequest): boolean => {
     const header = request.headers.authorization;
-    return typeof header === 'string' && header.startsWith('Bearer ') && accessTokens.has(header.slice(7));
+    if (typeof header !== 'string' || !header.startsWith('Bearer ')) return false;
+    const presented = header.slice(7);
+    return accessTokens.has(presented) && !expiredAccessTokens.has(presented);
   };
 
   const consent = (request: FakeRequest): FakeResponse => {
@@ -401,9 +415,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     return undefined;
   };
 
-  const server: FakeServer = await startFakeServer((request) => {
-    const which = route(request);
-    if (!which) return { status: 404, json: { error: `fake Google: no route for ${request.method} ${request.path}` } };
+  const answer = (which: FakeGoogleRoute, request: FakeRequest): FakeResponse => {
     const override = takeInjected(which);
     if (override) return override;
     switch (which) {
@@ -416,6 +428,15 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
       case 'health':
         return healthRollup(request);
     }
+  };
+
+  const server: FakeServer = await startFakeServer((request) => {
+    const which = route(request);
+    if (!which) return { status: 404, json: { error: `fake Google: no route for ${request.method} ${request.path}` } };
+    timeline.push({ route: which, at: Date.now() });
+    const response = answer(which, request);
+    const delay = slowness[which];
+    return delay > 0 ? { ...response, delayMs: (response.delayMs ?? 0) + delay } : response;
   });
 
   return {
@@ -449,5 +470,12 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     hold: () => server.hold(),
     release: () => server.release(),
     close: () => server.close(),
+    requestTimes: (which) => timeline.filter((t) => t.route === which).map((t) => t.at),
+    expireAccessTokens: () => {
+      for (const t of accessTokens) expiredAccessTokens.add(t);
+    },
+    slow: (which, ms) => {
+      slowness[which] = ms;
+    },
   };
 }

@@ -48,6 +48,12 @@ export interface SsmFake {
    * `(op) => op === 'PutParameter'`. No argument: allow everything again.
    */
   denyAccess(deny?: (operation: string, name: string) => boolean): void;
+  /**
+   * Answer `ThrottlingException` ("Rate exceeded", HTTP 400, as SSM does past its request rate) for
+   * the requests `throttle` returns true for; `request` counts from 1 per operation since this call.
+   * No argument: stop throttling.
+   */
+  throttle(throttle?: (operation: string, request: number) => boolean): void;
   stop(): Promise<void>;
 }
 
@@ -69,6 +75,8 @@ export async function startSsmFake(options: SsmFakeOptions = {}): Promise<SsmFak
   const parameters = new Map<string, FakeParameter>();
   const requests: SsmRequest[] = [];
   let deny: ((operation: string, name: string) => boolean) | undefined;
+  let throttle: ((operation: string, request: number) => boolean) | undefined;
+  const throttleCounters = new Map<string, number>();
 
   const encrypted = (name: string) => `AQICAHencrypted${Buffer.from(name).toString('base64')}`;
   const arn = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
@@ -194,6 +202,11 @@ export async function startSsmFake(options: SsmFakeOptions = {}): Promise<SsmFak
       return send(400, { __type: 'SerializationException', message: 'bad JSON' });
     }
     requests.push({ operation, input });
+    if (throttle) {
+      const request = (throttleCounters.get(operation) ?? 0) + 1;
+      throttleCounters.set(operation, request);
+      if (throttle(operation, request)) return send(400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
+    }
     try {
       send(200, run(input));
     } catch (error) {
@@ -225,6 +238,10 @@ export async function startSsmFake(options: SsmFakeOptions = {}): Promise<SsmFak
     },
     denyAccess(next) {
       deny = next;
+    },
+    throttle(next) {
+      throttle = next;
+      throttleCounters.clear();
     },
     async stop() {
       server.closeAllConnections();

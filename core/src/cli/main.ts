@@ -67,6 +67,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(hideOptionValues(s)),
     });
 
   const wrap =
@@ -149,6 +150,14 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     return hasErrorCode(error, 'E_USAGE') ? EXIT_USAGE : EXIT_FAILED;
   }
   return exitCode;
+}
+
+/**
+ * Commander echoes an unknown option as typed, `--value=…` included: the value may be a secret
+ * (`secrets set ns name --value=TOKEN`), so the message keeps only the option's name.
+ */
+export function hideOptionValues(message: string): string {
+  return message.replace(/(unknown option '[^'=\s]*=).*'/g, "$1…'");
 }
 
 async function readVersion(): Promise<string> {

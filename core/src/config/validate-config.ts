@@ -14,6 +14,12 @@ export interface ConfigFileValidation {
   problems: ConfigProblem[];
 }
 
+/**
+ * What DynamoDB accepts as a table name (or ARN); the same rule `createDynamoDbStorage` applies, so
+ * `validate` refuses a name that `run` would (storage/dynamodb.ts is not imported: it loads the AWS SDK).
+ */
+const DYNAMODB_TABLE_NAME = /^(?:arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table\/)?[\w.-]{3,255}$/;
+
 let validator: ValidateFunction | undefined;
 
 function configValidator(): ValidateFunction {
@@ -23,6 +29,9 @@ function configValidator(): ValidateFunction {
     discriminator: true,
     allowUnionTypes: true,
     verbose: true,
+    // The schema is ours and constant (core/test/config/schema.test.ts checks it against draft-07):
+    // compiling the meta-schema to re-check it would cost every CLI run and Lambda cold start ~50 ms.
+    validateSchema: false,
   }).compile(configSchema);
   return validator;
 }
@@ -30,7 +39,7 @@ function configValidator(): ValidateFunction {
 /**
  * Validate a raw config file (after environment overrides) on its own, without its plugins: the
  * JSON Schema, then what a schema cannot say — IANA time zones, unique user ids, schedule
- * expressions. Every problem is returned; the input is not modified.
+ * expressions, DynamoDB table names. Every problem is returned; the input is not modified.
  */
 export function validateConfigFile(raw: unknown): ConfigFileValidation {
   const value = cloneJson(raw);
@@ -60,6 +69,19 @@ function semanticProblems(value: unknown): ConfigProblem[] {
     if (first === undefined) firstIndexOfId.set(user.id, i);
     else problems.push({ path: `users[${i}].id`, message: `"${user.id}" is already used by users[${first}]` });
   });
+
+  if (isRecord(value.storage) && value.storage.type === 'dynamodb') {
+    for (const key of ['metricsTable', 'runsTable']) {
+      const table = value.storage[key];
+      // A non-string is already reported by the schema.
+      if (typeof table === 'string' && table !== '' && !DYNAMODB_TABLE_NAME.test(table)) {
+        problems.push({
+          path: `storage.${key}`,
+          message: `"${table}" is not a DynamoDB table name: 3–255 letters, digits, "_", "-" and ".", or a table ARN`,
+        });
+      }
+    }
+  }
 
   const plugins = Array.isArray(value.plugins) ? value.plugins : [];
   plugins.forEach((entry: unknown, i) => {

@@ -159,7 +159,7 @@ async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
           ...(budget ? { beforeAttempt: (signal: AbortSignal) => budget.take(signal) } : {}),
         },
       );
-      const observations = validateObservations(plugin.id, raw, chunk);
+      const observations = validateObservations(plugin.id, raw, chunk, run.redactor.redact);
       const timestamp = run.now().toISOString();
       await run.storage.putMetrics(
         observations.map((o) => ({
@@ -201,8 +201,10 @@ async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
 
 function describeFailure(error: unknown, pluginId: string, userId: string): string {
   const text = formatError(error);
-  if (hasErrorCode(error, 'E_RECONNECT_REQUIRED')) {
-    return `${text} — run \`life-stats auth ${pluginId} --user ${userId}\` to reconnect`;
+  const command = `life-stats auth ${pluginId} --user ${userId}`;
+  // Plugins that already name the command (the Google ones, in the message and the hint) need no third copy.
+  if (hasErrorCode(error, 'E_RECONNECT_REQUIRED') && !text.includes(command)) {
+    return `${text} — run \`${command}\` to reconnect`;
   }
   return text;
 }

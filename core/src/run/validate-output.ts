@@ -6,9 +6,23 @@ const DATE_SHAPE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const PREVIEW_LENGTH = 160;
 /** Placeholder quoting for values JSON cannot show (NaN, Infinity, bigint, undefined). */
 const RAW = '\u0000';
+/**
+ * Magnitudes every store keeps: DynamoDB numbers run from 1e-130 to just under 1e126 (SQLite's
+ * REAL would take more). Checked here so a value out of range fails the same way on every store,
+ * before any of the result is written (DynamoDB would reject only the batch holding it).
+ */
+const MAX_MAGNITUDE = 1e126;
+const MIN_MAGNITUDE = 1e-130;
 
-/** A short, JSON-like rendering of a value for messages; NaN and Infinity stay visible. */
-function preview(value: unknown): string {
+/** Masks secret values in a text (the run's redactor). */
+type Redact = (text: string) => string;
+const keep: Redact = (text) => text;
+
+/**
+ * A short, JSON-like rendering of a value for messages; NaN and Infinity stay visible. Secrets are
+ * masked before the text is cut, so a cut never leaves part of a secret that the mask would miss.
+ */
+function preview(value: unknown, redact: Redact): string {
   let text: string;
   try {
     text =
@@ -23,6 +37,7 @@ function preview(value: unknown): string {
     // Circular structures and the like: the type is enough to point at the culprit.
     text = Object.prototype.toString.call(value);
   }
+  text = redact(text);
   return text.length > PREVIEW_LENGTH ? `${text.slice(0, PREVIEW_LENGTH)}…` : text;
 }
 
@@ -33,22 +48,26 @@ function typeName(value: unknown): string {
 }
 
 /** Why an item is not a storable observation, or `undefined` when it is. */
-function itemProblem(item: unknown, window: DateWindow): string | undefined {
+function itemProblem(item: unknown, window: DateWindow, redact: Redact): string | undefined {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     return `must be an object { date, value }, got ${typeName(item)}`;
   }
   const { date, value } = item as Record<string, unknown>;
   if (date === undefined) return 'has no date';
   if (typeof date !== 'string' || !DATE_SHAPE_RE.test(date)) {
-    return `date ${preview(date)} is not a YYYY-MM-DD string`;
+    return `date ${preview(date, redact)} is not a YYYY-MM-DD string`;
   }
   if (!isValidDate(date)) return `date ${date} is not a real calendar date`;
   if (date < window.start || date > window.end) {
     return `date ${date} is outside the window ${window.start}..${window.end}`;
   }
   if (value === undefined) return 'has no value';
-  if (typeof value !== 'number') return `value ${preview(value)} is a ${typeName(value)}, not a number`;
+  if (typeof value !== 'number') return `value ${preview(value, redact)} is a ${typeName(value)}, not a number`;
   if (!Number.isFinite(value)) return `value ${value} is not a finite number`;
+  if (Math.abs(value) >= MAX_MAGNITUDE) return `value ${value} is too large to store (magnitudes must be below 1e126)`;
+  if (value !== 0 && Math.abs(value) < MIN_MAGNITUDE) {
+    return `value ${value} is too small to store (non-zero magnitudes start at 1e-130; round it to 0)`;
+  }
   return undefined;
 }
 
@@ -60,25 +79,32 @@ function itemProblem(item: unknown, window: DateWindow): string | undefined {
  * @param pluginId - the plugin's id, for the message.
  * @param result - what `fetch` resolved to.
  * @param window - the window the plugin was asked for (inclusive local dates).
+ * @param redact - masks secret values in the message (the run's redactor); applied before the
+ *   item preview is cut to length, so no fragment of a secret survives.
  * @returns clean `{ date, value }` copies in the plugin's order; extra fields are dropped.
  * @throws {PluginOutputError} naming the plugin and the offending item (by its array index).
  */
-export function validateObservations(pluginId: string, result: unknown, window: DateWindow): Observation[] {
+export function validateObservations(
+  pluginId: string,
+  result: unknown,
+  window: DateWindow,
+  redact: Redact = keep,
+): Observation[] {
   if (!Array.isArray(result)) {
     throw new PluginOutputError(
       pluginId,
-      `fetch() must resolve to an array of { date, value }, got ${typeName(result)} ${preview(result)}`,
+      `fetch() must resolve to an array of { date, value }, got ${typeName(result)} ${preview(result, redact)}`,
     );
   }
   const out: Observation[] = [];
   const seen = new Map<string, number>();
   for (let i = 0; i < result.length; i++) {
     const item: unknown = result[i];
-    const problem = itemProblem(item, window);
+    const problem = itemProblem(item, window, redact);
     if (problem !== undefined) {
       throw new PluginOutputError(
         pluginId,
-        `fetch() returned a bad observation: item ${i} ${preview(item)}: ${problem}`,
+        `fetch() returned a bad observation: item ${i} ${preview(item, redact)}: ${problem}`,
       );
     }
     const { date, value } = item as Observation;
@@ -86,7 +112,7 @@ export function validateObservations(pluginId: string, result: unknown, window: 
     if (first !== undefined) {
       throw new PluginOutputError(
         pluginId,
-        `fetch() returned a bad observation: item ${i} ${preview(item)}: date ${date} appears twice (first at item ${first}); a plugin returns at most one value per day`,
+        `fetch() returned a bad observation: item ${i} ${preview(item, redact)}: date ${date} appears twice (first at item ${first}); a plugin returns at most one value per day`,
       );
     }
     seen.set(date, i);

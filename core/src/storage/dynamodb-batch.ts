@@ -40,7 +40,8 @@ export interface WriteItemsOptions extends BatchRetryOptions {
  * a hot partition) are sent again after an exponential, fully jittered backoff, until all are written
  * or `maxAttempts` requests were made for a batch — then a {@link StorageError} names the table and
  * how many items were not written. Batches are independent: on an error some may already be stored,
- * which is harmless because writes are idempotent upserts and the run's cursor does not move.
+ * which is harmless because writes are idempotent upserts and the run's cursor does not move. The
+ * error is thrown only once every batch has settled, so nothing of this call is still in flight.
  */
 export async function writeItems(items: readonly Item[], options: WriteItemsOptions): Promise<void> {
   const unique = new Map<string, Item>();
@@ -54,7 +55,24 @@ export async function writeItems(items: readonly Item[], options: WriteItemsOpti
   const batches: Item[][] = [];
   for (let i = 0; i < all.length; i += MAX_BATCH_ITEMS) batches.push(all.slice(i, i + MAX_BATCH_ITEMS));
   const limit = pLimit(Math.max(1, options.concurrency ?? 4));
-  await Promise.all(batches.map((batch) => limit(() => writeBatch(batch, options))));
+  // A failed batch must not fail the call while the others are still being sent or retried in the
+  // background, where a late retry could overwrite what a later run wrote (a frozen Lambda container
+  // resumes its timers in the next invocation): wait for every batch, then throw the first error.
+  // Once a batch failed, batches not started yet are not sent: the call fails anyway.
+  let failure: { reason: unknown } | undefined;
+  await Promise.all(
+    batches.map((batch) =>
+      limit(async () => {
+        if (failure) return;
+        try {
+          await writeBatch(batch, options);
+        } catch (reason) {
+          failure ??= { reason };
+        }
+      }),
+    ),
+  );
+  if (failure) throw failure.reason;
 }
 
 async function writeBatch(batch: Item[], options: WriteItemsOptions): Promise<void> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type CheckContext, LifeStatsError, ReconnectRequiredError } from '@life-stats/core';
+import { type CheckContext, LifeStatsError, ReconnectRequiredError, RetryableError } from '@life-stats/core';
 import type { OAuth2Client } from 'google-auth-library';
 import { authCommand, createScrubber, type GoogleErrorResponse, toGoogleError } from './google-errors.js';
 import { GOOGLE_SECRET_NAMES } from './oauth-manifest.js';
@@ -68,6 +68,30 @@ const EXPIRY_MARGIN_MS = 5 * 60_000;
 
 function cacheKey(tokenUrl: string, clientId: string, refreshToken: string): string {
   return createHash('sha256').update(`${tokenUrl}\n${clientId}\n${refreshToken}`).digest('hex');
+}
+
+/**
+ * gaxios hands back a body it could not parse as JSON as a string (a truncated answer, an HTML page
+ * from a proxy). Read as an object it has no field, so it would pass for "no steps" and the cursor
+ * would move past days never read: fail the attempt instead (core retries it).
+ */
+function notJsonError(result: unknown, pluginId: string, scrub: (text: string) => string): Error | undefined {
+  if (typeof result !== 'object' || result === null) return undefined;
+  const { data, status, config } = result as { data?: unknown; status?: unknown; config?: { url?: unknown } };
+  if (typeof status !== 'number' || config === undefined || typeof data !== 'string') return undefined;
+  let where = 'the Google API';
+  try {
+    where = new URL(String(config.url)).host;
+  } catch {
+    // keep the generic name
+  }
+  const excerpt = scrub(data.replace(/\s+/g, ' ').trim().slice(0, 80));
+  return new RetryableError(
+    `[life-stats] [plugin:${pluginId}] ${where} answered HTTP ${status} with a body that is not JSON (truncated, or not from the Google API)${excerpt ? `: ${JSON.stringify(excerpt)}` : ''}; nothing was stored`,
+    {
+      hint: 'A truncated answer heals on the next run; if it persists, check that `apiRootUrl` points at the Google API.',
+    },
+  );
 }
 
 function missingClientError(options: GoogleSessionOptions, missing: string[]): LifeStatsError {
@@ -194,6 +218,8 @@ export async function createGoogleSession(
     }
     await persistRotation();
     remember();
+    const notJson = notJsonError(result, pluginId, scrubber.scrub);
+    if (notJson) throw notJson;
     return result;
   };
 
