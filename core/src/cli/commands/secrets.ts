@@ -6,6 +6,8 @@ import { readAll } from '../io.js';
 
 interface SecretsSetFlags extends GlobalOptions {
   user?: string;
+  /** Arguments after `<name>`: someone typed the value on the command line. */
+  excessArguments?: number;
 }
 
 const NAME_RE = /^[a-z][a-z0-9_-]*$/;
@@ -17,6 +19,15 @@ export async function executeSecretsSet(
   name: string,
   flags: SecretsSetFlags,
 ): Promise<number> {
+  if (flags.excessArguments) {
+    // Never echo it: the value is already in the shell history and `ps`, don't add logs to that.
+    throw new UsageError(
+      'secrets set takes the value on stdin, not on the command line: nothing was stored, and the value is not shown',
+      {
+        hint: `Pipe it in instead, e.g. \`life-stats secrets set ${namespace} ${name}${flags.user ? ` --user ${flags.user}` : ''} < token.txt\`, and remove the command from your shell history.`,
+      },
+    );
+  }
   if (!NAME_RE.test(namespace)) throw new UsageError(`namespace "${namespace}" must match ${NAME_RE}`);
   if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new UsageError(`secret name "${name}" must match /^[a-z][a-z0-9_]*$/`);
   const config = await loadCliConfig(ctx.io, flags, false);
@@ -46,7 +57,9 @@ export function registerSecrets(
     .argument('<namespace>', "the plugin's secrets namespace, e.g. google-fit")
     .argument('<name>', 'the secret name, e.g. token')
     .option('--user <user>', 'a per-user secret of this user (else a shared one)')
+    // A value typed after <name> gets our own message (commander's would just say "too many arguments").
+    .allowExcessArguments(true)
     .action((namespace: string, name: string, flags: SecretsSetFlags, cmd: Command) =>
-      action(namespace, name, { ...cmd.optsWithGlobals(), ...flags }),
+      action(namespace, name, { ...cmd.optsWithGlobals(), ...flags, excessArguments: cmd.args.length - 2 }),
     );
 }
