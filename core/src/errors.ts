@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'E_SECRETS_READONLY'
   | 'E_STORAGE'
   | 'E_ABORTED'
+  | 'E_DEADLINE'
   | 'E_AUTH'
   | 'E_SECRET_MISSING'
   | 'E_API_TURNED_DOWN'

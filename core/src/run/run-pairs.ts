@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { LoadedConfig } from '../config/types.js';
-import { formatError, hasErrorCode } from '../errors.js';
+import { formatError, hasErrorCode, LifeStatsError } from '../errors.js';
 import { createSilentLogger, type Logger } from '../log/logger.js';
 import { createRedactingLogger, createRedactor, type Redactor } from '../log/redact.js';
 import type { DateWindow } from '../plugins/types.js';
@@ -71,6 +71,8 @@ export async function runPairs(options: RunOptions): Promise<RunSummary> {
   const limit = pLimit(Math.max(1, options.concurrency ?? 8));
   const budgets = createRateBudgets();
   const margin = options.deadlineMarginMs ?? 30_000;
+  const deadline = deadlineSignal(options.remainingTimeMs, margin, options.signal);
+  const signal = deadline?.signal ?? options.signal;
   let done = 0;
 
   const results = await Promise.all(
@@ -78,10 +80,10 @@ export async function runPairs(options: RunOptions): Promise<RunSummary> {
       limit(async (): Promise<PairResult> => {
         const base = { user: pair.user.id, metric: pair.entry.metric, plugin: pair.entry.loaded.plugin.id };
         let result: PairResult;
-        if (options.signal?.aborted || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
+        if (signal?.aborted || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
           result = { ...base, status: 'deferred', error: 'the run reached its deadline before this pair started' };
         } else {
-          result = await runPair(pair, { ...options, mode, logger, redactor, startedAt, now, budgets });
+          result = await runPair(pair, { ...options, signal, mode, logger, redactor, startedAt, now, budgets });
         }
         result = redactor.redactValue(result);
         done++;
@@ -90,7 +92,48 @@ export async function runPairs(options: RunOptions): Promise<RunSummary> {
       }),
     ),
   );
+  deadline?.dispose();
   return { runs: results };
+}
+
+/** Why fetches still running near the end of the run's time were stopped. */
+class DeadlineError extends LifeStatsError {
+  constructor() {
+    super(
+      'E_DEADLINE',
+      'the run reached its deadline while this pair was running; what its unfinished fetch returned was not stored and its cursor did not move',
+      { hint: 'The next run collects it. If this keeps happening, raise the function timeout or lower `concurrency`.' },
+    );
+    this.name = 'DeadlineError';
+  }
+}
+
+/**
+ * With a deadline (Lambda), pairs already running must stop in time too: a fetch may take up to the
+ * fetch timeout and its retries, longer than the time left. A third of the margin before the end,
+ * every fetch and backoff still in flight is aborted, leaving time to record the pairs and return
+ * the summary before the runtime kills the invocation.
+ */
+function deadlineSignal(
+  remainingTimeMs: (() => number) | undefined,
+  marginMs: number,
+  parent: AbortSignal | undefined,
+): { signal: AbortSignal; dispose(): void } | undefined {
+  if (!remainingTimeMs) return undefined;
+  const controller = new AbortController();
+  const stopInMs = Math.max(0, remainingTimeMs() - Math.floor(marginMs / 3));
+  const timer = setTimeout(() => controller.abort(new DeadlineError()), stopInMs);
+  timer.unref?.();
+  const onParentAbort = () => controller.abort(parent?.reason);
+  if (parent?.aborted) onParentAbort();
+  else parent?.addEventListener('abort', onParentAbort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose() {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onParentAbort);
+    },
+  };
 }
 
 interface PairContext extends RunOptions {
@@ -185,9 +228,15 @@ async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
     log.info(`ok: ${items} item${items === 1 ? '' : 's'} for ${window.start}..${window.end}`, { items });
     return { ...base, status: 'ok', window, items };
   } catch (error) {
-    const status = classifyError(error) === 'reconnect' ? 'reconnect' : 'failed';
+    // Stopped by the deadline: like a pair that never started, the next run collects it.
+    const status = hasErrorCode(error, 'E_DEADLINE')
+      ? 'deferred'
+      : classifyError(error) === 'reconnect'
+        ? 'reconnect'
+        : 'failed';
     const message = run.redactor.redact(describeFailure(error, plugin.id, user.id));
-    log.error(`${status}: ${message}`, { status });
+    if (status === 'deferred') log.warn(`${status}: ${message}`, { status });
+    else log.error(`${status}: ${message}`, { status });
     if (run.mode === 'run') {
       await recordRun(
         run,
