@@ -1,12 +1,18 @@
 import type { EnabledEntry, LoadedConfig, UserConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import type { SecretStore } from '../secrets/types.js';
-import type { Storage } from '../storage/types.js';
+import type { RunRow, Storage } from '../storage/types.js';
 
 /** One (plugin entry, user) pair to run. */
 export interface Pair {
   entry: EnabledEntry;
   user: UserConfig;
+  /**
+   * The pair's run row as read when the run was planned (one listing for every pair, instead of a
+   * read per pair). Another run may move the cursor since; an older cursor only widens the window,
+   * which the idempotent upserts make harmless, and the cursor write still never goes backwards.
+   */
+  run?: RunRow;
 }
 
 export interface Selection {
@@ -38,10 +44,12 @@ export async function planPairs(
   const entries = selectEntries(config, selection.metric);
   const byNamespace = new Map<string, Promise<string[]>>();
   const runUsers = new Map<string, string[]>();
+  const runRows = new Map<string, RunRow>();
   for (const run of await deps.storage.listRuns()) {
     const list = runUsers.get(run.metric_type) ?? [];
     list.push(run.user_id);
     runUsers.set(run.metric_type, list);
+    runRows.set(`${run.metric_type}\u0000${run.user_id}`, run);
   }
   const configured = new Map(config.users.map((u) => [u.id, u]));
   const pairs: Pair[] = [];
@@ -59,7 +67,8 @@ export async function planPairs(
     const ids = new Set([...configured.keys(), ...secretUsers, ...(runUsers.get(entry.metric) ?? [])]);
     for (const id of ids) {
       if (selection.user !== undefined && id !== selection.user) continue;
-      pairs.push({ entry, user: configured.get(id) ?? { id, timezone: config.timezone } });
+      const run = runRows.get(`${entry.metric}\u0000${id}`);
+      pairs.push({ entry, user: configured.get(id) ?? { id, timezone: config.timezone }, ...(run ? { run } : {}) });
     }
   }
   if (selection.user !== undefined && pairs.length === 0) {

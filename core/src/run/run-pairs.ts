@@ -170,11 +170,10 @@ async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
     if (run.mode === 'backfill') {
       window = run.window as DateWindow;
     } else {
-      const row = await run.storage.getRun(user.id, entry.metric);
       window = computeRunWindow({
         now: run.startedAt,
         timezone: user.timezone,
-        lastRunTime: row?.last_run_time,
+        lastRunTime: pair.run?.last_run_time,
         backfillDays: run.config.backfillDays,
         settleDays: plugin.settleDays,
       });
