@@ -32,7 +32,10 @@ export interface RunOptions {
   user?: string | undefined;
   /** The clock. @default () => new Date() */
   now?: () => Date;
-  /** Pairs running at once. @default 8 */
+  /**
+   * Fetches in flight at once (with their retries). A pair writing its results has given its slot to
+   * the next fetch; at most twice this many pairs are in flight in all. @default 8
+   */
   concurrency?: number;
   /** Per-fetch timeout. @default 120000 */
   fetchTimeoutMs?: number;
@@ -68,22 +71,41 @@ export async function runPairs(options: RunOptions): Promise<RunSummary> {
     { metric: options.metric, user: options.user },
   );
   options.onPlanned?.(pairs.length);
-  const limit = pLimit(Math.max(1, options.concurrency ?? 8));
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  // `concurrency` bounds the fetches in flight: what a provider sees, and what the run's wall time
+  // is made of. A pair writing its results has given its fetch slot back, so storage round trips
+  // overlap other pairs' fetches instead of adding to them; at most twice as many pairs are in
+  // flight in all, which bounds memory and the load on the store.
+  const pairLimit = pLimit(concurrency * 2);
+  const fetchLimit = pLimit(concurrency);
   const budgets = createRateBudgets();
   const margin = options.deadlineMarginMs ?? 30_000;
   const deadline = deadlineSignal(options.remainingTimeMs, margin, options.signal);
   const signal = deadline?.signal ?? options.signal;
+  const pastDeadline = () =>
+    Boolean(signal?.aborted || (options.remainingTimeMs && options.remainingTimeMs() < margin));
   let done = 0;
 
   const results = await Promise.all(
     pairs.map((pair) =>
-      limit(async (): Promise<PairResult> => {
+      pairLimit(async (): Promise<PairResult> => {
         const base = { user: pair.user.id, metric: pair.entry.metric, plugin: pair.entry.loaded.plugin.id };
         let result: PairResult;
-        if (signal?.aborted || (options.remainingTimeMs && options.remainingTimeMs() < margin)) {
-          result = { ...base, status: 'deferred', error: 'the run reached its deadline before this pair started' };
+        if (pastDeadline()) {
+          result = { ...base, status: 'deferred', error: NOT_STARTED };
         } else {
-          result = await runPair(pair, { ...options, signal, mode, logger, redactor, startedAt, now, budgets });
+          result = await runPair(pair, {
+            ...options,
+            signal,
+            mode,
+            logger,
+            redactor,
+            startedAt,
+            now,
+            budgets,
+            fetchSlot: fetchLimit,
+            pastDeadline,
+          });
         }
         result = redactor.redactValue(result);
         done++;
@@ -94,6 +116,16 @@ export async function runPairs(options: RunOptions): Promise<RunSummary> {
   );
   deadline?.dispose();
   return { runs: results };
+}
+
+const NOT_STARTED = 'the run reached its deadline before this pair started';
+
+/** A pair whose first fetch would start past the deadline: reported like one that never started. */
+class NotStartedError extends LifeStatsError {
+  constructor() {
+    super('E_DEADLINE', NOT_STARTED);
+    this.name = 'NotStartedError';
+  }
 }
 
 /** Why fetches still running near the end of the run's time were stopped. */
@@ -143,6 +175,10 @@ interface PairContext extends RunOptions {
   startedAt: Date;
   now: () => Date;
   budgets: ReturnType<typeof createRateBudgets>;
+  /** Runs a fetch (with its retries) in one of the run's `concurrency` fetch slots. */
+  fetchSlot: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Is it too late to start a pair? */
+  pastDeadline: () => boolean;
 }
 
 async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
@@ -180,27 +216,33 @@ async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
     }
     const rate = entry.rateLimit ?? plugin.rateLimit;
     const budget = rate ? run.budgets.get(`${entry.index}`, rate.requestsPerMinute) : undefined;
+    let fetched = false;
     for (const chunk of chunkWindow(window, plugin.maxDaysPerFetch)) {
-      log.debug(`fetching ${chunk.start}..${chunk.end}`);
-      const raw = await callWithRetry(
-        (signal) =>
-          plugin.fetch({
-            user: { ...user },
-            window: { ...chunk },
-            config: structuredClone(entry.config),
-            secrets,
+      const raw = await run.fetchSlot(async () => {
+        // Waiting for a slot may have taken the run past its deadline: then this pair never started.
+        if (!fetched && run.pastDeadline()) throw new NotStartedError();
+        fetched = true;
+        log.debug(`fetching ${chunk.start}..${chunk.end}`);
+        return callWithRetry(
+          (signal) =>
+            plugin.fetch({
+              user: { ...user },
+              window: { ...chunk },
+              config: structuredClone(entry.config),
+              secrets,
+              log,
+              signal,
+              metric: entry.metric,
+            }),
+          {
+            ...run.retry,
+            timeoutMs: run.fetchTimeoutMs,
+            signal: run.signal,
             log,
-            signal,
-            metric: entry.metric,
-          }),
-        {
-          ...run.retry,
-          timeoutMs: run.fetchTimeoutMs,
-          signal: run.signal,
-          log,
-          ...(budget ? { beforeAttempt: (signal: AbortSignal) => budget.take(signal) } : {}),
-        },
-      );
+            ...(budget ? { beforeAttempt: (signal: AbortSignal) => budget.take(signal) } : {}),
+          },
+        );
+      });
       const observations = validateObservations(plugin.id, raw, chunk, run.redactor.redact);
       const timestamp = run.now().toISOString();
       await run.storage.putMetrics(
@@ -227,6 +269,7 @@ async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
     log.info(`ok: ${items} item${items === 1 ? '' : 's'} for ${window.start}..${window.end}`, { items });
     return { ...base, status: 'ok', window, items };
   } catch (error) {
+    if (error instanceof NotStartedError) return { ...base, status: 'deferred', error: NOT_STARTED };
     // Stopped by the deadline: like a pair that never started, the next run collects it.
     const status = hasErrorCode(error, 'E_DEADLINE')
       ? 'deferred'

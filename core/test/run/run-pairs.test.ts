@@ -178,6 +178,59 @@ describe('runPairs', () => {
     expect(counts).toEqual({ http: 2, net: 2, bug: 1 });
   });
 
+  it('bounds fetches in flight by concurrency, while pairs that are writing give their slot to the next fetch', async () => {
+    const dir = tempDir();
+    let fetching = 0;
+    let maxFetching = 0;
+    let writing = 0;
+    let maxBusy = 0;
+    const busy = () => {
+      maxBusy = Math.max(maxBusy, fetching + writing);
+    };
+    const { plugin: daily } = dailyPlugin();
+    const plugin = {
+      ...daily,
+      fetch: async (ctx: PluginContext) => {
+        fetching++;
+        maxFetching = Math.max(maxFetching, fetching);
+        busy();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        fetching--;
+        return daily.fetch(ctx);
+      },
+    };
+    const users = Array.from({ length: 12 }, (_, i) => ({ id: `u${i}`, timezone: 'UTC' }));
+    const config = makeConfig(dir, [{ plugin }], { users, backfillDays: 2 });
+    const { storage: sqlite, secrets } = stores(dir);
+    // A store with a 30 ms round trip, like a remote database.
+    const storage: Storage = {
+      ...sqlite,
+      name: sqlite.name,
+      putMetrics: async (rows) => {
+        writing++;
+        busy();
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        try {
+          await sqlite.putMetrics(rows);
+        } finally {
+          writing--;
+        }
+      },
+      queryMetrics: (q) => sqlite.queryMetrics(q),
+      getRun: (u, m) => sqlite.getRun(u, m),
+      listRuns: (q) => sqlite.listRuns(q),
+      putRun: (u) => sqlite.putRun(u),
+      close: () => sqlite.close(),
+    };
+    const summary = await runPairs({ config, storage, secrets, concurrency: 3, now: at('2026-11-25T12:00:00Z') });
+    expect(summary.runs.every((r) => r.status === 'ok' && r.items === 3)).toBe(true);
+    expect(maxFetching).toBe(3);
+    // More pairs than fetch slots were busy at once (fetching or writing), never more than twice as many.
+    expect(maxBusy).toBeGreaterThan(3);
+    expect(maxBusy).toBeLessThanOrEqual(6);
+    expect(await sqlite.queryMetrics()).toHaveLength(36);
+  });
+
   it('isolates pairs: one throwing does not stop another', async () => {
     const dir = tempDir();
     const broken = definePlugin({
@@ -243,11 +296,19 @@ describe('runPairs', () => {
 
   it('starts no new pair past the deadline; deferred pairs are collected by the next run', async () => {
     const dir = tempDir();
-    const { plugin } = dailyPlugin();
+    const { plugin: daily } = dailyPlugin();
+    let remaining = 100_000;
+    // Each fetch takes 40 s of the function's time.
+    const plugin = {
+      ...daily,
+      fetch: async (ctx: PluginContext) => {
+        remaining -= 40_000;
+        return daily.fetch(ctx);
+      },
+    };
     const users = ['a', 'b', 'c', 'd'].map((id) => ({ id, timezone: 'UTC' }));
     const config = makeConfig(dir, [{ plugin }], { users });
     const { storage, secrets } = stores(dir);
-    let remaining = 100_000;
     const summary = await runPairs({
       config,
       storage,
@@ -256,9 +317,6 @@ describe('runPairs', () => {
       now: at('2026-11-25T12:00:00Z'),
       deadlineMarginMs: 30_000,
       remainingTimeMs: () => remaining,
-      onPairDone: () => {
-        remaining -= 40_000;
-      },
     });
     expect(summary.runs.map((r) => r.status)).toEqual(['ok', 'ok', 'deferred', 'deferred']);
     expect(summary.runs[2]?.error).toMatch(/deadline/);

@@ -88,7 +88,7 @@ export function registerRun(program: Command, action: (mode: 'run' | 'backfill',
     .description('collect every enabled metric for every user, from the last run (or backfillDays) to today')
     .option('--metric <metric>', 'only this metric')
     .option('--user <user>', 'only this user')
-    .option('--concurrency <n>', 'pairs running at once (default 8)', positiveInt)
+    .option('--concurrency <n>', 'fetches in flight at once (default 8)', positiveInt)
     .option('--json', 'print the run summary as JSON on stdout')
     .action((flags: RunFlags) => action('run', flags));
   program
@@ -98,7 +98,7 @@ export function registerRun(program: Command, action: (mode: 'run' | 'backfill',
     .requiredOption('--to <date>', 'last local date, YYYY-MM-DD')
     .option('--metric <metric>', 'only this metric')
     .option('--user <user>', 'only this user')
-    .option('--concurrency <n>', 'pairs running at once (default 8)', positiveInt)
+    .option('--concurrency <n>', 'fetches in flight at once (default 8)', positiveInt)
     .option('--json', 'print the run summary as JSON on stdout')
     .action((flags: RunFlags) => action('backfill', flags));
 }
