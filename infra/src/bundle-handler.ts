@@ -1,4 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -74,7 +75,7 @@ export async function bundleHandler(options: BundleHandlerOptions): Promise<Hand
     banner: {
       js: "import { createRequire as __lsCreateRequire } from 'node:module'; const require = __lsCreateRequire(import.meta.url);",
     },
-    plugins: [workspaceSources()],
+    plugins: [workspaceSources(), lazyBuiltins()],
     logLevel: 'silent',
   });
   if (result.errors.length > 0) throw new Error(`esbuild failed: ${result.errors.map((e) => e.text).join('; ')}`);
@@ -184,6 +185,30 @@ function sourceOf(path: string): string {
   if (!match) return path;
   const source = join(match[1] ?? '', 'src', `${match[2] ?? ''}.ts`);
   return existsSync(source) && existsSync(join(match[1] ?? '', 'tsconfig.json')) ? source : path;
+}
+
+const BUILTIN = new RegExp(`^(?:node:.*|${builtinModules.join('|')})$`);
+
+/**
+ * Node built-ins that ES modules import, loaded with `require` where the importing module first runs
+ * instead of by static imports hoisted to the top of the bundle. The AWS SDK's modules are bundled
+ * lazily (behind the `import()`s of the storage and secrets adapters), but the built-ins they import
+ * (`node:stream`, `node:zlib`, `node:crypto`, …) would still load at cold start: about 15% of the
+ * import's CPU time (docs/performance.md).
+ */
+export function lazyBuiltins(): Plugin {
+  return {
+    name: 'life-stats-lazy-builtins',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: BUILTIN }, (args) =>
+        args.kind === 'import-statement' ? { path: args.path, namespace: 'lazy-builtin' } : undefined,
+      );
+      pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
+    },
+  };
 }
 
 /** Resolve `@life-stats/*` as usual, then prefer the workspace package's TypeScript source. */

@@ -100,13 +100,27 @@ function checkConfigSchema(problems: Problems, schema: unknown): void {
     problems.push(`configSchema: must describe an object (type: 'object'), got type ${JSON.stringify(schema.type)}`);
     return;
   }
-  // A fresh instance per plugin: two plugins may use the same `$id`, which one instance refuses.
-  const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
+  // The draft-07 check on one shared instance, whose meta-schema is compiled once per process
+  // (`validateSchema` does not add the schema, so `$id`s cannot collide), then a compile on a fresh
+  // instance per plugin for what the meta-schema cannot see (an unresolvable `$ref`): two plugins
+  // may use the same `$id`, which one instance refuses.
   try {
-    ajv.compile(schema);
+    const meta = metaSchemaChecker();
+    if (!meta.validateSchema(schema)) {
+      problems.push(`configSchema: is not a valid JSON Schema (draft-07): schema is invalid: ${meta.errorsText()}`);
+      return;
+    }
+    new Ajv({ strict: false, allErrors: true, logger: false, validateSchema: false }).compile(schema);
   } catch (error) {
     problems.push(`configSchema: is not a valid JSON Schema (draft-07): ${(error as Error).message}`);
   }
+}
+
+let metaChecker: Ajv | undefined;
+
+function metaSchemaChecker(): Ajv {
+  metaChecker ??= new Ajv({ strict: false, allErrors: true, logger: false });
+  return metaChecker;
 }
 
 function checkRateLimit(problems: Problems, rateLimit: unknown): void {
