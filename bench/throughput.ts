@@ -192,7 +192,10 @@ const benchmark: Benchmark = {
       const writes = batch.reduce((n, s) => n + s.batchWrites, 0);
       const perItem = writes / items;
       const wire = batch[0]?.wire ?? {};
-      // The fewest requests when each pair's chunk is written on its own (as the engine does).
+      // The fewest requests possible: every run's items in full batches of 25 (the proxy injects no
+      // throttling here, so there are no retries to add).
+      const minimum = batch.reduce((n, s) => n + Math.ceil(s.items / 25), 0);
+      // What writing each pair's chunk on its own would take (no batching across pairs).
       const perPairMinimum = batch.reduce((n, s) => n + s.pairs * Math.ceil(DAYS_PER_PAIR / 25), 0);
       rows.push({
         benchmark: 'DynamoDB write requests per stored item',
@@ -201,11 +204,12 @@ const benchmark: Benchmark = {
         unit: 'requests/item',
         display: `${perItem.toFixed(4)} (1/${(1 / perItem).toFixed(1)})`,
         target: `≤ ${TARGET_REQUESTS_PER_ITEM} (1/25) + retries`,
-        pass: perItem <= TARGET_REQUESTS_PER_ITEM,
+        // "≤ 1/25 plus retries": at most ⌈items / 25⌉ per run (a run's last batch may be partial).
+        pass: writes <= minimum || perItem <= TARGET_REQUESTS_PER_ITEM,
         detail:
-          `${formatNumber(writes)} BatchWriteItem requests for ${formatNumber(items)} items over ${batch.length} runs ` +
-          `(${DAYS_PER_PAIR} items per pair; the per-pair minimum Σ⌈items/25⌉ is ${formatNumber(perPairMinimum)}: ` +
-          `1/25 needs writes batched across pairs); wire per run: ` +
+          `${formatNumber(writes)} BatchWriteItem requests for ${formatNumber(items)} items over ${batch.length} runs, ` +
+          `the minimum Σ⌈items/25⌉ per run being ${formatNumber(minimum)} ` +
+          `(${DAYS_PER_PAIR} items per pair: one request per pair would be ${formatNumber(perPairMinimum)}); wire per run: ` +
           Object.entries(wire)
             .map(([op, n]) => `${op} ${formatNumber(n)}`)
             .join(', '),

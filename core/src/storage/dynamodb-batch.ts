@@ -1,5 +1,4 @@
 import type { BatchWriteItemCommandOutput, WriteRequest } from '@aws-sdk/client-dynamodb';
-import pLimit from 'p-limit';
 import { StorageError } from '../errors.js';
 import type { Item } from './dynamodb-items.js';
 import { SOURCE } from './dynamodb-items.js';
@@ -31,48 +30,184 @@ export interface WriteItemsOptions extends BatchRetryOptions {
   keyOf: (item: Item) => string;
 }
 
+export interface BatchWriterOptions extends WriteItemsOptions {
+  /**
+   * How long items of a batch that is not full may wait for items of other calls before being sent
+   * anyway, in milliseconds. `0` sends at once. @default 0
+   */
+  lingerMs?: number;
+}
+
+/** Writes items of many concurrent calls in shared `BatchWriteItem` requests. */
+export interface BatchWriter {
+  /**
+   * Write `items`; resolves once every one of them is stored. On an error it rejects only once all
+   * of this call's items that were sent have settled, and its items not sent yet are dropped, so
+   * nothing of a failed call is still in flight.
+   */
+  write(items: readonly Item[]): Promise<void>;
+}
+
+interface Call {
+  total: number;
+  stored: number;
+  inFlight: number;
+  failure?: { reason: unknown };
+  settled: boolean;
+  resolve(): void;
+  reject(reason: unknown): void;
+}
+
+interface Queued {
+  key: string;
+  item: Item;
+  call: Call;
+  queuedAt: number;
+}
+
+/**
+ * A group-commit writer: items of concurrent calls (one per pair of a run) share `BatchWriteItem`
+ * requests of up to 25 items, so a run of many small pairs costs ⌈items / 25⌉ requests rather
+ * than one per pair. A full batch goes at once; a partial one waits up to `lingerMs` for company.
+ *
+ * DynamoDB rejects a batch holding the same key twice, so a call's items are de-duplicated first
+ * (the last one wins, as if written in order), and an item whose key is already in the batch being
+ * built, or in one in flight, waits for a later batch (so two writes of one key land in order).
+ * Items returned as `UnprocessedItems` (throttling, a hot partition) are sent again after an
+ * exponential, fully jittered backoff, until all are written or `maxAttempts` requests were made
+ * for a batch; then every call with items in that batch fails with a {@link StorageError} naming
+ * the table. Some of a failed call's items may already be stored, which is harmless: writes are
+ * idempotent upserts and a run's cursor does not move.
+ */
+export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const lingerMs = Math.max(0, options.lingerMs ?? 0);
+  let queue: Queued[] = [];
+  const keysInFlight = new Set<string>();
+  let inFlight = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  function settle(call: Call): void {
+    if (call.settled) return;
+    if (call.failure) {
+      if (call.inFlight > 0) return;
+      call.settled = true;
+      call.reject(call.failure.reason);
+    } else if (call.stored === call.total) {
+      call.settled = true;
+      call.resolve();
+    }
+  }
+
+  function fail(call: Call, reason: unknown): void {
+    call.failure ??= { reason };
+    // Items of a failed call that were not sent yet never will be: the call fails anyway.
+    queue = queue.filter((q) => q.call !== call);
+    settle(call);
+  }
+
+  /** Up to 25 queued items with distinct keys none of which is in flight, in queue order. */
+  function takeBatch(): Queued[] {
+    const batch: Queued[] = [];
+    const keys = new Set<string>();
+    const rest: Queued[] = [];
+    for (const q of queue) {
+      if (batch.length < MAX_BATCH_ITEMS && !keys.has(q.key) && !keysInFlight.has(q.key)) {
+        batch.push(q);
+        keys.add(q.key);
+      } else {
+        rest.push(q);
+      }
+    }
+    queue = rest;
+    return batch;
+  }
+
+  function sendable(): number {
+    let n = 0;
+    const keys = new Set<string>();
+    for (const q of queue) {
+      if (keys.has(q.key) || keysInFlight.has(q.key)) continue;
+      keys.add(q.key);
+      if (++n >= MAX_BATCH_ITEMS) break;
+    }
+    return n;
+  }
+
+  function pump(): void {
+    while (inFlight < concurrency && queue.length > 0) {
+      const ready = sendable();
+      if (ready === 0) return; // every queued key is in flight: the batch settling pumps again
+      const oldest = queue[0]?.queuedAt ?? 0;
+      const waitMs = oldest + lingerMs - Date.now();
+      if (ready < MAX_BATCH_ITEMS && waitMs > 0) {
+        if (timer === undefined) {
+          timer = setTimeout(() => {
+            timer = undefined;
+            pump();
+          }, waitMs);
+        }
+        return;
+      }
+      send(takeBatch());
+    }
+  }
+
+  function send(batch: Queued[]): void {
+    inFlight++;
+    for (const q of batch) {
+      keysInFlight.add(q.key);
+      q.call.inFlight++;
+    }
+    writeBatch(
+      batch.map((q) => q.item),
+      options,
+    ).then(
+      () => done(batch),
+      (reason: unknown) => done(batch, { reason }),
+    );
+  }
+
+  function done(batch: Queued[], failure?: { reason: unknown }): void {
+    inFlight--;
+    for (const q of batch) {
+      keysInFlight.delete(q.key);
+      q.call.inFlight--;
+      if (!failure) q.call.stored++;
+    }
+    for (const call of new Set(batch.map((q) => q.call))) {
+      if (failure) fail(call, failure.reason);
+      else settle(call);
+    }
+    pump();
+  }
+
+  return {
+    write(items) {
+      const unique = new Map<string, Item>();
+      for (const item of items) {
+        const key = options.keyOf(item);
+        // Delete first so a later duplicate also takes the later position (order of the last write).
+        unique.delete(key);
+        unique.set(key, item);
+      }
+      if (unique.size === 0) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const call: Call = { total: unique.size, stored: 0, inFlight: 0, settled: false, resolve, reject };
+        const queuedAt = Date.now();
+        for (const [key, item] of unique) queue.push({ key, item, call, queuedAt });
+        pump();
+      });
+    },
+  };
+}
+
 /**
  * Put `items` into `table` with as few `BatchWriteItem` requests as possible: ⌈unique items / 25⌉
- * when DynamoDB processes everything.
- *
- * DynamoDB rejects a batch holding the same key twice, so items are de-duplicated first (the last
- * one wins, as if they had been written in order). Items returned as `UnprocessedItems` (throttling,
- * a hot partition) are sent again after an exponential, fully jittered backoff, until all are written
- * or `maxAttempts` requests were made for a batch — then a {@link StorageError} names the table and
- * how many items were not written. Batches are independent: on an error some may already be stored,
- * which is harmless because writes are idempotent upserts and the run's cursor does not move. The
- * error is thrown only once every batch has settled, so nothing of this call is still in flight.
+ * when DynamoDB processes everything. One call on its own (no linger); see {@link createBatchWriter}.
  */
-export async function writeItems(items: readonly Item[], options: WriteItemsOptions): Promise<void> {
-  const unique = new Map<string, Item>();
-  for (const item of items) {
-    const key = options.keyOf(item);
-    // Delete first so a later duplicate also takes the later position (order of the last write).
-    unique.delete(key);
-    unique.set(key, item);
-  }
-  const all = [...unique.values()];
-  const batches: Item[][] = [];
-  for (let i = 0; i < all.length; i += MAX_BATCH_ITEMS) batches.push(all.slice(i, i + MAX_BATCH_ITEMS));
-  const limit = pLimit(Math.max(1, options.concurrency ?? 4));
-  // A failed batch must not fail the call while the others are still being sent or retried in the
-  // background, where a late retry could overwrite what a later run wrote (a frozen Lambda container
-  // resumes its timers in the next invocation): wait for every batch, then throw the first error.
-  // Once a batch failed, batches not started yet are not sent: the call fails anyway.
-  let failure: { reason: unknown } | undefined;
-  await Promise.all(
-    batches.map((batch) =>
-      limit(async () => {
-        if (failure) return;
-        try {
-          await writeBatch(batch, options);
-        } catch (reason) {
-          failure ??= { reason };
-        }
-      }),
-    ),
-  );
-  if (failure) throw failure.reason;
+export function writeItems(items: readonly Item[], options: WriteItemsOptions): Promise<void> {
+  return createBatchWriter({ ...options, lingerMs: 0 }).write(items);
 }
 
 async function writeBatch(batch: Item[], options: WriteItemsOptions): Promise<void> {

@@ -5,7 +5,7 @@ import type {
   ScanCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { StorageError } from '../errors.js';
-import { type BatchRetryOptions, writeItems } from './dynamodb-batch.js';
+import { type BatchRetryOptions, type BatchWriter, createBatchWriter } from './dynamodb-batch.js';
 import { toStorageError } from './dynamodb-errors.js';
 import {
   buildMetricRequest,
@@ -36,6 +36,12 @@ export interface DynamoDbStorageOptions {
   clientConfig?: DynamoDBClientConfig;
   /** Retrying items DynamoDB returns as `UnprocessedItems`. */
   batchRetry?: BatchRetryOptions;
+  /**
+   * How long metric items may wait for the items of other concurrent `putMetrics` calls (the other
+   * pairs of a run) to share a `BatchWriteItem` request of 25, in milliseconds. A full batch goes at
+   * once. `0` sends each call's items at once, in ⌈items / 25⌉ requests of its own. @default 50
+   */
+  writeLingerMs?: number;
 }
 
 type Sdk = typeof import('@aws-sdk/client-dynamodb');
@@ -134,6 +140,8 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
     });
   }
 
+  let writer: BatchWriter | undefined;
+
   return {
     name: 'dynamodb',
 
@@ -143,14 +151,17 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
         checkOpen('write metrics', metricsTable);
         return;
       }
-      await attempt('write metrics', 'BatchWriteItem', metricsTable, (sdk, client) =>
-        writeItems(items, {
+      await attempt('write metrics', 'BatchWriteItem', metricsTable, (sdk, client) => {
+        // One writer per store: the pairs of a run share its batches (group commit).
+        writer ??= createBatchWriter({
           ...options.batchRetry,
+          lingerMs: options.writeLingerMs ?? 50,
           table: metricsTable,
           keyOf: (item) => `${item.user_id?.S}\u0000${item.metric_date?.S}`,
           send: (RequestItems) => client.send(new sdk.BatchWriteItemCommand({ RequestItems })),
-        }),
-      );
+        });
+        return writer.write(items);
+      });
     },
 
     async queryMetrics(query: MetricQuery = {}) {

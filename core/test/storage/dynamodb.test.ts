@@ -106,6 +106,66 @@ describe('dynamodb storage on the wire', () => {
     await storage.close();
   });
 
+  it('shares BatchWriteItem requests between concurrent calls (the pairs of a run): 10 × 5 items in 2 requests', async () => {
+    const { storage } = await freshStore();
+    local.resetRequests();
+    const users = Array.from({ length: 10 }, (_, i) => `user-${i}`);
+    await Promise.all(users.map((user) => storage.putMetrics(days(5, { user_id: user }))));
+    expect(local.requests.filter((r) => r.operation === 'BatchWriteItem').map((r) => r.items)).toEqual([25, 25]);
+    const stored = await storage.queryMetrics();
+    expect(stored).toHaveLength(50);
+    expect(new Set(stored.map((r) => r.user_id))).toEqual(new Set(users));
+    await storage.close();
+  });
+
+  it('sends a partial batch after the linger, and at once with writeLingerMs 0', async () => {
+    for (const [writeLingerMs, expected] of [
+      [50, [7]],
+      [0, [3, 4]],
+    ] as const) {
+      const tables = await local.createTables();
+      const storage = createDynamoDbStorage({ ...tables, clientConfig: local.clientConfig, writeLingerMs });
+      local.resetRequests();
+      await Promise.all([storage.putMetrics(days(3, { user_id: 'a' })), storage.putMetrics(days(4, { user_id: 'b' }))]);
+      expect(local.requests.filter((r) => r.operation === 'BatchWriteItem').map((r) => r.items)).toEqual(expected);
+      expect(await storage.queryMetrics()).toHaveLength(7);
+      await storage.close();
+    }
+  });
+
+  it('fails every call with items in a failed shared batch, and only once none of its items is in flight', async () => {
+    const tables = await local.createTables();
+    const storage = createDynamoDbStorage({
+      ...tables,
+      clientConfig: { ...local.clientConfig, maxAttempts: 1 },
+    });
+    // The first request (a's 20 items and 5 of b's) is refused: b's other 15, not sent yet, are dropped;
+    // c's 3 go after the linger.
+    local.setFault(({ operation, request }) =>
+      operation === 'BatchWriteItem' && request === 1
+        ? { error: { type: 'ProvisionedThroughputExceededException', message: 'slow down' } }
+        : undefined,
+    );
+    const results = await Promise.allSettled([
+      storage.putMetrics(days(20, { user_id: 'a' })),
+      storage.putMetrics(days(20, { user_id: 'b' })),
+      storage.putMetrics(days(3, { user_id: 'c' })),
+    ]);
+    local.setFault();
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+    for (const r of results.slice(0, 2)) {
+      expect(formatError((r as PromiseRejectedResult).reason)).toContain('DynamoDB is throttling requests');
+    }
+    // Nothing of a or b is sent after their calls returned.
+    const sent = local.count('BatchWriteItem');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(local.count('BatchWriteItem')).toBe(sent);
+    const stored = await storage.queryMetrics();
+    expect(stored.filter((r) => r.user_id === 'a')).toEqual([]);
+    expect(stored.filter((r) => r.user_id === 'c')).toHaveLength(3);
+    await storage.close();
+  });
+
   it('retries UnprocessedItems until every item is written', async () => {
     const { storage } = await freshStore();
     // The first three requests each leave 10 items unprocessed, like a throttled table.
