@@ -34,7 +34,7 @@ export interface RunOptions {
   now?: () => Date;
   /**
    * Fetches in flight at once (with their retries). A pair writing its results has given its slot to
-   * the next fetch; at most twice this many pairs are in flight in all. @default 8
+   * the next fetch; at most four times this many pairs are in flight in all. @default 8
    */
   concurrency?: number;
   /** Per-fetch timeout. @default 120000 */
@@ -74,9 +74,10 @@ export async function runPairs(options: RunOptions): Promise<RunSummary> {
   const concurrency = Math.max(1, options.concurrency ?? 8);
   // `concurrency` bounds the fetches in flight: what a provider sees, and what the run's wall time
   // is made of. A pair writing its results has given its fetch slot back, so storage round trips
-  // overlap other pairs' fetches instead of adding to them; at most twice as many pairs are in
-  // flight in all, which bounds memory and the load on the store.
-  const pairLimit = pLimit(concurrency * 2);
+  // (and a store's wait to fill a shared batch) overlap other pairs' fetches instead of adding to
+  // them; at most four times as many pairs are in flight in all, which bounds memory and the load
+  // on the store.
+  const pairLimit = pLimit(concurrency * 4);
   const fetchLimit = pLimit(concurrency);
   const budgets = createRateBudgets();
   const margin = options.deadlineMarginMs ?? 30_000;

@@ -39,7 +39,8 @@ export interface DynamoDbStorageOptions {
   /**
    * How long metric items may wait for the items of other concurrent `putMetrics` calls (the other
    * pairs of a run) to share a `BatchWriteItem` request of 25, in milliseconds. A full batch goes at
-   * once. `0` sends each call's items at once, in ⌈items / 25⌉ requests of its own. @default 50
+   * once. `0` sends each call's items at once, in ⌈items / 25⌉ requests of its own. The default bridges
+   * the gap between waves of pairs finishing against a provider answering in ~100 ms. @default 100
    */
   writeLingerMs?: number;
 }
@@ -155,7 +156,7 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
         // One writer per store: the pairs of a run share its batches (group commit).
         writer ??= createBatchWriter({
           ...options.batchRetry,
-          lingerMs: options.writeLingerMs ?? 50,
+          lingerMs: options.writeLingerMs ?? 100,
           table: metricsTable,
           keyOf: (item) => `${item.user_id?.S}\u0000${item.metric_date?.S}`,
           send: (RequestItems) => client.send(new sdk.BatchWriteItemCommand({ RequestItems })),
