@@ -1,6 +1,5 @@
 import type { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { loadConfig as loadConfigFile } from '../config/load-config.js';
 import type { LoadedConfig } from '../config/types.js';
 import { formatError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -78,7 +77,9 @@ interface Tools {
  *    person must fix, and Lambda's `Errors` metric makes it visible.
  */
 export function createHandler(options: LambdaHandlerOptions = {}): LambdaHandler {
-  const load = options.loadConfig ?? (() => loadConfigFile());
+  // Loaded on demand: a deployed bundle captures its config at synth time and never searches for a
+  // file, so cosmiconfig and the config validator stay out of its cold start.
+  const load = options.loadConfig ?? (async () => (await import('../config/load-config.js')).loadConfig());
   let container: Promise<Container> | undefined;
   let tools: Tools | undefined;
 
