@@ -1,5 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { ConfigProblem } from '../errors.js';
+import { DYNAMODB_TABLE_NAME } from '../storage/dynamodb-table-name.js';
 import { isValidTimeZone } from '../util/dates.js';
 import { ajvErrorsToProblems } from './ajv-problems.js';
 import { validateSchedule } from './schedule.js';
@@ -13,12 +14,6 @@ export interface ConfigFileValidation {
   value: unknown;
   problems: ConfigProblem[];
 }
-
-/**
- * What DynamoDB accepts as a table name (or ARN); the same rule `createDynamoDbStorage` applies, so
- * `validate` refuses a name that `run` would (storage/dynamodb.ts is not imported: it loads the AWS SDK).
- */
-const DYNAMODB_TABLE_NAME = /^(?:arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table\/)?[\w.-]{3,255}$/;
 
 let validator: ValidateFunction | undefined;
 

@@ -22,15 +22,12 @@ export interface BatchRetryOptions {
   concurrency?: number;
 }
 
-export interface WriteItemsOptions extends BatchRetryOptions {
+export interface BatchWriterOptions extends BatchRetryOptions {
   table: string;
   /** Sends one BatchWriteItem request (`RequestItems`) and returns DynamoDB's answer. */
   send: (requestItems: Record<string, WriteRequest[]>) => Promise<BatchWriteItemCommandOutput>;
   /** A stable identity of an item's key: two items with the same key are one write. */
   keyOf: (item: Item) => string;
-}
-
-export interface BatchWriterOptions extends WriteItemsOptions {
   /**
    * How long items of a batch that is not full may wait for items of other calls before being sent
    * anyway, in milliseconds. `0` sends at once. @default 0
@@ -107,40 +104,25 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
   }
 
   /** Up to 25 queued items with distinct keys none of which is in flight, in queue order. */
-  function takeBatch(): Queued[] {
-    const batch: Queued[] = [];
-    const keys = new Set<string>();
-    const rest: Queued[] = [];
-    for (const q of queue) {
-      if (batch.length < MAX_BATCH_ITEMS && !keys.has(q.key) && !keysInFlight.has(q.key)) {
-        batch.push(q);
-        keys.add(q.key);
-      } else {
-        rest.push(q);
-      }
-    }
-    queue = rest;
-    return batch;
-  }
-
-  function sendable(): number {
-    let n = 0;
+  function nextBatch(): Set<Queued> {
+    const batch = new Set<Queued>();
     const keys = new Set<string>();
     for (const q of queue) {
+      if (batch.size === MAX_BATCH_ITEMS) break;
       if (keys.has(q.key) || keysInFlight.has(q.key)) continue;
+      batch.add(q);
       keys.add(q.key);
-      if (++n >= MAX_BATCH_ITEMS) break;
     }
-    return n;
+    return batch;
   }
 
   function pump(): void {
     while (inFlight < concurrency && queue.length > 0) {
-      const ready = sendable();
-      if (ready === 0) return; // every queued key is in flight: the batch settling pumps again
+      const batch = nextBatch();
+      if (batch.size === 0) return; // every queued key is in flight: the batch settling pumps again
       const oldest = queue[0]?.queuedAt ?? 0;
       const waitMs = oldest + lingerMs - Date.now();
-      if (ready < MAX_BATCH_ITEMS && waitMs > 0) {
+      if (batch.size < MAX_BATCH_ITEMS && waitMs > 0) {
         if (timer === undefined) {
           timer = setTimeout(() => {
             timer = undefined;
@@ -149,7 +131,8 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
         }
         return;
       }
-      send(takeBatch());
+      queue = queue.filter((q) => !batch.has(q));
+      send([...batch]);
     }
   }
 
@@ -202,15 +185,7 @@ export function createBatchWriter(options: BatchWriterOptions): BatchWriter {
   };
 }
 
-/**
- * Put `items` into `table` with as few `BatchWriteItem` requests as possible: ⌈unique items / 25⌉
- * when DynamoDB processes everything. One call on its own (no linger); see {@link createBatchWriter}.
- */
-export function writeItems(items: readonly Item[], options: WriteItemsOptions): Promise<void> {
-  return createBatchWriter({ ...options, lingerMs: 0 }).write(items);
-}
-
-async function writeBatch(batch: Item[], options: WriteItemsOptions): Promise<void> {
+async function writeBatch(batch: Item[], options: BatchWriterOptions): Promise<void> {
   const maxAttempts = Math.max(1, options.maxAttempts ?? 8);
   const base = options.baseDelayMs ?? 50;
   const max = options.maxDelayMs ?? 5000;

@@ -17,6 +17,7 @@ import {
   SOURCE,
   toMetricItem,
 } from './dynamodb-items.js';
+import { DYNAMODB_TABLE_NAME } from './dynamodb-table-name.js';
 import type { MetricQuery, MetricRow, RunRow, RunUpdate, Storage } from './types.js';
 
 /** Options of {@link createDynamoDbStorage}. */
@@ -49,8 +50,6 @@ type Sdk = typeof import('@aws-sdk/client-dynamodb');
 
 const DEFAULT_METRICS_TABLE = 'life-stats-metrics';
 const DEFAULT_RUNS_TABLE = 'life-stats-runs';
-/** A table name, or a table ARN (which DynamoDB accepts wherever it takes a name). */
-const TABLE_NAME = /^(?:arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table\/)?[\w.-]{3,255}$/;
 
 // Module scope on purpose: one SDK load and one environment-configured client per process (per
 // Lambda container), whatever the number of stores opened.
@@ -76,7 +75,7 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
     ['metricsTable', metricsTable],
     ['runsTable', runsTable],
   ] as const) {
-    if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
+    if (typeof table !== 'string' || !DYNAMODB_TABLE_NAME.test(table)) {
       throw new StorageError(`${SOURCE} ${key} ${JSON.stringify(table)} is not a valid DynamoDB table name`, {
         hint: 'Table names are 3–255 characters of letters, digits, "_", "-" and "." (or a table ARN).',
       });

@@ -135,25 +135,19 @@ async function runCase(
   if (kind === 'fault') expect(final.checkedStore, 'a fault case must check the stored rows').toBe(true);
 }
 
+/** Declares one case of a kind: a vitest test named `[group] name` that records its figures. */
+type DefineCase = (group: string, name: string, body: (c: CaseRecorder) => Promise<void>, timeoutMs?: number) => void;
+
+const defineCase =
+  (kind: CaseKind): DefineCase =>
+  (group, name, body, timeoutMs) =>
+    it(`[${group}] ${name}`, async ({ task }) => runCase(kind, group, task, body), timeoutMs);
+
 /**
  * A fault case: inject the fault, let life-stats meet it, clear it, run again, then check the
  * store (`c.checkRows`) and the cursor. Counts toward `faults: N/N survived`.
  */
-export function faultCase(
-  group: string,
-  name: string,
-  body: (c: CaseRecorder) => Promise<void>,
-  timeoutMs?: number,
-): void {
-  it(`[${group}] ${name}`, async ({ task }) => runCase('fault', group, task, body), timeoutMs);
-}
+export const faultCase: DefineCase = defineCase('fault');
 
 /** A bad-input case: expect exit 2 (or a failed pair) naming the problem, and nothing written. */
-export function badInputCase(
-  group: string,
-  name: string,
-  body: (c: CaseRecorder) => Promise<void>,
-  timeoutMs?: number,
-): void {
-  it(`[${group}] ${name}`, async ({ task }) => runCase('bad-input', group, task, body), timeoutMs);
-}
+export const badInputCase: DefineCase = defineCase('bad-input');
