@@ -18,6 +18,7 @@ export {
   PluginLoadError,
   PluginOutputError,
   ReconnectRequiredError,
+  type ReconnectRequiredErrorOptions,
   RetryableError,
   type RetryableErrorOptions,
   SecretAccessError,

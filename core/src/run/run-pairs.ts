@@ -1,8 +1,9 @@
 import pLimit from 'p-limit';
 import type { LoadedConfig } from '../config/types.js';
-import { formatError, hasErrorCode, LifeStatsError } from '../errors.js';
+import { DeadlineError, formatError, hasErrorCode } from '../errors.js';
 import { createSilentLogger, type Logger } from '../log/logger.js';
 import { createRedactingLogger, createRedactor, type Redactor } from '../log/redact.js';
+import { completeReconnectError, connectCommand } from '../plugins/connect-command.js';
 import type { DateWindow } from '../plugins/types.js';
 import { loadPluginSecrets } from '../secrets/plugin-secrets.js';
 import type { SecretStore } from '../secrets/types.js';
@@ -93,7 +94,7 @@ export async function runPairs(options: RunOptions): Promise<RunSummary> {
         const base = { user: pair.user.id, metric: pair.entry.metric, plugin: pair.entry.loaded.plugin.id };
         let result: PairResult;
         if (pastDeadline()) {
-          result = { ...base, status: 'deferred', error: NOT_STARTED };
+          result = { ...base, status: 'deferred', error: new DeadlineError(false).message };
         } else {
           result = await runPair(pair, {
             ...options,
@@ -119,28 +120,6 @@ export async function runPairs(options: RunOptions): Promise<RunSummary> {
   return { runs: results };
 }
 
-const NOT_STARTED = 'the run reached its deadline before this pair started';
-
-/** A pair whose first fetch would start past the deadline: reported like one that never started. */
-class NotStartedError extends LifeStatsError {
-  constructor() {
-    super('E_DEADLINE', NOT_STARTED);
-    this.name = 'NotStartedError';
-  }
-}
-
-/** Why fetches still running near the end of the run's time were stopped. */
-class DeadlineError extends LifeStatsError {
-  constructor() {
-    super(
-      'E_DEADLINE',
-      'the run reached its deadline while this pair was running; what its unfinished fetch returned was not stored and its cursor did not move',
-      { hint: 'The next run collects it. If this keeps happening, raise the function timeout or lower `concurrency`.' },
-    );
-    this.name = 'DeadlineError';
-  }
-}
-
 /**
  * With a deadline (Lambda), pairs already running must stop in time too: a fetch may take up to the
  * fetch timeout and its retries, longer than the time left. A third of the margin before the end,
@@ -155,7 +134,7 @@ function deadlineSignal(
   if (!remainingTimeMs) return undefined;
   const controller = new AbortController();
   const stopInMs = Math.max(0, remainingTimeMs() - Math.floor(marginMs / 3));
-  const timer = setTimeout(() => controller.abort(new DeadlineError()), stopInMs);
+  const timer = setTimeout(() => controller.abort(new DeadlineError(true)), stopInMs);
   timer.unref?.();
   const onParentAbort = () => controller.abort(parent?.reason);
   if (parent?.aborted) onParentAbort();
@@ -197,9 +176,7 @@ async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
       redactor: run.redactor,
     });
     if (plugin.secrets.user.length > 0 && !plugin.secrets.user.some((n) => secrets.get(n) !== undefined)) {
-      const hint = plugin.oauth
-        ? `run \`life-stats auth ${plugin.id} --user ${user.id}\``
-        : `run \`life-stats secrets set ${plugin.secrets.namespace} ${plugin.secrets.user[0]} --user ${user.id}\``;
+      const hint = `run \`${connectCommand(plugin, user.id)}\``;
       log.info('skipped: no user secrets', { hint });
       await recordRun(run, { user_id: user.id, metric_type: entry.metric, last_status: 'skipped' }, log);
       return { ...base, status: 'skipped', hint };
@@ -221,7 +198,7 @@ async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
     for (const chunk of chunkWindow(window, plugin.maxDaysPerFetch)) {
       const raw = await run.fetchSlot(async () => {
         // Waiting for a slot may have taken the run past its deadline: then this pair never started.
-        if (!fetched && run.pastDeadline()) throw new NotStartedError();
+        if (!fetched && run.pastDeadline()) throw new DeadlineError(false);
         fetched = true;
         log.debug(`fetching ${chunk.start}..${chunk.end}`);
         return callWithRetry(
@@ -270,14 +247,15 @@ async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
     log.info(`ok: ${items} item${items === 1 ? '' : 's'} for ${window.start}..${window.end}`, { items });
     return { ...base, status: 'ok', window, items };
   } catch (error) {
-    if (error instanceof NotStartedError) return { ...base, status: 'deferred', error: NOT_STARTED };
+    if (error instanceof DeadlineError && !error.started) return { ...base, status: 'deferred', error: error.message };
     // Stopped by the deadline: like a pair that never started, the next run collects it.
     const status = hasErrorCode(error, 'E_DEADLINE')
       ? 'deferred'
       : classifyError(error) === 'reconnect'
         ? 'reconnect'
         : 'failed';
-    const message = run.redactor.redact(describeFailure(error, plugin.id, user.id));
+    completeReconnectError(error, plugin, user.id);
+    const message = run.redactor.redact(formatError(error));
     if (status === 'deferred') log.warn(`${status}: ${message}`, { status });
     else log.error(`${status}: ${message}`, { status });
     if (run.mode === 'run') {
@@ -289,16 +267,6 @@ async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
     }
     return { ...base, status, ...(window ? { window } : {}), items, error: message };
   }
-}
-
-function describeFailure(error: unknown, pluginId: string, userId: string): string {
-  const text = formatError(error);
-  const command = `life-stats auth ${pluginId} --user ${userId}`;
-  // Plugins that already name the command (the Google ones, in the message and the hint) need no third copy.
-  if (hasErrorCode(error, 'E_RECONNECT_REQUIRED') && !text.includes(command)) {
-    return `${text} — run \`${command}\` to reconnect`;
-  }
-  return text;
 }
 
 async function recordRun(run: PairContext, update: Parameters<Storage['putRun']>[0], log: Logger): Promise<void> {

@@ -354,17 +354,31 @@ describe('runPairs', () => {
   it('reconnect: no retry, a hint to re-authenticate, other pairs go on', async () => {
     const dir = tempDir();
     let calls = 0;
+    let thrown: ReconnectRequiredError | undefined;
     const revoked = definePlugin({
       id: 'revoked',
       apiVersion: 1,
       metric: { type: 'revoked' },
+      secrets: { user: ['token'], shared: ['client_id', 'client_secret'] },
+      oauth: {
+        provider: 'Example',
+        authUrl: 'https://auth.example/authorize',
+        tokenUrl: 'https://auth.example/token',
+        scopes: ['read'],
+        secrets: { clientId: 'client_id', clientSecret: 'client_secret', refreshToken: 'token' },
+      },
       async fetch() {
         calls++;
-        throw new ReconnectRequiredError('invalid_grant: Token has been expired or revoked.');
+        // A plugin says only what went wrong: core knows the pair and words the command.
+        thrown = new ReconnectRequiredError(
+          '[life-stats] [plugin:revoked] invalid_grant: Token has been expired or revoked.',
+        );
+        throw thrown;
       },
     });
     const { plugin } = dailyPlugin();
     const { storage, secrets } = stores(dir);
+    await secrets.set('revoked', 'token', 'refresh-1', 'me');
     const summary = await runPairs({
       config: makeConfig(dir, [{ plugin: revoked }, { plugin }]),
       storage,
@@ -373,9 +387,50 @@ describe('runPairs', () => {
       now: at('2026-11-25T12:00:00Z'),
     });
     expect(summary.runs.map((r) => r.status)).toEqual(['reconnect', 'ok']);
-    expect(summary.runs[0]?.error).toContain('life-stats auth revoked --user me');
+    expect(summary.runs[0]?.error).toBe(
+      '[life-stats] [plugin:revoked] invalid_grant: Token has been expired or revoked.\n' +
+        '  → Run `life-stats auth revoked --user me` to connect again.',
+    );
+    expect(thrown).toMatchObject({ pluginId: 'revoked', userId: 'me' });
     expect(calls).toBe(1);
     expect(await storage.getRun('me', 'revoked')).toMatchObject({ last_status: 'reconnect' });
+  });
+
+  it("reconnect: a plugin's own hint is kept; an API-key plugin is told to store its key again", async () => {
+    const dir = tempDir();
+    const own = definePlugin({
+      id: 'own-hint',
+      apiVersion: 1,
+      metric: { type: 'own_hint' },
+      async fetch() {
+        throw new ReconnectRequiredError('the key was revoked', { hint: 'Ask the admin for a new key.', userId: 'me' });
+      },
+    });
+    const keyed = definePlugin({
+      id: 'keyed',
+      apiVersion: 1,
+      metric: { type: 'keyed' },
+      secrets: { user: ['api_key'] },
+      async fetch() {
+        throw new ReconnectRequiredError('the provider rejected the API key (401)');
+      },
+    });
+    const { storage, secrets } = stores(dir);
+    await secrets.set('keyed', 'api_key', 'k-1', 'me');
+    const summary = await runPairs({
+      config: makeConfig(dir, [{ plugin: own }, { plugin: keyed }]),
+      storage,
+      secrets,
+      retry: FAST_RETRY,
+      now: at('2026-11-25T12:00:00Z'),
+    });
+    expect(summary.runs.map((r) => [r.status, r.error])).toEqual([
+      ['reconnect', 'the key was revoked\n  → Ask the admin for a new key.'],
+      [
+        'reconnect',
+        'the provider rejected the API key (401)\n  → Run `life-stats secrets set keyed api_key --user me` to connect again.',
+      ],
+    ]);
   });
 
   it('backfill fetches the explicit window and never moves the cursor', async () => {
