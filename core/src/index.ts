@@ -4,7 +4,17 @@
  * (`@life-stats/core/storage/sqlite`, …) so nothing loads an SDK it does not need.
  */
 
+export { STORE_DEFAULTS } from './config/defaults.js';
 export { type LoadConfigOptions, loadConfig } from './config/load-config.js';
+export {
+  createStaticConfigLoader,
+  type StaticConfig,
+  type StaticConfigLoaderOptions,
+  type StaticEntry,
+  type StaticPluginRef,
+  toStaticConfig,
+} from './config/static-config.js';
+export type { ConfigSettings, ConfigSource } from './config/to-loaded-config.js';
 export type { LoadedConfig, PluginEntry, SecretsConfig, StorageConfig, UserConfig } from './config/types.js';
 export {
   ConfigError,

@@ -1,4 +1,4 @@
-import type { LoadedConfig } from '@life-stats/core';
+import { type LoadedConfig, STORE_DEFAULTS } from '@life-stats/core';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -14,7 +14,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 /** The SSM prefix when the config does not use SSM (the Lambda always does). */
-export const DEFAULT_SSM_PREFIX = '/life-stats';
+export const DEFAULT_SSM_PREFIX = STORE_DEFAULTS.ssmPrefix;
 
 /** Props of {@link LifeStatsStack}. */
 export interface LifeStatsStackProps extends StackProps {
@@ -59,7 +59,7 @@ export class LifeStatsStack extends Stack {
     const tableNames =
       config.storage.type === 'dynamodb'
         ? { metrics: config.storage.metricsTable, runs: config.storage.runsTable }
-        : { metrics: 'life-stats-metrics', runs: 'life-stats-runs' };
+        : { metrics: STORE_DEFAULTS.metricsTable, runs: STORE_DEFAULTS.runsTable };
 
     const table = (construct: string, name: string, sortKey: string): dynamodb.Table =>
       new dynamodb.Table(this, construct, {
