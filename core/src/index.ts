@@ -64,9 +64,9 @@ export {
 export type { ReportData } from './report/build-report.js';
 export { classifyError, type ErrorKind, parseRetryAfter } from './run/classify-error.js';
 export { type RunOptions, runPairs } from './run/run-pairs.js';
-export type { PairResult, PairStatus, RunSummary } from './run/types.js';
+export type { PairResult, PairStatus, RunMode, RunSummary } from './run/types.js';
 export type { SecretStore } from './secrets/types.js';
-export type { MetricQuery, MetricRow, RunRow, RunUpdate, Storage } from './storage/types.js';
+export type { CursorRow, CursorUpdate, MetricQuery, MetricRow, Storage } from './storage/types.js';
 export {
   addDays,
   chunkWindow,

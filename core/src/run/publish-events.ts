@@ -84,7 +84,7 @@ function fitDetail(summary: RunSummary, busName: string): string {
   const full = JSON.stringify(summary);
   if (fits(full)) return full;
   const counts = countByStatus(summary);
-  const notOk = summary.runs.filter((run) => run.status !== 'ok');
+  const notOk = summary.runs.filter((pair) => pair.status !== 'ok');
   const compact = JSON.stringify({ runs: notOk, counts, truncated: true });
   if (fits(compact)) return compact;
   return JSON.stringify({ runs: [], counts, truncated: true });
@@ -93,6 +93,6 @@ function fitDetail(summary: RunSummary, busName: string): string {
 /** Number of pairs per status, every status present. */
 export function countByStatus(summary: RunSummary): Record<PairStatus, number> {
   const counts: Record<PairStatus, number> = { ok: 0, failed: 0, skipped: 0, reconnect: 0, deferred: 0 };
-  for (const run of summary.runs) counts[run.status]++;
+  for (const pair of summary.runs) counts[pair.status]++;
   return counts;
 }

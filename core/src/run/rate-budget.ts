@@ -33,7 +33,12 @@ export function createRateBudget(requestsPerMinute: number, clock: () => number 
   };
 }
 
-export function createRateBudgets() {
+/** The request budgets of one run, one per key (a plugin entry), shared by its pairs. */
+export interface RateBudgets {
+  get(key: string, requestsPerMinute: number): RateBudget;
+}
+
+export function createRateBudgets(): RateBudgets {
   const budgets = new Map<string, RateBudget>();
   return {
     get(key: string, requestsPerMinute: number): RateBudget {

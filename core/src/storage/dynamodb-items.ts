@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { StorageError } from '../errors.js';
-import type { MetricQuery, MetricRow, RunRow } from './types.js';
+import type { CursorRow, MetricQuery, MetricRow } from './types.js';
 
 /** A DynamoDB item in the low-level (`{ S: … }` / `{ N: … }`) shape. */
 export type Item = Record<string, AttributeValue>;
@@ -77,16 +77,16 @@ export function fromMetricItem(item: Item, table: string): MetricRow {
   };
 }
 
-/** A run row from a stored item; absent optional attributes stay absent. */
-export function fromRunItem(item: Item): RunRow {
-  const run: RunRow = {
+/** A cursor row from a stored item; absent optional attributes stay absent. */
+export function fromCursorItem(item: Item): CursorRow {
+  const cursor: CursorRow = {
     user_id: item.user_id?.S ?? '',
     metric_type: item.metric_type?.S ?? '',
     last_status: item.last_status?.S ?? '',
   };
-  if (item.last_run_time?.S !== undefined) run.last_run_time = item.last_run_time.S;
-  if (item.last_error?.S !== undefined) run.last_error = item.last_error.S;
-  return run;
+  if (item.last_run_time?.S !== undefined) cursor.last_run_time = item.last_run_time.S;
+  if (item.last_error?.S !== undefined) cursor.last_error = item.last_error.S;
+  return cursor;
 }
 
 /** The parts of a Query or Scan request that express a {@link MetricQuery}. */

@@ -12,15 +12,15 @@ import { toStorageError } from './dynamodb-errors.js';
 import {
   buildMetricRequest,
   compareMetricRows,
+  fromCursorItem,
   fromMetricItem,
-  fromRunItem,
   type Item,
   pick,
   SOURCE,
   toMetricItem,
 } from './dynamodb-items.js';
 import { DYNAMODB_TABLE_NAME } from './dynamodb-table-name.js';
-import type { MetricQuery, MetricRow, RunRow, RunUpdate, Storage } from './types.js';
+import type { CursorRow, CursorUpdate, MetricQuery, MetricRow, Storage } from './types.js';
 
 /** Options of {@link createDynamoDbStorage}. */
 export interface DynamoDbStorageOptions extends AwsClientOptions<DynamoDBClient, DynamoDBClientConfig> {
@@ -166,7 +166,7 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
       return items.map((item) => fromMetricItem(item, metricsTable)).sort(compareMetricRows);
     },
 
-    async getRun(userId: string, metricType: string) {
+    async getCursor(userId: string, metricType: string) {
       const output = await attempt('read a run', 'GetItem', runsTable, (sdk, client) =>
         client.send(
           new sdk.GetItemCommand({
@@ -176,10 +176,10 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
           }),
         ),
       );
-      return output.Item ? fromRunItem(output.Item) : undefined;
+      return output.Item ? fromCursorItem(output.Item) : undefined;
     },
 
-    async listRuns(query: { metricType?: string } = {}) {
+    async listCursors(query: { metricType?: string } = {}) {
       const input: ScanCommandInput = { TableName: runsTable, ConsistentRead: true };
       if (query.metricType !== undefined) {
         input.FilterExpression = '#metric = :metric';
@@ -187,10 +187,10 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
         input.ExpressionAttributeValues = { ':metric': { S: query.metricType } };
       }
       const items = await readAll('list runs', { kind: 'scan', ...input });
-      return items.map(fromRunItem).sort(compareRuns);
+      return items.map(fromCursorItem).sort(compareCursors);
     },
 
-    async putRun(update: RunUpdate) {
+    async putCursor(update: CursorUpdate) {
       await attempt('write a run', 'UpdateItem', runsTable, async (sdk, client) => {
         const key = { user_id: { S: update.user_id }, metric_type: { S: update.metric_type } };
         const set = ['#status = :status'];
@@ -239,7 +239,7 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
   };
 }
 
-function compareRuns(a: RunRow, b: RunRow): number {
+function compareCursors(a: CursorRow, b: CursorRow): number {
   return a.user_id < b.user_id
     ? -1
     : a.user_id > b.user_id

@@ -63,7 +63,7 @@ describe('runPairs', () => {
     const rows = await storage.queryMetrics({ userId: 'ny' });
     expect(rows.map((r) => r.date)).toEqual(eachDate('2026-10-25', '2026-11-01'));
     expect(rows[0]).toMatchObject({ user_id: 'ny', metric_type: 'daily', value: 1, source: 'daily' });
-    expect((await storage.getRun('ny', 'daily'))?.last_run_time).toBe('2026-11-02T04:30:00.000Z');
+    expect((await storage.getCursor('ny', 'daily'))?.last_run_time).toBe('2026-11-02T04:30:00.000Z');
   });
 
   it('is idempotent: a rerun overwrites, never duplicates', async () => {
@@ -94,12 +94,12 @@ describe('runPairs', () => {
       putMetrics: (rows) => (failWrites ? Promise.reject(new Error('disk full')) : real.putMetrics(rows)),
     };
     await runPairs({ config, storage, secrets, now: at('2026-11-10T12:00:00Z') });
-    expect((await real.getRun('me', 'daily'))?.last_run_time).toBe('2026-11-10T12:00:00.000Z');
+    expect((await real.getCursor('me', 'daily'))?.last_run_time).toBe('2026-11-10T12:00:00.000Z');
 
     failWrites = true;
     const failed = await runPairs({ config, storage, secrets, now: at('2026-11-15T12:00:00Z') });
     expect(failed.runs[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('disk full') });
-    const row = await real.getRun('me', 'daily');
+    const row = await real.getCursor('me', 'daily');
     expect(row).toMatchObject({ last_run_time: '2026-11-10T12:00:00.000Z', last_status: 'failed' });
     expect(row?.last_error).toContain('disk full');
 
@@ -109,11 +109,11 @@ describe('runPairs', () => {
     expect(windows.at(-1)?.window).toEqual({ start: '2026-11-09', end: '2026-11-20' });
     const dates = (await real.queryMetrics()).map((r) => r.date);
     expect(dates).toEqual(eachDate('2026-11-03', '2026-11-20'));
-    expect(await real.getRun('me', 'daily')).toMatchObject({
+    expect(await real.getCursor('me', 'daily')).toMatchObject({
       last_status: 'ok',
       last_run_time: '2026-11-20T12:00:00.000Z',
     });
-    expect((await real.getRun('me', 'daily'))?.last_error).toBeUndefined();
+    expect((await real.getCursor('me', 'daily'))?.last_error).toBeUndefined();
   });
 
   it('retries RetryableError with backoff, waiting at least retryAfterMs', async () => {
@@ -217,9 +217,9 @@ describe('runPairs', () => {
         }
       },
       queryMetrics: (q) => sqlite.queryMetrics(q),
-      getRun: (u, m) => sqlite.getRun(u, m),
-      listRuns: (q) => sqlite.listRuns(q),
-      putRun: (u) => sqlite.putRun(u),
+      getCursor: (u, m) => sqlite.getCursor(u, m),
+      listCursors: (q) => sqlite.listCursors(q),
+      putCursor: (u) => sqlite.putCursor(u),
       close: () => sqlite.close(),
     };
     const summary = await runPairs({ config, storage, secrets, concurrency: 3, now: at('2026-11-25T12:00:00Z') });
@@ -255,8 +255,8 @@ describe('runPairs', () => {
     ]);
     expect(summary.runs[0]?.error).toContain('boom');
     expect(await storage.queryMetrics({ metricType: 'daily' })).toHaveLength(8);
-    expect(await storage.getRun('me', 'broken')).toMatchObject({ last_status: 'failed' });
-    expect((await storage.getRun('me', 'broken'))?.last_run_time).toBeUndefined();
+    expect(await storage.getCursor('me', 'broken')).toMatchObject({ last_status: 'failed' });
+    expect((await storage.getCursor('me', 'broken'))?.last_run_time).toBeUndefined();
   });
 
   it.each([
@@ -291,7 +291,7 @@ describe('runPairs', () => {
     expect(summary.runs[0]?.error).toMatch(message);
     expect(summary.runs[0]?.error).toContain('[plugin:bad]');
     expect(await storage.queryMetrics()).toEqual([]);
-    expect((await storage.getRun('me', 'bad'))?.last_run_time).toBeUndefined();
+    expect((await storage.getCursor('me', 'bad'))?.last_run_time).toBeUndefined();
   });
 
   it('starts no new pair past the deadline; deferred pairs are collected by the next run', async () => {
@@ -320,7 +320,7 @@ describe('runPairs', () => {
     });
     expect(summary.runs.map((r) => r.status)).toEqual(['ok', 'ok', 'deferred', 'deferred']);
     expect(summary.runs[2]?.error).toMatch(/deadline/);
-    expect(await storage.getRun('c', 'daily')).toBeUndefined();
+    expect(await storage.getCursor('c', 'daily')).toBeUndefined();
     const next = await runPairs({ config, storage, secrets, now: at('2026-11-25T13:00:00Z') });
     expect(next.runs.map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
     expect(await storage.queryMetrics({ userId: 'd' })).toHaveLength(8);
@@ -393,7 +393,7 @@ describe('runPairs', () => {
     );
     expect(thrown).toMatchObject({ pluginId: 'revoked', userId: 'me' });
     expect(calls).toBe(1);
-    expect(await storage.getRun('me', 'revoked')).toMatchObject({ last_status: 'reconnect' });
+    expect(await storage.getCursor('me', 'revoked')).toMatchObject({ last_status: 'reconnect' });
   });
 
   it("reconnect: a plugin's own hint is kept; an API-key plugin is told to store its key again", async () => {
@@ -457,7 +457,7 @@ describe('runPairs', () => {
       { start: '2026-01-31', end: '2026-03-01' },
       { start: '2026-03-02', end: '2026-03-31' },
     ]);
-    expect((await storage.getRun('me', 'daily'))?.last_run_time).toBe('2026-11-25T12:00:00.000Z');
+    expect((await storage.getCursor('me', 'daily'))?.last_run_time).toBe('2026-11-25T12:00:00.000Z');
   });
 
   it('users are config users ∪ users with secrets in the namespace ∪ users with run rows; no secrets → skipped', async () => {
@@ -477,7 +477,7 @@ describe('runPairs', () => {
     await secrets.set('acme', 'client_id', 'shared-client');
     await secrets.set('acme', 'api_key', 'key-of-bob', 'bob');
     await secrets.set('other', 'api_key', 'key-of-eve', 'eve');
-    await storage.putRun({ user_id: 'carol', metric_type: 'water_ml', last_status: 'ok' });
+    await storage.putCursor({ user_id: 'carol', metric_type: 'water_ml', last_status: 'ok' });
     const summary = await runPairs({
       config: makeConfig(dir, [{ plugin }], { users: [{ id: 'me', timezone: 'UTC' }] }),
       storage,
@@ -548,7 +548,7 @@ describe('runPairs', () => {
     expect(text()).toContain('using token');
     expect(text()).not.toContain(token);
     expect(JSON.stringify(summary)).not.toContain(token);
-    expect((await storage.getRun('me', 'leaky'))?.last_error).not.toContain(token);
+    expect((await storage.getCursor('me', 'leaky'))?.last_error).not.toContain(token);
   });
 
   it('throttles one entry across all users with a shared rate budget', async () => {

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isLifeStatsError, type LifeStatsError } from '../../src/errors.js';
 import { createSqliteStorage } from '../../src/storage/sqlite.js';
-import type { MetricRow, RunUpdate, Storage } from '../../src/storage/types.js';
+import type { CursorUpdate, MetricRow, Storage } from '../../src/storage/types.js';
 import { describeStorage } from '../../src/testing/describe-storage.js';
 
 const root = mkdtempSync(join(tmpdir(), 'life-stats-sqlite-'));
@@ -62,7 +62,7 @@ describe('createSqliteStorage', () => {
     const path = freshPath();
     const first = createSqliteStorage({ path });
     await first.putMetrics([row(), row({ date: '2026-11-25', value: 72.45 })]);
-    await first.putRun({
+    await first.putCursor({
       user_id: 'me',
       metric_type: 'steps',
       last_status: 'ok',
@@ -72,7 +72,7 @@ describe('createSqliteStorage', () => {
 
     const second = track(createSqliteStorage({ path }));
     expect(await second.queryMetrics()).toEqual([row(), row({ date: '2026-11-25', value: 72.45 })]);
-    expect(await second.getRun('me', 'steps')).toEqual({
+    expect(await second.getCursor('me', 'steps')).toEqual({
       user_id: 'me',
       metric_type: 'steps',
       last_status: 'ok',
@@ -84,7 +84,7 @@ describe('createSqliteStorage', () => {
     const path = freshPath();
     const storage = track(createSqliteStorage({ path }));
     await storage.putMetrics([row()]);
-    await storage.putRun({ user_id: 'me', metric_type: 'steps', last_status: 'failed', last_error: 'boom' });
+    await storage.putCursor({ user_id: 'me', metric_type: 'steps', last_status: 'failed', last_error: 'boom' });
 
     const db = new Database(path, { readonly: true });
     handles.push(db);
@@ -141,7 +141,7 @@ describe('createSqliteStorage', () => {
     writeFileSync(path, garbage);
 
     const other = track(createSqliteStorage({ path }));
-    for (const attempt of [other.putMetrics([row()]), other.queryMetrics(), other.putRun(runUpdate())]) {
+    for (const attempt of [other.putMetrics([row()]), other.queryMetrics(), other.putCursor(runUpdate())]) {
       const error = await rejection(attempt);
       expect(error.code).toBe('E_STORAGE');
       expect(error.message).toMatch(/^\[life-stats\] \[storage:sqlite\] /);
@@ -192,7 +192,7 @@ describe('createSqliteStorage', () => {
     );
     expect(error.hint).toMatch(/Wait for the other run/);
     expect(error.cause).toMatchObject({ code: expect.stringMatching(/^SQLITE_BUSY/) });
-    const runError = await rejection(storage.putRun(runUpdate()));
+    const runError = await rejection(storage.putCursor(runUpdate()));
     expect(runError.message).toMatch(/cannot write a run: .* is locked by another life-stats process/);
 
     holder.exec('ROLLBACK');
@@ -256,9 +256,9 @@ describe('createSqliteStorage', () => {
     const path = freshPath();
     const a = track(createSqliteStorage({ path }));
     const b = track(createSqliteStorage({ path }));
-    await a.putRun(runUpdate({ last_run_time: '2026-11-25T05:30:00.000Z' }));
-    await b.putRun(runUpdate({ last_run_time: '2026-11-24T05:30:00.000Z', last_status: 'failed', last_error: 'x' }));
-    expect(await a.getRun('me', 'steps')).toEqual({
+    await a.putCursor(runUpdate({ last_run_time: '2026-11-25T05:30:00.000Z' }));
+    await b.putCursor(runUpdate({ last_run_time: '2026-11-24T05:30:00.000Z', last_status: 'failed', last_error: 'x' }));
+    expect(await a.getCursor('me', 'steps')).toEqual({
       user_id: 'me',
       metric_type: 'steps',
       last_status: 'failed',
@@ -267,7 +267,7 @@ describe('createSqliteStorage', () => {
     });
   });
 
-  it('two processes racing putRun with different times end with the latest time', async () => {
+  it('two processes racing putCursor with different times end with the latest time', async () => {
     const dir = join(root, `race-${++counter}`);
     const path = join(dir, 'life-stats.db');
     const setup = createSqliteStorage({ path });
@@ -288,12 +288,12 @@ describe('createSqliteStorage', () => {
 const [moduleUrl, path, dir, me, other, timesJson] = process.argv.slice(2);
 const { createSqliteStorage } = await import(moduleUrl);
 const storage = createSqliteStorage({ path, busyTimeoutMs: 20000 });
-await storage.getRun('me', 'steps');
+await storage.getCursor('me', 'steps');
 // Start writing only once both processes are ready, so the writes really interleave.
 writeFileSync(dir + '/ready-' + me, '');
 while (!existsSync(dir + '/ready-' + other)) await new Promise((r) => setTimeout(r, 2));
 for (const time of JSON.parse(timesJson)) {
-  await storage.putRun({ user_id: 'me', metric_type: 'steps', last_status: 'ok-' + me, last_run_time: time });
+  await storage.putCursor({ user_id: 'me', metric_type: 'steps', last_status: 'ok-' + me, last_run_time: time });
 }
 await storage.close();
 `,
@@ -319,11 +319,11 @@ await storage.close();
     await Promise.all([run('a', 'b', timesA), run('b', 'a', timesB)]);
 
     const storage = track(createSqliteStorage({ path }));
-    expect((await storage.getRun('me', 'steps'))?.last_run_time).toBe(latest);
+    expect((await storage.getCursor('me', 'steps'))?.last_run_time).toBe(latest);
   }, 60_000);
 });
 
-function runUpdate(fields: Partial<RunUpdate> = {}): RunUpdate {
+function runUpdate(fields: Partial<CursorUpdate> = {}): CursorUpdate {
   return {
     user_id: 'me',
     metric_type: 'steps',
