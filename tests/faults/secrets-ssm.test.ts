@@ -1,14 +1,3 @@
-/**
- * Secrets faults: the secrets file missing, corrupt or readable by others (driven through the CLI,
- * so exit codes and stderr are what a user sees), and SSM parameters missing or access denied
- * (driven through the engine with the SSM store). Each case checks the message names the file or
- * parameter and the fix, that nothing was written and the cursor did not move, that no secret value
- * shows, and that the next run after the fix collects every day once.
- */
-import { once } from 'node:events';
-import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Storage } from '@life-stats/core';
 import { addDays, definePlugin, eachDate, formatError, hasErrorCode, runPairs } from '@life-stats/core';
@@ -16,46 +5,23 @@ import { createHandler } from '@life-stats/core/lambda';
 import { createSsmSecrets } from '@life-stats/core/secrets/ssm';
 import { createSqliteStorage } from '@life-stats/core/storage/sqlite';
 import { captureStdout } from '@life-stats/testing/capture-stdout';
-import { runCli } from '@life-stats/testing/cli';
 import { fastSdkRetry } from '@life-stats/testing/dynalite';
 import { at, captureLogger, FAST_RETRY, makeConfig, tempDir } from '@life-stats/testing/engine';
 import { type SsmFake, startSsmFake } from '@life-stats/testing/ssm-fake';
-import { createTempProject, type TempProject } from '@life-stats/testing/temp-project';
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { type CaseRecorder, expectedDays, faultCase } from './support/case.js';
 import { sqliteRows, sqliteRun } from './support/rows.js';
+import { dayValue } from './support/secrets-rig.js';
 
-const posix = process.platform !== 'win32';
-
-/** What the provider holds for a date: a distinct, non-integer number per day. */
-const dayValue = (date: string) => Number(date.slice(2).replaceAll('-', '')) / 100;
-
-/** A provider on loopback that answers only to the current token. */
-let provider: { url: string; token: string; server: Server };
-let ssm: SsmFake;
-const projects: TempProject[] = [];
 const open: Storage[] = [];
 
+let ssm: SsmFake;
+
 beforeAll(async () => {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    res.setHeader('content-type', 'application/json');
-    if (req.headers.authorization !== `Bearer ${provider.token}`) {
-      res.statusCode = 401;
-      return res.end(JSON.stringify({ error: 'invalid_token' }));
-    }
-    const dates = eachDate(url.searchParams.get('start') ?? '', url.searchParams.get('end') ?? '');
-    res.end(JSON.stringify({ days: dates.map((date) => ({ date, value: dayValue(date) })) }));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  provider = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, token: '', server };
   ssm = await startSsmFake();
 });
 
 afterAll(async () => {
-  provider?.server.closeAllConnections();
-  await new Promise<void>((resolve) => (provider ? provider.server.close(() => resolve()) : resolve()));
   await ssm?.stop();
 });
 
@@ -65,189 +31,6 @@ afterEach(async () => {
   ssm.resetRequests();
   ssm.parameters.clear();
   for (const s of open.splice(0)) await s.close();
-  for (const p of projects.splice(0)) p.remove();
-});
-
-const PLUGIN = `
-export default {
-  id: 'counter',
-  apiVersion: 1,
-  metric: { type: 'steps' },
-  secrets: { user: ['token'] },
-  maxDaysPerFetch: 90,
-  configSchema: { type: 'object', properties: { baseUrl: { type: 'string' } }, required: ['baseUrl'] },
-  async fetch(ctx) {
-    const url = new URL('days?start=' + ctx.window.start + '&end=' + ctx.window.end, ctx.config.baseUrl);
-    const response = await fetch(url, { headers: { authorization: 'Bearer ' + ctx.secrets.get('token') }, signal: ctx.signal });
-    if (!response.ok) throw new Error('provider answered ' + response.status);
-    return (await response.json()).days;
-  },
-};
-`;
-
-/** A project on disk: config, plugin file, a SQLite store and a secrets file path (not created). */
-function project(c: CaseRecorder) {
-  const p = createTempProject({
-    'plugins/counter.mjs': PLUGIN,
-    'life-stats.config.json': {
-      timezone: 'UTC',
-      backfillDays: 3,
-      storage: { type: 'sqlite', path: 'data/life-stats.db' },
-      secrets: { type: 'file', path: 'secrets.json' },
-      users: [{ id: 'me', timezone: 'UTC' }],
-      plugins: [{ use: './plugins/counter.mjs', config: { baseUrl: provider.url } }],
-    },
-  });
-  projects.push(p);
-  provider.token = c.secret('token');
-  const config = p.path('life-stats.config.json');
-  const db = p.path('data/life-stats.db');
-  const secretsFile = p.path('secrets.json');
-  const cli = async (argv: string[], stdin?: string) => {
-    const result = await runCli(argv, { cwd: p.dir, ...(stdin === undefined ? {} : { stdin }) });
-    c.see(argv, result.stdout, result.stderr);
-    return result;
-  };
-  const run = () => cli(['run', '--config', config]);
-  /** The secrets file as the user keeps it: the token of `me`, mode 0600. */
-  const goodFile = () => {
-    writeFileSync(
-      secretsFile,
-      `${JSON.stringify({ counter: { users: { me: { token: provider.token } } } }, null, 2)}\n`,
-      {
-        mode: 0o600,
-      },
-    );
-    chmodSync(secretsFile, 0o600);
-  };
-  const expected = () => {
-    const today = new Date().toISOString().slice(0, 10);
-    return expectedDays('me', 'steps', eachDate(addDays(today, -3), today), dayValue);
-  };
-  return { p, config, db, secretsFile, cli, run, goodFile, expected };
-}
-
-describe('secrets faults', () => {
-  faultCase(
-    'secrets',
-    'the secrets file is missing: the pair is skipped with the command to run; set, it heals',
-    async (c) => {
-      const t = project(c);
-      const first = await t.run();
-      expect(first.code).toBe(0);
-      expect(first.stdout).toMatch(/me\s+steps\s+counter\s+skipped/);
-      expect(first.stdout).toContain('run `life-stats secrets set counter token --user me`');
-      expect(existsSync(t.secretsFile)).toBe(false);
-      c.checkNothingWritten(sqliteRows(t.db));
-      expect(sqliteRun(t.db, 'me', 'steps')).toMatchObject({ last_run_time: null, last_status: 'skipped' });
-
-      // The fix the hint gives: the value goes through stdin, never argv.
-      const set = await t.cli(
-        ['secrets', 'set', 'counter', 'token', '--user', 'me', '--config', t.config],
-        `${provider.token}\n`,
-      );
-      expect(set.code).toBe(0);
-      if (posix) expect(statSync(t.secretsFile).mode & 0o777).toBe(0o600);
-
-      const second = await t.run();
-      expect(second.code).toBe(0);
-      expect(second.stdout).toMatch(/me\s+steps\s+counter\s+ok/);
-      c.checkRows(t.expected(), sqliteRows(t.db));
-      expect(sqliteRun(t.db, 'me', 'steps')).toMatchObject({ last_status: 'ok', last_error: null });
-      expect(sqliteRun(t.db, 'me', 'steps')?.last_run_time).toMatch(/^\d{4}-\d\d-\d\dT/);
-    },
-  );
-
-  faultCase(
-    'secrets',
-    'the secrets file is not valid JSON: exit 1 naming the file and line, no value shown; fixed, it heals',
-    async (c) => {
-      const t = project(c);
-      t.goodFile();
-      const ok = await t.run();
-      expect(ok.code).toBe(0);
-      const cursor = sqliteRun(t.db, 'me', 'steps')?.last_run_time;
-      expect(cursor).toBeTruthy();
-      const rowsBefore = sqliteRows(t.db);
-
-      // A hand edit that lost the closing braces, right after the token.
-      writeFileSync(t.secretsFile, `{\n  "counter": { "users": { "me": { "token": "${provider.token}" ,\n`, {
-        mode: 0o600,
-      });
-      const broken = await t.run();
-      expect(broken.code).toBe(1);
-      expect(broken.stderr).toContain(`[life-stats] [secrets:file] ${t.secretsFile} is not valid JSON at line`);
-      expect(broken.stderr).toContain(
-        'Fix the file by hand, or delete it and store the secrets again with `life-stats secrets set`.',
-      );
-      expect(sqliteRows(t.db)).toEqual(rowsBefore);
-      expect(sqliteRun(t.db, 'me', 'steps')).toMatchObject({ last_run_time: cursor, last_status: 'ok' });
-
-      t.goodFile();
-      const healed = await t.run();
-      expect(healed.code).toBe(0);
-      c.checkRows(t.expected(), sqliteRows(t.db));
-      expect(sqliteRun(t.db, 'me', 'steps')?.last_run_time).not.toBe(cursor);
-      expect(sqliteRun(t.db, 'me', 'steps')).toMatchObject({ last_status: 'ok', last_error: null });
-    },
-  );
-
-  faultCase(
-    'secrets',
-    'the secrets file is readable by others: exit 1 with the chmod to run; after chmod 600 it heals',
-    async (c) => {
-      const t = project(c);
-      t.goodFile();
-      expect((await t.run()).code).toBe(0);
-      const cursor = sqliteRun(t.db, 'me', 'steps')?.last_run_time;
-      const rowsBefore = sqliteRows(t.db);
-
-      // The mode is checked on the open file's bits, so this holds for root too; Windows has no such bits.
-      if (posix) {
-        chmodSync(t.secretsFile, 0o644);
-        const refused = await t.run();
-        expect(refused.code).toBe(1);
-        expect(refused.stderr).toContain(
-          `[life-stats] [secrets:file] refusing to read ${t.secretsFile}: it is readable by other users (mode 0644); run: chmod 600 ${t.secretsFile}`,
-        );
-        expect(sqliteRows(t.db)).toEqual(rowsBefore);
-        expect(sqliteRun(t.db, 'me', 'steps')).toMatchObject({ last_run_time: cursor, last_status: 'ok' });
-        chmodSync(t.secretsFile, 0o600);
-      }
-
-      const healed = await t.run();
-      expect(healed.code).toBe(0);
-      c.checkRows(t.expected(), sqliteRows(t.db));
-      expect(sqliteRun(t.db, 'me', 'steps')).toMatchObject({ last_status: 'ok', last_error: null });
-    },
-  );
-
-  faultCase(
-    'secrets',
-    'the secrets file has the wrong layout: exit 1 naming the entry, not its value; fixed, it heals',
-    async (c) => {
-      const t = project(c);
-      // The token nested one level too deep, as a hand edit might do.
-      writeFileSync(
-        t.secretsFile,
-        JSON.stringify({ counter: { users: { me: { token: { value: provider.token } } } } }),
-        { mode: 0o600 },
-      );
-      const broken = await t.run();
-      expect(broken.code).toBe(1);
-      expect(broken.stderr).toContain(`[life-stats] [secrets:file] ${t.secretsFile} does not have the expected layout`);
-      expect(broken.stderr).toContain('  - counter.users.me.token: must be a string (found object)');
-      expect(broken.stderr).toContain('life-stats secrets set');
-      c.checkNothingWritten(sqliteRows(t.db));
-      expect(sqliteRun(t.db, 'me', 'steps')).toBeUndefined();
-
-      t.goodFile();
-      const healed = await t.run();
-      expect(healed.code).toBe(0);
-      c.checkRows(t.expected(), sqliteRows(t.db));
-      expect(sqliteRun(t.db, 'me', 'steps')).toMatchObject({ last_status: 'ok', last_error: null });
-    },
-  );
 });
 
 const PREFIX = '/life-stats-faults';
