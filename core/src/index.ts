@@ -6,6 +6,7 @@
 
 export { STORE_DEFAULTS } from './config/defaults.js';
 export { type LoadConfigOptions, loadConfig } from './config/load-config.js';
+export type { LifeStatsConfigFile } from './config/schema.js';
 export {
   createStaticConfigLoader,
   type StaticConfig,

@@ -107,7 +107,7 @@ function bytesByInput(metafile: Metafile): Record<string, number> {
 }
 
 /** Where data files an entry's config names (a CSV file) are copied, inside the asset. */
-export const BUNDLED_FILES_DIR = 'files';
+const BUNDLED_FILES_DIR = 'files';
 
 /** The generated entry module and the data files (relative to the config's folder) to ship with it. */
 export interface GeneratedEntry {

@@ -9,7 +9,7 @@ import { networkErrorCode } from '../util/network-errors.js';
  * - `throttled`: the service is still throttling after the SDK's own retries;
  * - `service`: anything else the service answered (the adapter reads `name`).
  */
-export type AwsFailureKind = 'credentials' | 'region' | 'network' | 'access-denied' | 'throttled' | 'service';
+type AwsFailureKind = 'credentials' | 'region' | 'network' | 'access-denied' | 'throttled' | 'service';
 
 /** An AWS SDK (or network) error, classified. */
 export interface AwsFailure {

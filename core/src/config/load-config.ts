@@ -12,10 +12,10 @@ import type { LoadedConfig } from './types.js';
 import { asValidated, validateConfigFile } from './validate-config.js';
 
 /** The cosmiconfig module name: `package.json#life-stats`, `.life-stats.json`, `life-stats.config.*`. */
-export const MODULE_NAME = 'life-stats';
+const MODULE_NAME = 'life-stats';
 
 /** File names searched in each folder, in order. */
-export const SEARCH_PLACES = [
+const SEARCH_PLACES = [
   'package.json',
   '.life-stats.json',
   'life-stats.config.json',
@@ -80,7 +80,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
  *
  * @throws {LifeStatsError} `E_CONFIG_NOT_FOUND`; {@link ConfigError} when the file cannot be parsed.
  */
-export async function findConfigFile(options: LoadConfigOptions = {}): Promise<RawConfigFile> {
+async function findConfigFile(options: LoadConfigOptions = {}): Promise<RawConfigFile> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
   const fromEnv = env[ENV_VARS.config] || undefined;

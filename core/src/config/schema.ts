@@ -228,6 +228,3 @@ export type LifeStatsConfigFile = FromSchema<typeof configSchema, { keepDefaulte
 
 /** A config file after schema validation, with the schema's defaults applied. */
 export type ValidatedConfigFile = FromSchema<typeof configSchema>;
-
-/** One `plugins[]` item as written: a plugin name or an entry object. */
-export type PluginEntryFile = NonNullable<LifeStatsConfigFile['plugins']>[number];

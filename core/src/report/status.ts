@@ -27,7 +27,7 @@ export interface StatusEntry {
 }
 
 /** Statuses that need a person: `status` exits 1 when any pair has one. */
-export const ATTENTION_STATUSES: readonly string[] = ['failed', 'reconnect'];
+const ATTENTION_STATUSES: readonly string[] = ['failed', 'reconnect'];
 
 /**
  * The health of every user × metric known to the store (cursor rows, recent metric rows) or to the

@@ -5,7 +5,7 @@ import { causeChain as causes, networkErrorCode } from '../util/network-errors.j
 export type ErrorKind = 'retry' | 'reconnect' | 'fatal';
 
 /** An HTTP status carried by common client errors (gaxios `status`/`response.status`, `statusCode`). */
-export function httpStatusOf(error: unknown): number | undefined {
+function httpStatusOf(error: unknown): number | undefined {
   for (const e of causes(error)) {
     for (const v of [e.status, e.statusCode, (e.response as Record<string, unknown> | undefined)?.status]) {
       if (typeof v === 'number' && v >= 100 && v < 600) return v;

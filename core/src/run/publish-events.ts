@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { PairStatus, RunSummary } from './types.js';
 
 /** The `source` and `detail-type` of the event published after each run. */
-export const RUN_COMPLETED = { source: 'life-stats', detailType: 'Run Completed' } as const;
+const RUN_COMPLETED = { source: 'life-stats', detailType: 'Run Completed' } as const;
 
 /** EventBridge's limit for one entry (detail, source, detail-type and bus name together). */
 const MAX_ENTRY_BYTES = 256 * 1024;

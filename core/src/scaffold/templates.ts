@@ -1,7 +1,7 @@
 import type { PluginNames } from './plugin-names.js';
 
 /** The `@life-stats/core` range a new plugin declares as its peer dependency. */
-export const CORE_PEER_RANGE = '^0.1.0';
+const CORE_PEER_RANGE = '^0.1.0';
 
 /** Files of a new plugin package, by path relative to its folder. */
 export function pluginTemplates(names: PluginNames, coreVersion: string): Record<string, string> {

@@ -3,7 +3,7 @@ import { isLifeStatsError, StorageError } from '../errors.js';
 import { SOURCE } from './dynamodb-items.js';
 
 /** DynamoDB, as the shared AWS messages name it. */
-export const DYNAMODB_SERVICE: AwsService = { name: 'DynamoDB', endpointVariable: 'AWS_ENDPOINT_URL_DYNAMODB' };
+const DYNAMODB_SERVICE: AwsService = { name: 'DynamoDB', endpointVariable: 'AWS_ENDPOINT_URL_DYNAMODB' };
 
 /** What a failed request was doing, for the message. */
 export interface FailedRequest {

@@ -11,7 +11,7 @@ export const SOURCE = '[life-stats] [storage:dynamodb]';
  * Several attribute names of the seed's schema (`date`, `value`, `timestamp`, `source`) are DynamoDB
  * reserved words, so every expression refers to attributes through these placeholders.
  */
-export const NAMES = {
+const NAMES = {
   '#user': 'user_id',
   '#key': 'metric_date',
   '#metric': 'metric_type',
@@ -27,7 +27,7 @@ export const NAMES = {
 type NameRef = keyof typeof NAMES;
 
 /** The sort key of the metrics table: dates first, so one user's rows sort by date. */
-export function metricDateKey(date: string, metricType: string): string {
+function metricDateKey(date: string, metricType: string): string {
   return `${date}#${metricType}`;
 }
 

@@ -29,7 +29,7 @@ export function call<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function messageOf(reason: unknown): string {
+function messageOf(reason: unknown): string {
   return reason instanceof Error ? reason.message : String(reason);
 }
 

@@ -1,4 +1,4 @@
-/** The run engine: windows in each user's calendar, the cursor, idempotent upserts, concurrency, users and rate budgets. */
+/** The run engine: windows in each user's calendar, the cursor, idempotent upserts, concurrency and rate budgets. */
 import { at, makeConfig, tempDir } from '@life-stats/testing/engine';
 import { describe, expect, it } from 'vitest';
 import { definePlugin } from '../../src/plugins/define-plugin.js';
@@ -231,41 +231,6 @@ describe('runPairs', () => {
       { start: '2026-03-02', end: '2026-03-31' },
     ]);
     expect((await storage.getCursor('me', 'daily'))?.last_run_time).toBe('2026-11-25T12:00:00.000Z');
-  });
-
-  it('users are config users ∪ users with secrets in the namespace ∪ users with run rows; no secrets → skipped', async () => {
-    const dir = tempDir();
-    const seen: string[] = [];
-    const plugin = definePlugin({
-      id: 'acme-water',
-      apiVersion: 1,
-      metric: { type: 'water_ml' },
-      secrets: { namespace: 'acme', user: ['api_key'], shared: ['client_id'] },
-      async fetch(ctx) {
-        seen.push(`${ctx.user.id}:${ctx.secrets.get('api_key')}:${ctx.secrets.get('client_id')}`);
-        return [];
-      },
-    });
-    const { storage, secrets } = stores(dir);
-    await secrets.set('acme', 'client_id', 'shared-client');
-    await secrets.set('acme', 'api_key', 'key-of-bob', 'bob');
-    await secrets.set('other', 'api_key', 'key-of-eve', 'eve');
-    await storage.putCursor({ user_id: 'carol', metric_type: 'water_ml', last_status: 'ok' });
-    const summary = await runPairs({
-      config: makeConfig(dir, [{ plugin }], { users: [{ id: 'me', timezone: 'UTC' }] }),
-      storage,
-      secrets,
-      now: at('2026-11-25T12:00:00Z'),
-    });
-    const byUser = Object.fromEntries(summary.runs.map((r) => [r.user, r]));
-    expect(Object.keys(byUser).sort()).toEqual(['bob', 'carol', 'me']);
-    expect(byUser.bob?.status).toBe('ok');
-    expect(byUser.me).toMatchObject({
-      status: 'skipped',
-      hint: expect.stringContaining('life-stats secrets set acme api_key --user me'),
-    });
-    expect(byUser.carol?.status).toBe('skipped');
-    expect(seen).toEqual(['bob:key-of-bob:shared-client']);
   });
 
   it('throttles one entry across all users with a shared rate budget', async () => {

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { csvError } from './csv-error.js';
 
 /** One data row: its cells by column name, and the file line it ends on (1-based, header = 1). */
-export interface TableRow {
+interface TableRow {
   cells: Record<string, string | undefined>;
   line: number;
 }

@@ -22,11 +22,11 @@ export const USERS = Array.from({ length: 12 }, (_, i) => `user${String(i + 1).p
 export const tokenOf = (user: string) => `refresh-token-of-${user}-9f8e7d`;
 export const CLIENT_ID = 'shared-client-id-5a4b3c';
 
-export const steps = (user: string, date: string) => [...`${user}${date}`].reduce((n, c) => n + c.charCodeAt(0), 0) * 7;
-export const water = (date: string) => 1500 + Number(date.slice(8)) * 10 + 0.5;
+const steps = (user: string, date: string) => [...`${user}${date}`].reduce((n, c) => n + c.charCodeAt(0), 0) * 7;
+const water = (date: string) => 1500 + Number(date.slice(8)) * 10 + 0.5;
 
 // The fixture plugins have no imports: a plugin file cannot resolve @life-stats/core from a temp folder.
-export const STEPS_PLUGIN = `
+const STEPS_PLUGIN = `
 export default {
   id: 'fake-steps',
   apiVersion: 1,
@@ -47,7 +47,7 @@ export default {
 };
 `;
 
-export const WATER_PLUGIN = `
+const WATER_PLUGIN = `
 export default {
   id: 'fake-water',
   apiVersion: 1,
@@ -63,7 +63,7 @@ export default {
 `;
 
 /** A provider that answers per user and date, and only with the user's own token. */
-export async function startProvider(): Promise<{ url: string; requests: () => number; stop: () => Promise<void> }> {
+async function startProvider(): Promise<{ url: string; requests: () => number; stop: () => Promise<void> }> {
   let requests = 0;
   const server: Server = createServer((req, res) => {
     requests++;

@@ -11,7 +11,7 @@ import { sqliteRows, sqliteRun } from './rows.js';
 // ---------------------------------------------------------------------------------------------
 
 /** A plugin the config `use`s by path. It reads a user secret, so a run would touch the secret. */
-export const PLUGIN = `export default {
+const PLUGIN = `export default {
   id: 'counter', apiVersion: 1, metric: { type: 'count', unit: 'n' },
   secrets: { user: ['token'] },
   configSchema: {
@@ -30,7 +30,7 @@ export const PLUGIN = `export default {
 export type ConfigObject = Record<string, unknown>;
 
 /** A valid config: `run` with it would store a row for `me`/`count`. */
-export const BASE: ConfigObject = {
+const BASE: ConfigObject = {
   timezone: 'UTC',
   backfillDays: 3,
   storage: { type: 'sqlite', path: 'data/ls.db' },

@@ -33,7 +33,7 @@ export function track(child: ChildProcess | undefined, provider?: Provider): voi
   if (provider) providers.push(provider);
 }
 
-export const require = createRequire(import.meta.url);
+const require = createRequire(import.meta.url);
 
 // ---------------------------------------------------------------------------------------------
 // A project on disk: a config, a plugin module (a plugin author's .mjs, no imports), a secrets file.
@@ -42,7 +42,7 @@ export const require = createRequire(import.meta.url);
  * Two-day chunks, so a pair writes twice before its cursor moves. `pid` tells processes apart. A
  * careless author may leave `ctx.signal` out of the request (`deaf`).
  */
-export const pluginSource = (deaf = false) => `
+const pluginSource = (deaf = false) => `
 export default {
   id: '${PLUGIN_ID}',
   apiVersion: 1,
@@ -108,7 +108,7 @@ export function plantTokens(c: CaseRecorder, users: string[]): Map<string, strin
 }
 
 /** The environment of a CLI child: this one, without anything that would point it elsewhere. */
-export function childEnv(): NodeJS.ProcessEnv {
+function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('LIFE_STATS_') && !key.startsWith('AWS_')) env[key] = value;

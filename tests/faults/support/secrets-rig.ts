@@ -46,7 +46,7 @@ export async function startTokenProvider(): Promise<TokenProvider> {
   return provider;
 }
 
-export const PLUGIN = `
+const PLUGIN = `
 export default {
   id: 'counter',
   apiVersion: 1,

@@ -66,7 +66,7 @@ export async function run(
 }
 
 /** The source plugin as a file (no imports: a plugin file cannot resolve @life-stats/core from a temp folder). */
-export const PLUGIN_FILE = `
+const PLUGIN_FILE = `
 export default {
   id: 'counter',
   apiVersion: 1,
@@ -106,5 +106,5 @@ export async function cliProject(c: CaseRecorder) {
   return { project, file, argv };
 }
 
-export const window1 = eachDate('2026-09-26', DAY1);
+const window1 = eachDate('2026-09-26', DAY1);
 export const expected1 = expectedDays('me', 'steps', window1, dayValue);

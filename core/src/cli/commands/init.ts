@@ -13,7 +13,7 @@ interface InitFlags {
 }
 
 /** A config that validates as written: the user's zone, a SQLite store and a secrets file. */
-export function starterConfig(timezone: string, userId: string): Record<string, unknown> {
+function starterConfig(timezone: string, userId: string): Record<string, unknown> {
   return {
     $schema: './node_modules/@life-stats/core/config.schema.json',
     timezone,
