@@ -113,7 +113,8 @@ export default definePlugin<Config>({
   async fetch(ctx) {
     const apiKey = ctx.secrets.get('api_key');
     if (!apiKey) {
-      throw new ReconnectRequiredError('no api_key secret: set it with \`life-stats secrets set ${names.id} api_key\`');
+      // Core adds the command that stores it (\`life-stats secrets set … --user …\`) as the hint.
+      throw new ReconnectRequiredError('no api_key secret is stored for this user');
     }
     const url = new URL('daily', ctx.config.baseUrl.endsWith('/') ? ctx.config.baseUrl : \`\${ctx.config.baseUrl}/\`);
     url.searchParams.set('from', ctx.window.start);
