@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -218,9 +218,29 @@ function workspaceSources(entryFile: string): Plugin {
           resolveDir: args.importer === entryFile ? infraDir : args.resolveDir,
           pluginData: 'resolving',
         });
-        if (result.errors.length > 0) return { errors: result.errors };
-        return { ...result, path: sourceOf(result.path) };
+        if (result.errors.length === 0) return { ...result, path: sourceOf(result.path) };
+        // A workspace package not built yet: its export's `dist` file is missing, its source is not.
+        const [scope, name, ...rest] = args.path.split('/');
+        const manifest = await pluginBuild.resolve(`${scope}/${name}/package.json`, {
+          kind: args.kind,
+          resolveDir: args.importer === entryFile ? infraDir : args.resolveDir,
+          pluginData: 'resolving',
+        });
+        const source = manifest.errors.length === 0 ? exportSource(manifest.path, rest.join('/')) : undefined;
+        return source ? { path: source } : { errors: result.errors };
       });
     },
   };
+}
+
+/** The TypeScript source of a workspace package's export (`./dist/x.js` → `src/x.ts`), if it exists. */
+function exportSource(manifestPath: string, subpath: string): string | undefined {
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    exports?: Record<string, string | { default?: string }>;
+  };
+  const target = manifest.exports?.[subpath === '' ? '.' : `./${subpath}`];
+  const file = typeof target === 'string' ? target : target?.default;
+  if (!file) return undefined;
+  const source = sourceOf(join(dirname(manifestPath), file));
+  return existsSync(source) ? source : undefined;
 }
