@@ -9,6 +9,7 @@ import {
 } from '@life-stats/core';
 import type { GoogleSession } from '@life-stats/google-common';
 import type { fitness_v1 } from 'googleapis/build/src/apis/fitness/v1.js';
+import { createFitClient } from './fit-client.js';
 
 /**
  * The derived source Google Fit shows its users as their step count (merged from every device,
@@ -102,14 +103,15 @@ export async function readFitSteps(session: GoogleSession, options: FitReadOptio
   // Only the Fitness module: the `googleapis` index would load every Google API (~12 MB, ~1 s).
   const { fitness_v1 } = await import('googleapis/build/src/apis/fitness/v1.js');
   options.signal.throwIfAborted();
+  const client = await createFitClient(session, options.pluginId, options.signal);
   // `googleapis-common` types `auth` with its own copy of google-auth-library; the client only
   // calls `request()` and `getUniverseDomain()` on it, which this version's OAuth2Client has.
   const fitness = new fitness_v1.Fitness({
-    auth: session.client as unknown as NonNullable<ConstructorParameters<typeof fitness_v1.Fitness>[0]>['auth'],
+    auth: client.auth as unknown as NonNullable<ConstructorParameters<typeof fitness_v1.Fitness>[0]>['auth'],
   });
   const observations: Observation[] = [];
   for (const chunk of chunkWindow(options.window, FIT_MAX_DAYS_PER_REQUEST)) {
-    const response = await session.call(() =>
+    const response = await client.call(() =>
       fitness.users.dataset.aggregate(
         { userId: 'me', requestBody: aggregateRequest(chunk, options.timeZone) },
         // Per call, so a root with a path (a proxy at https://host/google/) keeps it.

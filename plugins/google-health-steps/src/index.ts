@@ -60,6 +60,7 @@ const plugin = definePlugin<GoogleHealthStepsConfig>({
   description: 'Daily steps from the Google Health API (the successor of Google Fit)',
   configSchema: googleConfigSchema(HEALTH_API_ROOT_URL),
   secrets: { namespace: NAMESPACE, user: ['token'], shared: ['client_id', 'client_secret'] },
+  oauth: googleOAuthManifest(HEALTH_SCOPES),
   // Trackers sync late (hours, sometimes days): re-read the last days on every run.
   settleDays: 3,
   maxDaysPerFetch: HEALTH_MAX_DAYS_PER_REQUEST,
@@ -89,8 +90,4 @@ const plugin = definePlugin<GoogleHealthStepsConfig>({
   },
 });
 
-/**
- * The plugin, with the `oauth` field `life-stats auth google-health-steps` reads (scopes, endpoints,
- * secret names).
- */
-export default Object.assign(plugin, { oauth: googleOAuthManifest(HEALTH_SCOPES) });
+export default plugin;
