@@ -375,7 +375,7 @@ describe('secrets faults across processes', () => {
         for (const result of results) expect(result.code, result.stderr).toBe(0);
         const file = JSON.parse(readFileSync(secretsFile, 'utf8'));
         for (const u of users) expect(file.rotator.users[u].token).toBe(rotating.tokens.get(u));
-        extras.forEach((value, i) => expect(file.other[`key_${i}`]).toBe(value));
+        for (const [i, value] of extras.entries()) expect(file.other[`key_${i}`]).toBe(value);
 
         // The stored tokens are the live ones: the next runs (again at once) work and rotate again.
         const again = await Promise.all(users.map((u) => spawnCli(c, ['run', '--user', u, '--config', config], p.dir)));
