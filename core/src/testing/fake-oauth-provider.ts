@@ -1,3 +1,5 @@
+// Over 300 lines: one provider's state, its two endpoints and the controls a test turns are one
+// closure; about half of the file is the documented options and interface of the kit's public API.
 import { createHash, randomBytes } from 'node:crypto';
 import { type FakeRequest, type FakeResponse, type FakeRoutes, startFakeServer } from './fake-server.js';
 
