@@ -1,3 +1,7 @@
+/*
+ * Over 300 lines on purpose: it is one fake of one API surface — the request checks, the roll-up
+ * of ten data types, sleep sessions and their filter, the error bodies — which tests read together.
+ */
 /**
  * The Google Health API v4 data of the fake Google (`fake-google.ts` routes every
  * `/v4/users/me/dataTypes/…` request here): `dataPoints:dailyRollUp` of every roll-up data type
@@ -49,6 +53,8 @@ export interface HealthRecord {
   timeZone?: string;
   /** `active-minutes` only. @default 'MODERATE' */
   activityLevel?: 'LIGHT' | 'MODERATE' | 'VIGOROUS';
+  /** Only the user of this refresh token sees the record. @default every user */
+  grant?: string;
 }
 
 /** One sleep session as a device records it. */
@@ -62,6 +68,8 @@ export interface SleepRecord {
   nap?: boolean;
   /** The zone the user slept in: decides the civil end date. @default the fake's zone */
   timeZone?: string;
+  /** Only the user of this refresh token sees the session. @default every user */
+  grant?: string;
   /** Serve the session without `summary` (not processed yet), with these stages instead. */
   stagesOnly?: { type: string; start: string | number; end: string | number }[];
 }
@@ -83,6 +91,8 @@ export interface HealthServeContext {
   emptyDays: 'no-value' | 'omit';
   /** The step samples of the fake (`StepSample`), read at each request. */
   steps: () => readonly { at: string | number; steps: number; timeZone?: string }[];
+  /** The refresh token whose access token the request presented (whose data it is). */
+  grant: string | undefined;
 }
 
 /** The documented body of a Google API error with an `ErrorInfo` detail. */
@@ -253,6 +263,10 @@ export interface FakeHealth {
   serve(request: FakeRequest, context: HealthServeContext): FakeResponse;
   addRecords(records: HealthRecord[]): void;
   addSleeps(sleeps: SleepRecord[]): void;
+  /** Remember whose grant an access token the token endpoint just issued belongs to; returns `response`. */
+  noteGrant(request: FakeRequest, response: FakeResponse): FakeResponse;
+  /** The refresh token behind the access token of an `Authorization: Bearer …` header. */
+  grantOf(authorization: string | string[] | undefined): string | undefined;
   /** From now on the grant lacks `googlehealth.<name>.readonly`: reads that need it answer 403 insufficient scopes. */
   denyScope(name: 'activity_and_fitness' | 'health_metrics_and_measurements' | 'nutrition' | 'sleep'): void;
 }
@@ -262,6 +276,7 @@ export function createFakeHealth(options: FakeHealthOptions = {}): FakeHealth {
   const records: HealthRecord[] = [...(options.records ?? [])];
   const sleeps: SleepRecord[] = [...(options.sleeps ?? [])];
   const denied = new Set<string>();
+  const grants = new Map<string, string>();
   const defaultPageSize = options.rollupPageSize ?? 90;
 
   const rollup = (type: FakeRollupType, request: FakeRequest, context: HealthServeContext): FakeResponse => {
@@ -289,7 +304,7 @@ export function createFakeHealth(options: FakeHealthOptions = {}): FakeHealth {
     if (type === 'steps') {
       for (const s of context.steps()) add(toMs(s.at), s.timeZone ?? context.defaultZone, { value: s.steps });
     } else {
-      for (const r of records.filter((r) => r.type === type)) {
+      for (const r of records.filter((r) => r.type === type && (!r.grant || r.grant === context.grant))) {
         add(toMs(r.at), r.timeZone ?? context.defaultZone, {
           value: r.value,
           ...(r.activityLevel ? { level: r.activityLevel } : {}),
@@ -336,7 +351,9 @@ export function createFakeHealth(options: FakeHealthOptions = {}): FakeHealth {
     if (filter && !match) return invalid(`Invalid filter: ${filter}`, 'INVALID_DATA_POINT_FILTER');
     const pageSize = Math.min(Number(request.query.pageSize ?? 25) || 25, 25);
     const sessions = sleeps
-      .map((s, i) => {
+      .map((s, i) => ({ s, i }))
+      .filter(({ s }) => !s.grant || s.grant === context.grant)
+      .map(({ s, i }) => {
         const zone = s.timeZone ?? context.defaultZone;
         const start = toMs(s.start);
         const end = toMs(s.end);
@@ -395,6 +412,17 @@ export function createFakeHealth(options: FakeHealthOptions = {}): FakeHealth {
         return sleepPoints(request, context);
       }
       return invalid(`this fake does not serve ${request.method} ${request.path}`);
+    },
+    noteGrant(request, response) {
+      const form = request.form ?? {};
+      const json = response.json as { access_token?: unknown; refresh_token?: unknown } | undefined;
+      const refresh = typeof json?.refresh_token === 'string' ? json.refresh_token : form.refresh_token;
+      if (typeof json?.access_token === 'string' && refresh) grants.set(json.access_token, refresh);
+      return response;
+    },
+    grantOf(authorization) {
+      const header = Array.isArray(authorization) ? authorization[0] : authorization;
+      return header?.startsWith('Bearer ') ? grants.get(header.slice(7)) : undefined;
     },
     addRecords: (more) => {
       records.push(...more);

@@ -127,7 +127,6 @@ export function serviceDisabled(service = 'fitness.googleapis.com', apiName = 'F
   );
 }
 
-const DAY_MS = 86_400_000;
 const FIT_AGGREGATE_PATH = '/fitness/v1/users/me/dataset:aggregate';
 const FIT_STEPS_SOURCE = 'derived:com.google.step_count.delta:com.google.android.gms:estimated_steps';
 
@@ -363,7 +362,12 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
   const health = createFakeHealth(options.health);
   const healthRequest = (request: FakeRequest): FakeResponse =>
     authorized(request)
-      ? health.serve(request, { defaultZone, emptyDays: healthEmptyDays, steps: () => samples })
+      ? health.serve(request, {
+          defaultZone,
+          emptyDays: healthEmptyDays,
+          steps: () => samples,
+          grant: health.grantOf(request.headers.authorization),
+        })
       : unauthenticated();
 
   const route = (request: FakeRequest): FakeGoogleRoute | undefined => {
@@ -381,7 +385,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
       case 'auth':
         return consent(request);
       case 'token':
-        return token(request);
+        return health.noteGrant(request, token(request));
       case 'fit':
         return fitAggregate(request);
       case 'health':
