@@ -1,10 +1,6 @@
 import { expectNoSecret, rejection, visibleText } from '@life-stats/testing/assertions';
 import { type FakeGoogle, googleApiError, serviceDisabled } from '@life-stats/testing/fake-google';
-import {
-  accountNotLinked,
-  insufficientScopes,
-  resourcePermissionDenied,
-} from '@life-stats/testing/fake-google-health';
+import { accountNotLinked, insufficientScopes, resourcePermissionDenied } from '@life-stats/testing/fake-google-health';
 import { afterEach, describe, expect, it } from 'vitest';
 import plugin from '../src/index.js';
 import { healthContext, REFRESH, startSampleGoogle } from './support.js';
@@ -51,7 +47,7 @@ describe('google-health: what each Google error tells the user to do', () => {
     expect(error.message).toContain('"sleep"');
   });
 
-  it('a grant without the data type\'s scope (403): reconnect, naming the scope', async () => {
+  it("a grant without the data type's scope (403): reconnect, naming the scope", async () => {
     const g = await fake();
     g.health.denyScope('nutrition');
     const read = (dataType: 'hydration-log' | 'steps') => plugin.fetch(healthContext(g, dataType).ctx);
@@ -118,7 +114,7 @@ describe('google-health: what each Google error tells the user to do', () => {
     expectNoSecret(visibleText(error, logs), [REFRESH, g.clientSecret, ...g.accessTokens]);
   });
 
-  it('a roll-up point that is not a day\'s value rejects the whole fetch', async () => {
+  it("a roll-up point that is not a day's value rejects the whole fetch", async () => {
     const g = await fake();
     g.inject('health', {
       json: {
@@ -134,7 +130,7 @@ describe('google-health: what each Google error tells the user to do', () => {
 });
 
 describe('google-health: check', () => {
-  it('refreshes the access token, then reads today of the entry\'s data type', async () => {
+  it("refreshes the access token, then reads today of the entry's data type", async () => {
     const g = await fake();
     const { ctx, logs } = healthContext(g, 'sleep', { timezone: 'Asia/Kolkata' });
     const { window: _, ...checkCtx } = ctx;

@@ -20,20 +20,23 @@ const ymd = (d: Record<string, number>) =>
   `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
 
 describe('google-health: every data type, converted to its unit', () => {
-  it.each(DATA_TYPE_NAMES)('%s: the sample week gives the documented value, under the metric of the table', async (dataType) => {
-    const g = await fake();
-    const { ctx } = healthContext(g, dataType);
+  it.each(DATA_TYPE_NAMES)(
+    '%s: the sample week gives the documented value, under the metric of the table',
+    async (dataType) => {
+      const g = await fake();
+      const { ctx } = healthContext(g, dataType);
 
-    expect(await plugin.fetch(ctx)).toEqual(EXPECTED[dataType]);
-    expect(ctx.metric).toBe(plugin.dataTypes?.[dataType]?.metric);
-    // Only this data type's endpoint was asked.
-    const paths = new Set(g.requestsTo('health').map((r) => r.path));
-    expect([...paths]).toEqual([
-      dataType === 'sleep'
-        ? '/v4/users/me/dataTypes/sleep/dataPoints:reconcile'
-        : `/v4/users/me/dataTypes/${dataType}/dataPoints:dailyRollUp`,
-    ]);
-  });
+      expect(await plugin.fetch(ctx)).toEqual(EXPECTED[dataType]);
+      expect(ctx.metric).toBe(plugin.dataTypes?.[dataType]?.metric);
+      // Only this data type's endpoint was asked.
+      const paths = new Set(g.requestsTo('health').map((r) => r.path));
+      expect([...paths]).toEqual([
+        dataType === 'sleep'
+          ? '/v4/users/me/dataTypes/sleep/dataPoints:reconcile'
+          : `/v4/users/me/dataTypes/${dataType}/dataPoints:dailyRollUp`,
+      ]);
+    },
+  );
 
   it('declares the metric and unit of DESIGN.md for each data type', () => {
     const table = Object.fromEntries(

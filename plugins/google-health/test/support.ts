@@ -1,6 +1,6 @@
 import { createTestContext } from '@life-stats/core/testing';
-import type { HealthRecord, SleepRecord } from '@life-stats/testing/fake-google-health';
 import { type FakeGoogle, type FakeGoogleOptions, startFakeGoogle } from '@life-stats/testing/fake-google';
+import type { HealthRecord, SleepRecord } from '@life-stats/testing/fake-google-health';
 import plugin, { type HealthDataTypeName } from '../src/index.js';
 
 export const REFRESH = '1//fake-refresh-token';
