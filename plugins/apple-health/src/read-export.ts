@@ -49,7 +49,7 @@ export function explainFailure(path: string, error: unknown, entry: string | und
   if (error instanceof FileProblem) return new AppleHealthExportError(path, error.message, { cause: error, ...hint(error.hint) });
   if (error instanceof XmlProblem) {
     const record = error.kind === 'record';
-    return new AppleHealthExportError(path, `${record ? `${entry ?? 'the XML'} ` : ''}${error.message}${record ? '' : inside}`, {
+    return new AppleHealthExportError(path, `${record && entry ? `${entry} ` : ''}${error.message}${record ? '' : inside}`, {
       cause: error,
       ...hint(error.hint),
     });
