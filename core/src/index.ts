@@ -26,6 +26,13 @@ export {
   UsageError,
 } from './errors.js';
 export type { LogFields, Logger, LogLevel } from './log/logger.js';
+export {
+  DATA_TYPE_KEY,
+  type DataTypePropertyOptions,
+  dataTypeProperty,
+  type ResolvedMetric,
+  resolveEntryMetric,
+} from './plugins/data-types.js';
 export { definePlugin } from './plugins/define-plugin.js';
 export {
   type CheckContext,
@@ -35,6 +42,7 @@ export {
   type Observation,
   PLUGIN_API_VERSION,
   type PluginContext,
+  type PluginDataType,
   type PluginDefinition,
   type PluginMetric,
   type PluginOAuth,

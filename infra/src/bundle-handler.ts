@@ -115,6 +115,8 @@ export function generateEntry(config: LoadedConfig): GeneratedEntry {
       use: entry.use,
       enabled: entry.enabled,
       metric: entry.metric,
+      ...(entry.unit ? { unit: entry.unit } : {}),
+      ...(entry.dataType ? { dataType: entry.dataType } : {}),
       schedule: entry.schedule,
       config: entry.config,
       ...(entry.rateLimit ? { rateLimit: entry.rateLimit } : {}),

@@ -1,4 +1,5 @@
 import { type ConfigProblem, isLifeStatsError } from '../errors.js';
+import { resolveEntryMetric } from '../plugins/data-types.js';
 import { loadPlugin } from '../plugins/load-plugin.js';
 import { resolveConfigPaths, validatePluginConfig } from './plugin-config.js';
 import { validateSchedule } from './schedule.js';
@@ -87,12 +88,16 @@ export async function resolveEntries(plugins: unknown, options: ResolveEntriesOp
       }
     }
 
-    const metric = raw.metric ?? loaded?.plugin.metric.type ?? '';
+    const resolvedMetric = loaded ? resolveEntryMetric(loaded.plugin, config) : undefined;
+    const metric = raw.metric ?? resolvedMetric?.metric ?? '';
     if (enabled && metric !== '') {
       const owner = metricOwner.get(metric);
       if (owner === undefined) metricOwner.set(metric, index);
       else {
-        const whose = raw.metric === undefined ? ` (the default metric of plugin ${loaded?.plugin.id})` : '';
+        const of = resolvedMetric?.dataType
+          ? `data type "${resolvedMetric.dataType}" of plugin ${loaded?.plugin.id}`
+          : `plugin ${loaded?.plugin.id}`;
+        const whose = raw.metric === undefined ? ` (the default metric of ${of})` : '';
         problems.push({
           path: `${path}.metric`,
           message: `"${metric}"${whose} is already written by plugins[${owner}]; give one of them another "metric"`,
@@ -105,6 +110,8 @@ export async function resolveEntries(plugins: unknown, options: ResolveEntriesOp
       use: raw.use,
       enabled,
       metric,
+      ...(resolvedMetric?.unit ? { unit: resolvedMetric.unit } : {}),
+      ...(resolvedMetric?.dataType ? { dataType: resolvedMetric.dataType } : {}),
       schedule,
       config,
       ...(raw.rateLimit ? { rateLimit: { requestsPerMinute: raw.rateLimit.requestsPerMinute } } : {}),

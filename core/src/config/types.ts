@@ -31,8 +31,15 @@ export interface PluginEntry {
   index: number;
   use: string;
   enabled: boolean;
-  /** The entry's metric, else the plugin's `metric.type` (undefined only for a disabled, unloaded entry). */
+  /**
+   * The entry's metric, else its data type's metric, else the plugin's `metric.type` (empty only for
+   * a disabled, unloaded entry).
+   */
   metric: string;
+  /** The unit of the values it writes: its data type's, else the plugin's `metric.unit`. */
+  unit?: string;
+  /** The entry's `config.dataType`, for plugins that read several kinds of data. */
+  dataType?: string;
   /** The entry's schedule, else the plugin's. */
   schedule: string;
   /** Validated against the plugin's `configSchema`, defaults applied. */

@@ -42,7 +42,7 @@ export interface PluginContext<Config = Record<string, unknown>> {
   secrets: PluginSecrets;
   log: Logger;
   signal: AbortSignal;
-  /** The metric name this entry writes (the entry's `metric`, else the plugin's `metric.type`). */
+  /** The metric name this entry writes (the entry's `metric`, else its data type's, else the plugin's `metric.type`). */
   metric: string;
 }
 
@@ -66,6 +66,19 @@ export interface PluginSecretsDeclaration {
 }
 
 /**
+ * One kind of daily number a multi-type plugin reads (DESIGN.md "Plugins that read several kinds of
+ * data"): an entry whose `config.dataType` names it writes `metric` (unless the entry sets its own
+ * `metric`) in `unit`.
+ */
+export interface PluginDataType {
+  /** `/^[a-z][a-z0-9_]*$/`: the default metric name of an entry reading this data type. */
+  metric: string;
+  /** The unit the stored values are in (`count`, `m`, `kg`, `kcal`, `min`, `bpm`, `%`, `ml`…). */
+  unit: string;
+  description?: string;
+}
+
+/**
  * The optional `oauth` manifest field: the CLI reads the OAuth client from the plugin's shared secrets,
  * runs the installed-app loopback flow against `authUrl` and the token endpoint (the entry's
  * `config[tokenUrlConfigKey]`, else `tokenUrl`), and stores the refresh token as the user secret
@@ -86,6 +99,13 @@ export interface PluginDefinition<Config = Record<string, unknown>> {
   id: string;
   apiVersion: 1;
   metric: PluginMetric;
+  /**
+   * The data types a plugin that reads several kinds of data offers, by `dataType` value. Its
+   * `configSchema` then declares `dataType` as a string property whose `enum` lists exactly these
+   * keys (see {@link dataTypeProperty}); an entry's default metric and unit come from the chosen one.
+   * `metric` stays required: it describes the plugin as a whole (e.g. its default data type).
+   */
+  dataTypes?: Readonly<Record<string, PluginDataType>>;
   description?: string;
   /** JSON Schema (draft-07) of the entry's `config`. @default `{ type: 'object' }` */
   configSchema?: JsonSchema;

@@ -5,6 +5,7 @@ import { type JsonSchema, type NormalizedPlugin, PLUGIN_API_VERSION } from './ty
 const PLUGIN_ID_RE = /^[a-z][a-z0-9-]*$/;
 const METRIC_TYPE_RE = /^[a-z][a-z0-9_]*$/;
 const SECRET_NAME_RE = /^[a-z][a-z0-9_]*$/;
+const DATA_TYPE_RE = /^[a-z][a-z0-9-]*$/;
 
 const DEFAULT_SCHEDULE = 'rate(1 day)';
 const DEFAULT_SETTLE_DAYS = 1;
@@ -65,6 +66,41 @@ function checkMetric(problems: Problems, metric: unknown): void {
   checkRegex(problems, 'metric.type', metric.type, METRIC_TYPE_RE);
   checkOptionalString(problems, 'metric.unit', metric.unit);
   checkOptionalString(problems, 'metric.description', metric.description);
+}
+
+/**
+ * `dataTypes`: each a `{ metric, unit, description? }`, and the config schema's `dataType`
+ * property a string enum of exactly these names, so an entry can only pick a declared one.
+ */
+function checkDataTypes(problems: Problems, dataTypes: unknown, schema: unknown): void {
+  if (dataTypes === undefined) return;
+  if (!isRecord(dataTypes) || Object.keys(dataTypes).length === 0) {
+    problems.push(
+      `dataTypes: must be an object of data types { "<name>": { metric, unit } }, got ${describeValue(dataTypes)}`,
+    );
+    return;
+  }
+  for (const [name, type] of Object.entries(dataTypes)) {
+    const path = `dataTypes.${name}`;
+    if (!DATA_TYPE_RE.test(name))
+      problems.push(`dataTypes: the name ${JSON.stringify(name)} must match ${DATA_TYPE_RE}`);
+    if (!isRecord(type)) {
+      problems.push(`${path}: must be an object { metric, unit, description? }, got ${describeValue(type)}`);
+      continue;
+    }
+    checkRegex(problems, `${path}.metric`, type.metric, METRIC_TYPE_RE);
+    if (typeof type.unit !== 'string' || type.unit === '')
+      problems.push(`${path}.unit: must be a non-empty string, got ${describeValue(type.unit)}`);
+    checkOptionalString(problems, `${path}.description`, type.description);
+  }
+  const property = isRecord(schema) && isRecord(schema.properties) ? schema.properties.dataType : undefined;
+  const names = Object.keys(dataTypes).sort();
+  const listed = isRecord(property) && Array.isArray(property.enum) ? [...property.enum].sort() : undefined;
+  if (!listed || listed.length !== names.length || listed.some((n, i) => n !== names[i])) {
+    problems.push(
+      `configSchema.properties.dataType: must be a string enum of exactly the dataTypes (${names.join(', ')}); use dataTypeProperty(dataTypes)`,
+    );
+  }
 }
 
 function checkSecretNames(problems: Problems, path: string, names: unknown): void {
@@ -151,6 +187,7 @@ function collectProblems(plugin: Record<string, unknown>): Problems {
     problems.push(`check: must be a function when present, got ${describeValue(plugin.check)}`);
   }
   checkConfigSchema(problems, plugin.configSchema);
+  checkDataTypes(problems, plugin.dataTypes, plugin.configSchema);
   checkSecrets(problems, plugin.secrets);
   if (plugin.schedule !== undefined && (typeof plugin.schedule !== 'string' || plugin.schedule.trim() === '')) {
     problems.push(

@@ -7,7 +7,7 @@ import { dailySeries, defaultRange, movingAverage, type SeriesSummary, summarize
 export interface ReportChart {
   user: string;
   metric: string;
-  /** From the plugin's `metric.unit`, when the config has an enabled entry for the metric. */
+  /** The entry's unit (its data type's, else the plugin's `metric.unit`), when an enabled entry writes the metric. */
   unit?: string;
   dates: string[];
   /** `null` for a day with no stored value (drawn as a gap). */
@@ -47,8 +47,7 @@ export async function buildReport(options: {
     group.rows.push(row);
   }
   const unitOf = (metric: string) =>
-    options.config?.plugins.find((e) => e.enabled && e.metric === metric && e.loaded?.plugin.metric.unit)?.loaded
-      ?.plugin.metric.unit;
+    options.config?.plugins.find((e) => e.enabled && e.metric === metric && e.unit)?.unit;
   const charts = [...groups.values()]
     .sort((a, b) => (a.user === b.user ? a.metric.localeCompare(b.metric) : a.user.localeCompare(b.user)))
     .map((g): ReportChart => {

@@ -1,5 +1,6 @@
 import { SecretAccessError } from '../errors.js';
 import { createSinkLogger, type LogRecord } from '../log/logger.js';
+import { resolveEntryMetric } from '../plugins/data-types.js';
 import type {
   DateWindow,
   NormalizedPlugin,
@@ -31,7 +32,7 @@ export interface TestContextOptions<Config = Record<string, unknown>> {
   secrets?: Record<string, string>;
   /** @default a signal that never aborts */
   signal?: AbortSignal;
-  /** @default the plugin's `metric.type`, else `'test'` */
+  /** @default the metric of `config.dataType` for a multi-type plugin, else the plugin's `metric.type`, else `'test'` */
   metric?: string;
 }
 
@@ -125,7 +126,9 @@ export function createTestContext<Config = Record<string, unknown>>(
     ),
     log,
     signal: options.signal ?? new AbortController().signal,
-    metric: options.metric ?? plugin?.metric?.type ?? 'test',
+    metric:
+      options.metric ??
+      (plugin?.metric ? resolveEntryMetric(plugin, (options.config ?? {}) as Record<string, unknown>).metric : 'test'),
   };
   return { ctx, logs, secretWrites, deniedSecrets };
 }

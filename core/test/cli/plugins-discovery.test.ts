@@ -181,7 +181,7 @@ describe('life-stats plugins: installed plugin discovery', () => {
     const res = await runCli(['plugins'], { cwd: dir.dir, env: { HOME: dir.dir, XDG_CONFIG_HOME: dir.dir } });
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/water\s+1\.2\.3\s+water_ml\s+no \(installed\)\s+rate\(1 day\)/);
+    expect(res.stdout).toMatch(/water\s+1\.2\.3\s+water_ml\s+count\s+no \(installed\)\s+rate\(1 day\)/);
     expect(res.stdout).toMatch(/life-stats-plugin-future: .*apiVersion/);
   });
 

@@ -20,6 +20,8 @@ export interface CapturedEntry {
   use: string;
   enabled: boolean;
   metric: string;
+  unit?: string;
+  dataType?: string;
   schedule: string;
   config: Record<string, unknown>;
   rateLimit?: { requestsPerMinute: number };

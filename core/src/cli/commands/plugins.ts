@@ -24,6 +24,12 @@ export interface PluginListing {
   version?: string;
   /** The entry's metric; for an installed package, the plugin's default metric (absent when broken). */
   metric?: string;
+  /** The unit of that metric: the entry's data type's, else the plugin's `metric.unit`. */
+  unit?: string;
+  /** The entry's `config.dataType`, for a plugin that reads several kinds of data. */
+  dataType?: string;
+  /** What a multi-type plugin offers: `dataType` value → default metric and unit. */
+  dataTypes?: Record<string, { metric: string; unit: string; description?: string }>;
   schedule?: string;
   description?: string;
   secrets?: { namespace: string; user: readonly string[]; shared: readonly string[] };
@@ -38,6 +44,7 @@ function describePlugin(plugin: NormalizedPlugin): Partial<PluginListing> {
     id: plugin.id,
     ...(plugin.description ? { description: plugin.description } : {}),
     secrets: plugin.secrets,
+    ...(plugin.dataTypes ? { dataTypes: { ...plugin.dataTypes } } : {}),
     configSchema: plugin.configSchema,
   };
 }
@@ -64,6 +71,10 @@ function describeEntry(entry: PluginEntry, installed: readonly DiscoveredPlugin[
     ...(packageName ? { package: packageName } : {}),
     ...(version ? { version } : {}),
     metric: entry.metric || plugin?.metric.type,
+    ...(entry.unit || (!entry.loaded && plugin?.metric.unit)
+      ? { unit: entry.unit ?? (plugin?.metric.unit as string) }
+      : {}),
+    ...(entry.dataType ? { dataType: entry.dataType } : {}),
     schedule: entry.schedule || plugin?.schedule,
     ...(entry.enabled ? { config: entry.config } : {}),
     ...(found && found.problems.length > 0 ? { problems: found.problems } : {}),
@@ -78,7 +89,13 @@ function describeInstalled(found: DiscoveredPlugin): PluginListing {
     ...(found.plugin ? describePlugin(found.plugin) : {}),
     package: found.package,
     ...(found.version ? { version: found.version } : {}),
-    ...(found.plugin ? { metric: found.plugin.metric.type, schedule: found.plugin.schedule } : {}),
+    ...(found.plugin
+      ? {
+          metric: found.plugin.metric.type,
+          ...(found.plugin.metric.unit ? { unit: found.plugin.metric.unit } : {}),
+          schedule: found.plugin.schedule,
+        }
+      : {}),
     problems: found.problems,
   };
 }
@@ -129,6 +146,7 @@ export async function executePlugins(ctx: CommandContext, flags: PluginsFlags): 
     p.id ?? p.use,
     p.version ?? '',
     p.metric ?? '',
+    p.unit ?? '',
     p.enabled ? 'yes' : p.source === 'installed' ? 'no (installed)' : 'no',
     p.schedule ?? '',
     p.secrets
@@ -138,7 +156,9 @@ export async function executePlugins(ctx: CommandContext, flags: PluginsFlags): 
       : '',
     p.problems?.length ? 'see below' : optionNames(p.configSchema),
   ]);
-  ctx.io.stdout.write(formatTable(['plugin', 'version', 'metric', 'enabled', 'schedule', 'secrets', 'config'], rows));
+  ctx.io.stdout.write(
+    formatTable(['plugin', 'version', 'metric', 'unit', 'enabled', 'schedule', 'secrets', 'config'], rows),
+  );
   for (const p of listings) {
     for (const problem of p.problems ?? []) ctx.io.stdout.write(`\n${p.package ?? p.use}: ${problem.message}\n`);
   }
