@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { definePlugin, type Observation } from '@life-stats/core';
+import { dataTypeProperty, definePlugin, type Observation, type PluginDataType } from '@life-stats/core';
 import { DATA_TYPE_NAMES, DATA_TYPES, type DataTypeName } from './data-types.js';
 import { PLUGIN_ID } from './errors.js';
 import { openExport } from './open-export.js';
@@ -24,12 +24,12 @@ export type AppleHealthConfig = {
 };
 
 /** `dataTypes` as core reads it: one entry per `dataType` value. */
-const dataTypes = Object.fromEntries(
+const dataTypes: Record<DataTypeName, PluginDataType> = Object.fromEntries(
   DATA_TYPE_NAMES.map((name) => {
     const { metric, unit, description } = DATA_TYPES[name];
     return [name, { metric, unit, description }];
   }),
-);
+) as Record<DataTypeName, PluginDataType>;
 
 /**
  * Daily figures from the Apple Health app's export (no server API exists): steps, distance,
@@ -41,8 +41,7 @@ const plugin = definePlugin<AppleHealthConfig>({
   apiVersion: 1,
   metric: { type: DATA_TYPES.steps.metric, unit: DATA_TYPES.steps.unit, description: DATA_TYPES.steps.description },
   description: "Daily figures from the Apple Health app's export (export.zip), counted once across iPhone and Apple Watch",
-  // TODO(core dataTypes): the field is typed once core's multi-data-type support is merged; until then core ignores it.
-  ...({ dataTypes } as object),
+  dataTypes,
   configSchema: {
     $schema: 'http://json-schema.org/draft-07/schema#',
     type: 'object',
@@ -52,7 +51,7 @@ const plugin = definePlugin<AppleHealthConfig>({
         minLength: 1,
         description: "The Health app's export.zip (or the export.xml inside it); a relative path starts at the config file's folder.",
       },
-      dataType: { type: 'string', enum: DATA_TYPE_NAMES, description: 'Which daily number this entry writes.' },
+      dataType: dataTypeProperty(dataTypes),
       sources: {
         type: 'array',
         items: { type: 'string', minLength: 1 },
