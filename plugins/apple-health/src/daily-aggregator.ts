@@ -65,11 +65,16 @@ export class DailyAggregator {
     const start = parseAppleDate(attrs.startDate ?? '');
     const end = attrs.endDate === undefined ? start : parseAppleDate(attrs.endDate);
     if (Number.isNaN(start) || Number.isNaN(end)) {
-      const bad = Number.isNaN(start) ? `startDate ${JSON.stringify(attrs.startDate ?? null)}` : `endDate ${JSON.stringify(attrs.endDate)}`;
+      const bad = Number.isNaN(start)
+        ? `startDate ${JSON.stringify(attrs.startDate ?? null)}`
+        : `endDate ${JSON.stringify(attrs.endDate)}`;
       throw new RecordProblem(`a ${spec.hkType} record has ${bad}, not a timestamp like "2026-03-29 01:30:00 +0100"`);
     }
     this.records++;
-    if (end < start) return this.skip(name);
+    if (end < start) {
+      this.skip(name);
+      return;
+    }
     const source = this.source(attrs.sourceName ?? '');
 
     if (spec.aggregation === 'sleep') {
@@ -84,7 +89,10 @@ export class DailyAggregator {
     const value = this.amount(name, attrs);
     switch (spec.aggregation) {
       case 'sum': {
-        if (value < 0) return this.skip(name);
+        if (value < 0) {
+          this.skip(name);
+          return;
+        }
         this.columns(name).push(start, Math.round((end - start) / 1000), value, source);
         return;
       }
@@ -144,7 +152,7 @@ export class DailyAggregator {
       if (factor === undefined) {
         throw new RecordProblem(
           `a ${spec.hkType} record has the unit ${JSON.stringify(unit)}, which the plugin cannot convert to ${spec.unit} (it knows ${knownUnits(spec.unit).join(', ')})`,
-          'Report the unit at the plugin\'s issue tracker; until then, change the unit of this data type in the Health app and export again.',
+          "Report the unit at the plugin's issue tracker; until then, change the unit of this data type in the Health app and export again.",
         );
       }
       this.factors.set(key, factor);
@@ -152,7 +160,9 @@ export class DailyAggregator {
     const raw = attrs.value ?? '';
     const value = raw === '' ? Number.NaN : Number(raw);
     if (!Number.isFinite(value)) {
-      throw new RecordProblem(`a ${spec.hkType} record has the value ${JSON.stringify(attrs.value ?? null)}, not a number`);
+      throw new RecordProblem(
+        `a ${spec.hkType} record has the value ${JSON.stringify(attrs.value ?? null)}, not a number`,
+      );
     }
     return value * factor;
   }
@@ -160,7 +170,8 @@ export class DailyAggregator {
   private source(name: string): number {
     let index = this.sourceIndex.get(name);
     if (index === undefined) {
-      if (this.sourceNames.length >= MAX_SOURCES) throw new RecordProblem(`more than ${MAX_SOURCES} different sourceName values`);
+      if (this.sourceNames.length >= MAX_SOURCES)
+        throw new RecordProblem(`more than ${MAX_SOURCES} different sourceName values`);
       index = this.sourceNames.length;
       this.sourceNames.push(name);
       this.sourceIndex.set(name, index);

@@ -40,7 +40,8 @@ const plugin = definePlugin<AppleHealthConfig>({
   id: PLUGIN_ID,
   apiVersion: 1,
   metric: { type: DATA_TYPES.steps.metric, unit: DATA_TYPES.steps.unit, description: DATA_TYPES.steps.description },
-  description: "Daily figures from the Apple Health app's export (export.zip), counted once across iPhone and Apple Watch",
+  description:
+    "Daily figures from the Apple Health app's export (export.zip), counted once across iPhone and Apple Watch",
   dataTypes,
   configSchema: {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -49,13 +50,15 @@ const plugin = definePlugin<AppleHealthConfig>({
       file: {
         type: 'string',
         minLength: 1,
-        description: "The Health app's export.zip (or the export.xml inside it); a relative path starts at the config file's folder.",
+        description:
+          "The Health app's export.zip (or the export.xml inside it); a relative path starts at the config file's folder.",
       },
       dataType: dataTypeProperty(dataTypes),
       sources: {
         type: 'array',
         items: { type: 'string', minLength: 1 },
-        description: 'Source names, highest priority first, where several sources recorded the same time (default: Apple Watch, then iPhone, then by name).',
+        description:
+          'Source names, highest priority first, where several sources recorded the same time (default: Apple Watch, then iPhone, then by name).',
       },
     },
     required: ['file', 'dataType'],
@@ -84,10 +87,17 @@ const plugin = definePlugin<AppleHealthConfig>({
       });
       const skipped = Object.entries(summary.skipped);
       if (skipped.length > 0) {
-        ctx.log.warn('skipped records that end before they start or have a negative amount', Object.fromEntries(skipped));
+        ctx.log.warn(
+          'skipped records that end before they start or have a negative amount',
+          Object.fromEntries(skipped),
+        );
       }
     } else {
-      const how = { cache: 'unchanged since the cached parse', memory: 'already parsed in this run', joined: 'parsed once for several entries' };
+      const how = {
+        cache: 'unchanged since the cached parse',
+        memory: 'already parsed in this run',
+        joined: 'parsed once for several entries',
+      };
       ctx.log.debug(`export ${how[origin as keyof typeof how]}`, { file: key.path });
     }
     const observations: Observation[] = [];
@@ -110,7 +120,10 @@ const plugin = definePlugin<AppleHealthConfig>({
     } finally {
       opened?.close();
     }
-    ctx.log.info('the file is an Apple Health export', { file: path, ...(opened.entry ? { entry: opened.entry } : {}) });
+    ctx.log.info('the file is an Apple Health export', {
+      file: path,
+      ...(opened.entry ? { entry: opened.entry } : {}),
+    });
   },
 });
 

@@ -98,7 +98,10 @@ function findEntry(zip: ZipFile): Promise<Entry> {
       zip.readEntry();
     });
     zip.once('end', () => {
-      const listed = names.length === 0 ? 'it is empty' : `it holds ${names.map((n) => JSON.stringify(n)).join(', ')}${zip.entryCount > names.length ? '…' : ''}`;
+      const listed =
+        names.length === 0
+          ? 'it is empty'
+          : `it holds ${names.map((n) => JSON.stringify(n)).join(', ')}${zip.entryCount > names.length ? '…' : ''}`;
       reject(new FileProblem(`is a zip without an export.xml (${listed}): not an Apple Health export`));
     });
     zip.once('error', (cause: Error) => reject(new FileProblem(`is not a readable zip (${cause.message})`)));

@@ -54,7 +54,10 @@ export async function parseExportXml(text: Readable, into: DailyAggregator, sign
     } else if (depth === 1) {
       sawRoot = true;
       if (tag.name !== 'HealthData') {
-        throw new XmlProblem(`is not an Apple Health export: its root element is <${tag.name}>, not <HealthData>`, 'not-export');
+        throw new XmlProblem(
+          `is not an Apple Health export: its root element is <${tag.name}>, not <HealthData>`,
+          'not-export',
+        );
       }
     }
   });
@@ -120,6 +123,9 @@ export async function probeExportXml(text: Readable): Promise<void> {
   }
   if (root === undefined) throw classify(problems.length > 0 ? problems : ['no element'], false, false);
   if (root !== 'HealthData') {
-    throw new XmlProblem(`is not an Apple Health export: its root element is <${root}>, not <HealthData>`, 'not-export');
+    throw new XmlProblem(
+      `is not an Apple Health export: its root element is <${root}>, not <HealthData>`,
+      'not-export',
+    );
   }
 }

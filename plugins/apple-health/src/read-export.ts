@@ -46,13 +46,18 @@ export async function readExport(
 
 export function explainFailure(path: string, error: unknown, entry: string | undefined): unknown {
   const inside = entry ? ` (its ${entry})` : '';
-  if (error instanceof FileProblem) return new AppleHealthExportError(path, error.message, { cause: error, ...hint(error.hint) });
+  if (error instanceof FileProblem)
+    return new AppleHealthExportError(path, error.message, { cause: error, ...hint(error.hint) });
   if (error instanceof XmlProblem) {
     const record = error.kind === 'record';
-    return new AppleHealthExportError(path, `${record && entry ? `${entry} ` : ''}${error.message}${record ? '' : inside}`, {
-      cause: error,
-      ...hint(error.hint),
-    });
+    return new AppleHealthExportError(
+      path,
+      `${record && entry ? `${entry} ` : ''}${error.message}${record ? '' : inside}`,
+      {
+        cause: error,
+        ...hint(error.hint),
+      },
+    );
   }
   const code = (error as { code?: unknown } | undefined)?.code;
   if (code === 'ENOENT') {
@@ -62,7 +67,10 @@ export function explainFailure(path: string, error: unknown, entry: string | und
     });
   }
   if (code === 'EACCES' || code === 'EISDIR') {
-    return new AppleHealthExportError(path, `cannot be read (${code})`, { hint: 'Point `file` at the export.zip or export.xml itself, readable by this user.', cause: error });
+    return new AppleHealthExportError(path, `cannot be read (${code})`, {
+      hint: 'Point `file` at the export.zip or export.xml itself, readable by this user.',
+      cause: error,
+    });
   }
   if (entry && error instanceof Error) {
     // The inflater or the zip reader failed in the middle of the entry: a damaged or cut archive.

@@ -14,6 +14,8 @@ interface SharedParse {
   controller: AbortController;
   waiters: number;
   settled: boolean;
+  /** Whether a waiter has already been told how the figures were made (so the parse is logged once). */
+  told: boolean;
 }
 
 /**
@@ -29,7 +31,10 @@ const shared = new Map<string, SharedParse>();
 export async function summaryKey(path: string, timeZone: string, sources: readonly string[]): Promise<SummaryKey> {
   try {
     const info = await stat(path);
-    if (!info.isFile()) throw new AppleHealthExportError(path, 'is not a file', { hint: 'Point `file` at the export.zip or export.xml itself.' });
+    if (!info.isFile())
+      throw new AppleHealthExportError(path, 'is not a file', {
+        hint: 'Point `file` at the export.zip or export.xml itself.',
+      });
     return { path, size: info.size, mtimeMs: info.mtimeMs, timeZone, sources };
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ENOENT') {
@@ -51,13 +56,16 @@ function start(id: string, key: SummaryKey, log: Logger): SharedParse {
     controller,
     waiters: 0,
     settled: false,
+    told: false,
     promise: (async () => {
       const cached = await readCachedSummary(key);
       if (cached) return { summary: cached, origin: 'cache' as const };
       const { summary, report } = await readExport(key.path, { ...key, signal: controller.signal });
       try {
         const file = await writeCachedSummary(key, summary);
-        log.debug('wrote the daily figures beside the export, so an unchanged export is not parsed again', { cache: file });
+        log.debug('wrote the daily figures beside the export, so an unchanged export is not parsed again', {
+          cache: file,
+        });
       } catch (error) {
         // Read-only folder (a Lambda package, a mounted share): every run parses, and that is all.
         log.debug('could not write the cache beside the export; later runs parse it again', {
@@ -106,7 +114,12 @@ export async function sharedSummary(
   entry.waiters++;
   try {
     const result = await untilAborted(entry.promise, options.signal);
-    if (!existing) return result;
+    // The first waiter to get the figures reports the parse (or the cache read), even when the
+    // fetch that started it has given up; the others say they shared it.
+    if (!entry.told) {
+      entry.told = true;
+      return result;
+    }
     return { summary: result.summary, origin: wasSettled ? 'memory' : 'joined' };
   } catch (error) {
     if (options.signal.aborted && entry.waiters === 1 && !entry.settled) {

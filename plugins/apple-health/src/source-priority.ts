@@ -6,7 +6,10 @@
  */
 
 function normalize(name: string): string {
-  return name.normalize('NFC').replace(/[\u2018\u2019\u02bc`]/g, "'").toLowerCase();
+  return name
+    .normalize('NFC')
+    .replace(/[\u2018\u2019\u02bc`]/g, "'")
+    .toLowerCase();
 }
 
 /** The source names ordered from highest to lowest priority. */

@@ -48,7 +48,9 @@ function isSummary(value: unknown): value is DailySummary {
   if (!s || typeof s !== 'object' || typeof s.days !== 'object' || !Array.isArray(s.sources)) return false;
   return DATA_TYPE_NAMES.every((name) => {
     const days = s.days[name];
-    return days && typeof days === 'object' && Object.values(days).every((v) => typeof v === 'number' && Number.isFinite(v));
+    return (
+      days && typeof days === 'object' && Object.values(days).every((v) => typeof v === 'number' && Number.isFinite(v))
+    );
   });
 }
 

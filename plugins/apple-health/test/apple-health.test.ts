@@ -17,10 +17,14 @@ describePlugin(plugin, { config: { file: kitExport, dataType: 'steps' } });
 
 describe('apple-health in a run', () => {
   it('writes each entry’s metric from its dataType; a bad file fails its pair alone and stores nothing', async () => {
-    const good = await exportFile(dir, [...realisticExport({ from: '2026-03-20', days: 14, timeZone: 'Europe/Berlin' })], {
-      format: 'zip',
-      name: 'export.zip',
-    });
+    const good = await exportFile(
+      dir,
+      [...realisticExport({ from: '2026-03-20', days: 14, timeZone: 'Europe/Berlin' })],
+      {
+        format: 'zip',
+        name: 'export.zip',
+      },
+    );
     const bytes = readFileSync(good);
     writeFileSync(join(dir, 'cut.zip'), bytes.subarray(0, bytes.length - 200));
     const configFile = join(dir, 'life-stats.config.json');
@@ -55,11 +59,15 @@ describe('apple-health in a run', () => {
       // Nights count on the morning they end: the export's first night ends on 21 March.
       expect(byMetric.sleep_minutes).toMatchObject({ status: 'ok', items: 13 });
       expect(byMetric.weight_kg?.status).toBe('failed');
-      expect(byMetric.weight_kg?.error).toContain(`[life-stats] [plugin:apple-health] ${join(dir, 'cut.zip')}: is not a readable zip`);
+      expect(byMetric.weight_kg?.error).toContain(
+        `[life-stats] [plugin:apple-health] ${join(dir, 'cut.zip')}: is not a readable zip`,
+      );
 
       const steps = await storage.queryMetrics({ metricType: 'steps' });
       expect(steps).toHaveLength(14);
-      expect(steps.every((row) => row.source === 'apple-health' && row.value > 10_000 && row.value < 45_000)).toBe(true);
+      expect(steps.every((row) => row.source === 'apple-health' && row.value > 10_000 && row.value < 45_000)).toBe(
+        true,
+      );
       expect(await storage.queryMetrics({ metricType: 'sleep_minutes' })).toHaveLength(13);
       expect(await storage.queryMetrics({ metricType: 'weight_kg' })).toEqual([]);
     } finally {

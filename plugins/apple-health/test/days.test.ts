@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { exportFile, fetchDays, HK, PHONE, rec, tempFolder, WATCH } from './support.js';
 
 const dir = tempFolder('life-stats-apple-days-');
-const steps = (start: string, end: string, value: number, source = WATCH) => rec(HK.steps, source, start, end, value, 'count');
+const steps = (start: string, end: string, value: number, source = WATCH) =>
+  rec(HK.steps, source, start, end, value, 'count');
 
 describe('which local day a sample counts on', () => {
   it('uses the local date of its start in the user’s zone, through a DST week (Berlin, 29 March 2026)', async () => {
@@ -16,7 +17,10 @@ describe('which local day a sample counts on', () => {
     const { days } = await fetchDays(file, 'steps', { window: { start: '2026-03-27', end: '2026-04-02' } });
     expect(days).toEqual({ '2026-03-28': 10, '2026-03-29': 140, '2026-03-30': 160 });
     // The same instants for a user in New York fall on other dates.
-    const ny = await fetchDays(file, 'steps', { timezone: 'America/New_York', window: { start: '2026-03-27', end: '2026-04-02' } });
+    const ny = await fetchDays(file, 'steps', {
+      timezone: 'America/New_York',
+      window: { start: '2026-03-27', end: '2026-04-02' },
+    });
     // New York is UTC-4 then: Berlin's Saturday 23:30 and Sunday 00:30 are Saturday evening there,
     // Sunday 03:30 CEST is Saturday 21:30, and the two last samples are Sunday evening.
     expect(ny.days).toEqual({ '2026-03-28': 70, '2026-03-29': 240 });
@@ -34,7 +38,8 @@ describe('which local day a sample counts on', () => {
   });
 
   it('counts a sleep sample on the local date of its start + 6 h, so a night is never split', async () => {
-    const s = (start: string, end: string, value = 'AsleepCore') => rec(HK.sleep, WATCH, start, end, `HKCategoryValueSleepAnalysis${value}`);
+    const s = (start: string, end: string, value = 'AsleepCore') =>
+      rec(HK.sleep, WATCH, start, end, `HKCategoryValueSleepAnalysis${value}`);
     const file = await exportFile(dir, [
       s('2026-05-04 22:10:00 +0200', '2026-05-04 23:40:00 +0200'), // 90 min, before midnight
       s('2026-05-04 23:40:00 +0200', '2026-05-05 02:00:00 +0200', 'AsleepDeep'), // 140 min, across midnight

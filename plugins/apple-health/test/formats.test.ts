@@ -31,7 +31,13 @@ describe('the export formats', () => {
   });
 
   it('skips the records inside a Correlation (they repeat top-level ones), Workouts and ActivitySummaries', async () => {
-    const water: HealthRecord = { type: HK.water, sourceName: 'Lifesum', unit: 'mL', value: 300, startDate: '2026-01-05 12:00:00 +0100' };
+    const water: HealthRecord = {
+      type: HK.water,
+      sourceName: 'Lifesum',
+      unit: 'mL',
+      value: 300,
+      startDate: '2026-01-05 12:00:00 +0100',
+    };
     const file = await exportFile(dir, [
       { kind: 'record', ...water },
       {
@@ -60,7 +66,7 @@ describe('the export formats', () => {
   it('reads entities and typographic apostrophes in source names, MetadataEntry children, and heart-rate noise', async () => {
     const file = await exportFile(dir, [
       rec(HK.steps, 'Scale & Co', '2026-01-06 09:00:00 +0100', '2026-01-06 09:10:00 +0100', 100, 'count', {
-        metadata: { HKWasUserEntered: '1', 'HKMetadataKeySyncIdentifier': 'a<b>&"c"' },
+        metadata: { HKWasUserEntered: '1', HKMetadataKeySyncIdentifier: 'a<b>&"c"' },
       }),
       rec(HK.heartRate, WATCH, '2026-01-06 09:00:00 +0100', '2026-01-06 09:00:00 +0100', 80, 'count/min'),
       rec(HK.steps, WATCH, '2026-01-06 09:00:00 +0100', '2026-01-06 09:10:00 +0100', 120, 'count'),
@@ -80,7 +86,9 @@ describe('the export formats', () => {
     );
     const { days, logs } = await fetchDays(file, 'steps', { window });
     expect(days).toEqual({ '2026-01-07': 42 });
-    expect(logs.find((l) => l.message === 'parsed the export')?.fields).toMatchObject({ sources: ['José’s Apple Watch'] });
+    expect(logs.find((l) => l.message === 'parsed the export')?.fields).toMatchObject({
+      sources: ['José’s Apple Watch'],
+    });
   });
 
   it('builds the same XML as a string and as a streamed file', async () => {
@@ -100,7 +108,9 @@ describe('bad files fail the pair with the file and what is wrong', () => {
     const error = await fetchError(cut);
     expect(error.code).toBe('E_PLUGIN_FAILED');
     expect(error.message).toMatch(
-      new RegExp(`^\\[life-stats\\] \\[plugin:apple-health\\] ${cut.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is not a readable zip \\(.+\\); the file may be cut short`),
+      new RegExp(
+        `^\\[life-stats\\] \\[plugin:apple-health\\] ${cut.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is not a readable zip \\(.+\\); the file may be cut short`,
+      ),
     );
     expect(error.hint).toContain('Export All Health Data');
   });
@@ -122,7 +132,11 @@ describe('bad files fail the pair with the file and what is wrong', () => {
   });
 
   it('a zip without export.xml', async () => {
-    const zip = await exportFile(dir, good, { format: 'zip', entryName: 'photos/IMG_0001.xml', name: 'not-health.zip' });
+    const zip = await exportFile(dir, good, {
+      format: 'zip',
+      entryName: 'photos/IMG_0001.xml',
+      name: 'not-health.zip',
+    });
     expect((await fetchError(zip)).message).toBe(
       `[life-stats] [plugin:apple-health] ${zip}: is a zip without an export.xml (it holds "photos/IMG_0001.xml"): not an Apple Health export`,
     );
@@ -136,10 +150,14 @@ describe('bad files fail the pair with the file and what is wrong', () => {
     );
     const csv = join(dir, 'weight.csv');
     writeFileSync(csv, 'date,kg\n2026-01-08,79.1\n');
-    expect((await fetchError(csv)).message).toMatch(/weight\.csv: is not an Apple Health export \(not an XML document: \d+:\d+: text data outside of root node\.\)$/);
+    expect((await fetchError(csv)).message).toMatch(
+      /weight\.csv: is not an Apple Health export \(not an XML document: \d+:\d+: text data outside of root node\.\)$/,
+    );
     const empty = join(dir, 'empty.zip');
     writeFileSync(empty, '');
-    expect((await fetchError(empty)).message).toBe(`[life-stats] [plugin:apple-health] ${empty}: is empty (0 bytes): not an Apple Health export`);
+    expect((await fetchError(empty)).message).toBe(
+      `[life-stats] [plugin:apple-health] ${empty}: is empty (0 bytes): not an Apple Health export`,
+    );
     const missing = join(dir, 'nope.zip');
     const error = await fetchError(missing);
     expect(error.message).toBe(`[life-stats] [plugin:apple-health] ${missing}: file not found`);
@@ -147,7 +165,9 @@ describe('bad files fail the pair with the file and what is wrong', () => {
   });
 
   it('a record with an impossible date', async () => {
-    const file = await exportFile(dir, [rec(HK.steps, WATCH, '2026-01-08T10:00:00Z', '2026-01-08 10:05:00 +0100', 1, 'count')]);
+    const file = await exportFile(dir, [
+      rec(HK.steps, WATCH, '2026-01-08T10:00:00Z', '2026-01-08 10:05:00 +0100', 1, 'count'),
+    ]);
     expect((await fetchError(file)).message).toContain(
       'line 99: a HKQuantityTypeIdentifierStepCount record has startDate "2026-01-08T10:00:00Z", not a timestamp like "2026-03-29 01:30:00 +0100"',
     );

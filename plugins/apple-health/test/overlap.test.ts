@@ -3,7 +3,8 @@ import { exportFile, fetchDays, HK, PHONE, rec, tempFolder, WATCH } from './supp
 
 const dir = tempFolder('life-stats-apple-overlap-');
 const t = (time: string) => `2026-02-10 ${time}:00 +0100`;
-const steps = (source: string, from: string, to: string, value: number) => rec(HK.steps, source, t(from), t(to), value, 'count');
+const steps = (source: string, from: string, to: string, value: number) =>
+  rec(HK.steps, source, t(from), t(to), value, 'count');
 
 async function stepsOf(elements: Parameters<typeof exportFile>[1], sources?: string[]) {
   const { days } = await fetchDays(await exportFile(dir, elements), 'steps', sources ? { sources } : {});
@@ -52,7 +53,11 @@ describe('counted once across sources (the overlap rule)', () => {
 
   it('drops an instantaneous sample at an instant a higher source covers, and keeps the others', async () => {
     const water = (source: string, time: string) => rec(HK.water, source, t(time), t(time), 250, 'mL');
-    const file = await exportFile(dir, [water('WaterMinder', '09:00'), water('Waterllama', '09:00'), water('Waterllama', '10:00')]);
+    const file = await exportFile(dir, [
+      water('WaterMinder', '09:00'),
+      water('Waterllama', '09:00'),
+      water('Waterllama', '10:00'),
+    ]);
     expect((await fetchDays(file, 'water')).days).toEqual({ '2026-02-10': 500 });
   });
 
@@ -62,7 +67,10 @@ describe('counted once across sources (the overlap rule)', () => {
       rec(HK.steps, PHONE, '2026-02-11 00:00:00 +0100', '2026-02-11 00:20:00 +0100', 200, 'count'),
     ];
     // The iPhone's first 10 of 20 minutes are under the watch sample that started the day before.
-    expect((await fetchDays(await exportFile(dir, elements), 'steps')).days).toEqual({ '2026-02-10': 400, '2026-02-11': 100 });
+    expect((await fetchDays(await exportFile(dir, elements), 'steps')).days).toEqual({
+      '2026-02-10': 400,
+      '2026-02-11': 100,
+    });
   });
 });
 

@@ -50,7 +50,16 @@ export function rec(
   unit?: string,
   extra: Partial<HealthRecord> = {},
 ): ExportElement {
-  return { kind: 'record', type, sourceName, startDate, endDate, value, ...(unit === undefined ? {} : { unit }), ...extra };
+  return {
+    kind: 'record',
+    type,
+    sourceName,
+    startDate,
+    endDate,
+    value,
+    ...(unit === undefined ? {} : { unit }),
+    ...extra,
+  };
 }
 
 export const WATCH = 'Alex’s Apple Watch';

@@ -23,7 +23,11 @@ describe('units are converted to the table’s', () => {
       rec(HK.weight, 'Health', '2026-09-02 07:00:00 +0200', '2026-09-02 07:00:00 +0200', 81.9, 'kg'),
       rec(HK.weight, 'Scale', '2026-09-03 07:00:00 +0200', '2026-09-03 07:00:00 +0200', 81500, 'g'),
     ]);
-    expect((await fetchDays(file, 'weight')).days).toEqual({ '2026-09-01': 81.873, '2026-09-02': 81.9, '2026-09-03': 81.5 });
+    expect((await fetchDays(file, 'weight')).days).toEqual({
+      '2026-09-01': 81.873,
+      '2026-09-02': 81.9,
+      '2026-09-03': 81.5,
+    });
   });
 
   it('reads energy in kcal, Cal and kJ as kcal', async () => {
@@ -71,6 +75,8 @@ describe('units are converted to the table’s', () => {
 
   it('fails clearly on a value that is not a number', async () => {
     const file = await exportFile(dir, [sample(HK.steps, 8, Number.NaN, 'count')]);
-    expect((await fetchError(file)).message).toContain('a HKQuantityTypeIdentifierStepCount record has the value "NaN", not a number');
+    expect((await fetchError(file)).message).toContain(
+      'a HKQuantityTypeIdentifierStepCount record has the value "NaN", not a number',
+    );
   });
 });
