@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { Entry, ZipFile } from 'yauzl';
 
 /** The export's XML as a text stream, and how to let go of the file. */
@@ -67,9 +68,8 @@ export async function openExport(path: string): Promise<OpenedExport> {
   try {
     const entry = await findEntry(zip);
     const stream = await zip.openReadStreamPromise(entry);
-    stream.setEncoding('utf8');
     return {
-      text: stream,
+      text: Readable.from(coalesce(stream, READ_CHUNK)),
       format: 'zip',
       entry: entry.fileName,
       close: () => {
@@ -107,4 +107,26 @@ function findEntry(zip: ZipFile): Promise<Entry> {
     zip.once('error', (cause: Error) => reject(new FileProblem(`is not a readable zip (${cause.message})`)));
     zip.readEntry();
   });
+}
+
+/**
+ * The inflater's 16 KiB pieces joined into ~1 MiB ones before UTF-8 decoding (a decoder keeps a
+ * character split across two pieces whole): the parser's per-write cost is then paid 64 times less
+ * often, which makes the zip as fast to parse as the bare file.
+ */
+async function* coalesce(stream: Readable, size: number): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let pieces: Buffer[] = [];
+  let length = 0;
+  for await (const piece of stream) {
+    pieces.push(piece as Buffer);
+    length += (piece as Buffer).length;
+    if (length >= size) {
+      yield decoder.write(Buffer.concat(pieces, length));
+      pieces = [];
+      length = 0;
+    }
+  }
+  const rest = decoder.write(Buffer.concat(pieces, length)) + decoder.end();
+  if (rest !== '') yield rest;
 }
