@@ -121,6 +121,8 @@ describe('one parse for every entry on a file', () => {
     await new Promise((resolve) => setTimeout(resolve, 50)); // inside the parse (it takes ~0.5 s)
     controller.abort(new Error('shutting down'));
     await expect(first).rejects.toThrow('shutting down');
+    // The parse stopped with its only waiter: no cache file appears (a finished parse writes one within ~0.5 s).
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(cacheFiles(folder)).toEqual([]);
     const again = await fetchDays(file, 'steps', { window });
     expect(Object.keys(again.days)).toHaveLength(20);
@@ -140,5 +142,24 @@ describe('one parse for every entry on a file', () => {
     const stayed = await staying;
     expect(Object.keys(stayed.days)).toHaveLength(20);
     expect(parses(stayed.logs)).toBe(1);
+  });
+
+  it('keeps parsing after a fetch timed out, so the retry of core finds the parse instead of starting over', async () => {
+    const folder = join(dir, 'timeout');
+    mkdirSync(folder);
+    const file = await exportFile(folder, bigExport);
+    const controller = new AbortController();
+    const first = fetchDays(file, 'steps', { window, signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // What core's per-attempt timer aborts with (a FetchTimeoutError, code E_FETCH_TIMEOUT).
+    controller.abort(Object.assign(new Error('fetch did not finish within 50 ms'), { code: 'E_FETCH_TIMEOUT' }));
+    await expect(first).rejects.toThrow('did not finish');
+    // With no one waiting, the parse still finishes and writes its cache file.
+    const deadline = Date.now() + 15_000;
+    while (cacheFiles(folder).length === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(cacheFiles(folder)).toHaveLength(1);
+    const retry = await fetchDays(file, 'steps', { window });
+    expect(Object.keys(retry.days)).toHaveLength(20);
   });
 });
