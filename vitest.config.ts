@@ -1,29 +1,43 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { FaultSummaryReporter } from './tests/faults/support/summary-reporter.js';
 
-// Tests import @life-stats/core from source (the export map points at dist, built for publishing).
-const coreDir = fileURLToPath(new URL('./core/', import.meta.url));
-const coreExports = JSON.parse(readFileSync(`${coreDir}package.json`, 'utf8')).exports as Record<
-  string,
-  string | { default: string }
->;
-const alias = Object.entries(coreExports)
-  .filter(([, target]) => typeof target === 'object' && target.default.startsWith('./dist/'))
-  .map(([subpath, target]) => ({
-    find: new RegExp(`^@life-stats/core${subpath === '.' ? '' : subpath.slice(1)}$`),
-    replacement: coreDir + (target as { default: string }).default.replace('./dist/', 'src/').replace(/\.js$/, '.ts'),
-  }));
+const root = fileURLToPath(new URL('./', import.meta.url));
 
-// Workspace libraries shared by plugins, also from source.
-alias.push({
-  find: /^@life-stats\/google-common$/,
-  replacement: fileURLToPath(new URL('./plugins/google-common/src/index.ts', import.meta.url)),
-});
+/**
+ * Tests import every workspace package from its TypeScript sources: an export map entry that points
+ * at `./dist/x.js` (built for publishing) is aliased to `src/x.ts`, so a stale or missing build
+ * cannot hide a change. Packages are still imported by name and export, never by relative path.
+ */
+function workspaceAliases(): { find: RegExp; replacement: string }[] {
+  const { workspaces } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { workspaces: string[] };
+  const dirs = workspaces.flatMap((w) =>
+    w.endsWith('/*') ? readdirSync(`${root}${w.slice(0, -2)}`).map((name) => `${w.slice(0, -2)}/${name}`) : [w],
+  );
+  const aliases: { find: RegExp; replacement: string }[] = [];
+  for (const dir of dirs) {
+    let pkg: { name?: string; exports?: Record<string, string | { default?: string }> };
+    try {
+      pkg = JSON.parse(readFileSync(`${root}${dir}/package.json`, 'utf8'));
+    } catch {
+      continue;
+    }
+    for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
+      const file = typeof target === 'string' ? target : target.default;
+      if (!pkg.name || !file?.startsWith('./dist/') || subpath.includes('*')) continue;
+      const escaped = `${pkg.name}${subpath === '.' ? '' : subpath.slice(1)}`.replace(/[/.]/g, '\\$&');
+      aliases.push({
+        find: new RegExp(`^${escaped}$`),
+        replacement: `${root}${dir}/${file.replace('./dist/', 'src/').replace(/\.js$/, '.ts')}`,
+      });
+    }
+  }
+  return aliases;
+}
 
 export default defineConfig({
-  resolve: { alias },
+  resolve: { alias: workspaceAliases() },
   test: {
     // The fault suite's summary line (tests/faults) is printed after the usual report.
     reporters: ['default', new FaultSummaryReporter()],

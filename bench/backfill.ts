@@ -12,14 +12,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoadedConfig } from '../core/src/config/types.js';
-import { validateManifest } from '../core/src/plugins/validate-manifest.js';
-import { runPairs } from '../core/src/run/run-pairs.js';
-import { createFileSecrets } from '../core/src/secrets/file.js';
-import { createSqliteStorage } from '../core/src/storage/sqlite.js';
-import { addDays } from '../core/src/util/dates.js';
-import plugin from '../plugins/google-fit-steps/src/index.js';
-import { startFakeGoogle } from '../tests/support/fake-google.js';
+import type { LoadedConfig } from '@life-stats/core';
+import { addDays, runPairs } from '@life-stats/core';
+import { createFileSecrets } from '@life-stats/core/secrets/file';
+import { createSqliteStorage } from '@life-stats/core/storage/sqlite';
+import { createTestConfig } from '@life-stats/core/testing';
+import plugin from '@life-stats/plugin-google-fit-steps';
+import { startFakeGoogle } from '@life-stats/testing/fake-google';
 import { runIfMain } from './lib/standalone.js';
 import { formatMs } from './lib/stats.js';
 import type { Benchmark } from './lib/types.js';
@@ -32,7 +31,6 @@ const REFRESH = '1//bench-refresh-token';
 const benchmark: Benchmark = {
   name: 'backfill',
   async run() {
-    const manifest = validateManifest(plugin, 'google-fit-steps');
     // One sample at noon UTC on every day of the window: every day has data to store.
     const steps = Array.from({ length: DAYS }, (_, i) => ({ at: `${addDays(FROM, i)}T12:00:00Z`, steps: 1000 + i }));
     const google = await startFakeGoogle({ refreshTokens: [REFRESH], steps });
@@ -43,26 +41,9 @@ const benchmark: Benchmark = {
       await secrets.set('google-fit', 'client_id', google.clientId);
       await secrets.set('google-fit', 'client_secret', google.clientSecret);
       await secrets.set('google-fit', 'token', REFRESH, 'me');
-      const config: LoadedConfig = {
-        filepath: join(dir, 'life-stats.config.json'),
-        dir,
-        timezone: 'UTC',
-        backfillDays: 7,
-        storage: { type: 'sqlite', path: join(dir, 'life-stats.db') },
-        secrets: { type: 'file', path: join(dir, 'secrets.json') },
-        users: [{ id: 'me', timezone: 'UTC' }],
-        plugins: [
-          {
-            index: 0,
-            use: 'google-fit-steps',
-            enabled: true,
-            metric: 'steps',
-            schedule: manifest.schedule,
-            config: { apiRootUrl: google.apiRootUrl, tokenUrl: google.tokenUrl },
-            loaded: { plugin: manifest, resolvedPath: join(dir, 'plugin.js') },
-          },
-        ],
-      };
+      const config: LoadedConfig = createTestConfig(dir, [
+        { plugin, metric: 'steps', config: { apiRootUrl: google.apiRootUrl, tokenUrl: google.tokenUrl } },
+      ]);
       const started = performance.now();
       const summary = await runPairs({
         config,
@@ -91,7 +72,7 @@ const benchmark: Benchmark = {
           display: String(data),
           target: '13',
           pass: data === 13,
-          detail: `google-fit-steps (maxDaysPerFetch ${manifest.maxDaysPerFetch}), window ${FROM}..${TO} (365 dates inclusive); ${data} dataset:aggregate requests + ${token} OAuth token refresh; ${rows.length} days stored`,
+          detail: `google-fit-steps (maxDaysPerFetch ${plugin.maxDaysPerFetch}), window ${FROM}..${TO} (365 dates inclusive); ${data} dataset:aggregate requests + ${token} OAuth token refresh; ${rows.length} days stored`,
         },
       ];
     } finally {

@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, ROOT, sampleProject, sdkTracer } from '../tests/support/sample-project.js';
+import { CLI, ROOT, sampleProject, sdkTracer } from '@life-stats/testing/sample-project';
 import { runIfMain } from './lib/standalone.js';
 import { formatMs, median } from './lib/stats.js';
 import type { Benchmark } from './lib/types.js';

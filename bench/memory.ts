@@ -11,8 +11,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSqliteStorage } from '../core/src/storage/sqlite.js';
-import { tempDir } from '../core/test/support/engine.js';
+import { createSqliteStorage } from '@life-stats/core/storage/sqlite';
+import { tempDir } from '@life-stats/testing/engine';
 import { ROOT } from './lib/paths.js';
 import { runIfMain } from './lib/standalone.js';
 import { formatNumber } from './lib/stats.js';

@@ -61,8 +61,8 @@ async function main(): Promise<number> {
   }
   if (args.values.config) process.env.LIFE_STATS_CONFIG = resolve(args.values.config);
 
-  const { handler } = await import('../core/src/lambda/handler.js');
-  const { summaryNeedsAttention } = await import('../core/src/run/types.js');
+  const { handler } = await import('@life-stats/core/lambda');
+  const { summaryNeedsAttention } = await import('@life-stats/core');
   const deadline = Date.now() + timeoutSeconds * 1000;
   const context = {
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
@@ -78,7 +78,7 @@ async function main(): Promise<number> {
     return summaryNeedsAttention(summary) ? 1 : 0;
   } catch (error) {
     // The handler has logged the error as a JSON line; say it once more for a person.
-    const { formatError } = await import('../core/src/errors.js');
+    const { formatError } = await import('@life-stats/core');
     console.error(`invocation failed: ${formatError(error)}`);
     return 2;
   }

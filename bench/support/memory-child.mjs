@@ -9,8 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { processIO } from '../../core/dist/cli/io.js';
-import { main } from '../../core/dist/cli/main.js';
+import { main, processIO } from '@life-stats/core/cli';
 
 const [config, out] = process.argv.slice(2);
 if (!config || !out) throw new Error('usage: memory-child.mjs <config> <result.json>');

@@ -5,9 +5,8 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { definePlugin } from '../../core/src/plugins/define-plugin.js';
-import type { PluginDefinition } from '../../core/src/plugins/types.js';
-import { eachDate } from '../../core/src/util/dates.js';
+import type { PluginDefinition } from '@life-stats/core';
+import { definePlugin, eachDate } from '@life-stats/core';
 
 export interface FakeProvider {
   /** `http://127.0.0.1:<port>`. */

@@ -8,7 +8,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { startLocalDynamoDb } from '../../tests/support/dynalite.js';
+import { startLocalDynamoDb } from '@life-stats/testing/dynalite';
 import { ROOT } from '../lib/paths.js';
 import { isMain } from '../lib/standalone.js';
 import { startFakeProvider } from './throughput-provider.js';

@@ -25,7 +25,7 @@ export {
   StorageError,
   UsageError,
 } from './errors.js';
-export type { LogFields, Logger, LogLevel } from './log/logger.js';
+export { createSinkLogger, type LogFields, type Logger, type LogLevel, type LogRecord } from './log/logger.js';
 export {
   DATA_TYPE_KEY,
   type DataTypePropertyOptions,
@@ -50,7 +50,8 @@ export {
   type PluginSecretsDeclaration,
   type PluginUser,
 } from './plugins/types.js';
-export { parseRetryAfter } from './run/classify-error.js';
+export type { ReportData } from './report/build-report.js';
+export { classifyError, type ErrorKind, parseRetryAfter } from './run/classify-error.js';
 export { type RunOptions, runPairs } from './run/run-pairs.js';
 export type { PairResult, PairStatus, RunSummary } from './run/types.js';
 export type { SecretStore } from './secrets/types.js';

@@ -4,8 +4,8 @@
  * the repository's life-stats.config.json.
  */
 import { fileURLToPath } from 'node:url';
+import { formatError } from '@life-stats/core';
 import { App } from 'aws-cdk-lib';
-import { formatError } from '../../core/src/errors.js';
 import { createLifeStatsApp } from '../src/create-app.js';
 
 // npm runs workspace scripts in the workspace folder; INIT_CWD is where `npm run synth` was typed,

@@ -2,8 +2,8 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } 
 import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LoadedConfig } from '@life-stats/core';
 import { build, type Plugin } from 'esbuild';
-import type { LoadedConfig } from '../../core/src/config/types.js';
 import type { CapturedConfig, CapturedEntry } from './runtime/bundled-config.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

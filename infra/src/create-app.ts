@@ -1,7 +1,7 @@
 import { join } from 'node:path';
+import type { LoadedConfig } from '@life-stats/core';
+import { loadConfig } from '@life-stats/core';
 import { App, CfnOutput, type Environment, Stack, Tags } from 'aws-cdk-lib';
-import { loadConfig } from '../../core/src/config/load-config.js';
-import type { LoadedConfig } from '../../core/src/config/types.js';
 import { bundleHandler, type HandlerBundle } from './bundle-handler.js';
 import { GithubOidcDeployRole } from './github-oidc-deploy-role.js';
 import { LifeStatsStack } from './life-stats-stack.js';

@@ -4,6 +4,7 @@ export {
   bundleHandler,
   generateEntry,
   type HandlerBundle,
+  lazyBuiltins,
 } from './bundle-handler.js';
 export { type CreateAppOptions, createLifeStatsApp, type LifeStatsApp } from './create-app.js';
 export { GITHUB_OIDC_HOST, GithubOidcDeployRole, type GithubOidcDeployRoleProps } from './github-oidc-deploy-role.js';

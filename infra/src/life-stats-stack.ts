@@ -1,3 +1,4 @@
+import type { LoadedConfig } from '@life-stats/core';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -11,7 +12,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { LoadedConfig } from '../../core/src/config/types.js';
 
 /** The SSM prefix when the config does not use SSM (the Lambda always does). */
 export const DEFAULT_SSM_PREFIX = '/life-stats';

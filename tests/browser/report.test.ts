@@ -1,14 +1,13 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { MetricRow, ReportData } from '@life-stats/core';
+import { eachDate } from '@life-stats/core';
+import { createSqliteStorage } from '@life-stats/core/storage/sqlite';
+import { runCli } from '@life-stats/testing/cli';
+import { tempDir } from '@life-stats/testing/engine';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReportData } from '../../core/src/report/build-report.js';
-import { createSqliteStorage } from '../../core/src/storage/sqlite.js';
-import type { MetricRow } from '../../core/src/storage/types.js';
-import { eachDate } from '../../core/src/util/dates.js';
-import { runCli } from '../../core/test/support/cli.js';
-import { tempDir } from '../../core/test/support/engine.js';
 
 /** Debian's Chromium; `.ci/run` installs it, so CI always runs this file. */
 const CHROMIUM = process.env.LIFE_STATS_CHROMIUM ?? '/usr/bin/chromium';

@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { runCli } from '@life-stats/testing/cli';
+import { tempDir } from '@life-stats/testing/engine';
+import { type FakeGoogle, startFakeGoogle } from '@life-stats/testing/fake-google';
+import { ROOT } from '@life-stats/testing/sample-project';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../core/test/support/cli.js';
-import { tempDir } from '../../core/test/support/engine.js';
-import { type FakeGoogle, startFakeGoogle } from '../support/fake-google.js';
-import { ROOT } from '../support/sample-project.js';
 
 /**
  * A user's whole path with the Google plugins, through the CLI against the fake Google: store the

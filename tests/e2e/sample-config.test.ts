@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { CLI, ROOT, sampleProject, sdkTracer } from '@life-stats/testing/sample-project';
 import { describe, expect, it } from 'vitest';
-import { CLI, ROOT, sampleProject, sdkTracer } from '../support/sample-project.js';
 
 /** From the repository root (where the plugins are installed), with the temp copy of its config. */
 function cli(args: string[], config: string | undefined, extra: string[] = []) {

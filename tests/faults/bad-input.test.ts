@@ -9,12 +9,11 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Storage } from '@life-stats/core';
+import { definePlugin, runPairs } from '@life-stats/core';
+import { runCli } from '@life-stats/testing/cli';
+import { at, captureLogger, FAST_RETRY, makeConfig, makeStores, tempDir } from '@life-stats/testing/engine';
 import { afterEach, describe, expect } from 'vitest';
-import { definePlugin } from '../../core/src/plugins/define-plugin.js';
-import { runPairs } from '../../core/src/run/run-pairs.js';
-import type { Storage } from '../../core/src/storage/types.js';
-import { runCli } from '../../core/test/support/cli.js';
-import { at, captureLogger, FAST_RETRY, makeConfig, makeStores, tempDir } from '../../core/test/support/engine.js';
 import { badInputCase, type CaseRecorder } from './support/case.js';
 import { sqliteRows, sqliteRun } from './support/rows.js';
 

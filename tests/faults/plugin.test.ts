@@ -5,17 +5,14 @@
  * plugin and the problem, nothing of that fetch result is written and the cursor does not move; the
  * plugin is then fixed and the next run fills every day exactly once and moves the cursor.
  */
+
+import type { LogRecord, Observation, PluginContext, Storage } from '@life-stats/core';
+import { definePlugin, eachDate, runPairs } from '@life-stats/core';
+import { createFileSecrets } from '@life-stats/core/secrets/file';
+import { createDynamoDbStorage } from '@life-stats/core/storage/dynamodb';
+import { type LocalDynamoDb, startLocalDynamoDb } from '@life-stats/testing/dynalite';
+import { at, captureLogger, FAST_RETRY, makeConfig, makeStores, tempDir } from '@life-stats/testing/engine';
 import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
-import type { LogRecord } from '../../core/src/log/logger.js';
-import { definePlugin } from '../../core/src/plugins/define-plugin.js';
-import type { Observation, PluginContext } from '../../core/src/plugins/types.js';
-import { runPairs } from '../../core/src/run/run-pairs.js';
-import { createFileSecrets } from '../../core/src/secrets/file.js';
-import { createDynamoDbStorage } from '../../core/src/storage/dynamodb.js';
-import type { Storage } from '../../core/src/storage/types.js';
-import { eachDate } from '../../core/src/util/dates.js';
-import { at, captureLogger, FAST_RETRY, makeConfig, makeStores, tempDir } from '../../core/test/support/engine.js';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../support/dynalite.js';
 import { type CaseRecorder, expectedDays, faultCase } from './support/case.js';
 import { dynamoRows, sqliteRows, sqliteRun } from './support/rows.js';
 

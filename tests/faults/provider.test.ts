@@ -1,19 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { RunOptions, RunSummary, SecretStore, Storage, UserConfig } from '@life-stats/core';
+import { addDays, eachDate, localDate, runPairs } from '@life-stats/core';
+import fitPlugin from '@life-stats/plugin-google-fit-steps';
+import healthPlugin from '@life-stats/plugin-google-health-steps';
+import { runCli } from '@life-stats/testing/cli';
+import { at, captureLogger, FAST_RETRY, makeConfig, makeStores, tempDir } from '@life-stats/testing/engine';
+import { type FakeGoogle, googleApiError, type StepSample, startFakeGoogle } from '@life-stats/testing/fake-google';
+import { ROOT } from '@life-stats/testing/sample-project';
 import { afterEach, describe, expect } from 'vitest';
-import type { UserConfig } from '../../core/src/config/types.js';
-import type { RunOptions } from '../../core/src/run/run-pairs.js';
-import { runPairs } from '../../core/src/run/run-pairs.js';
-import type { RunSummary } from '../../core/src/run/types.js';
-import type { SecretStore } from '../../core/src/secrets/types.js';
-import type { Storage } from '../../core/src/storage/types.js';
-import { addDays, eachDate, localDate } from '../../core/src/util/dates.js';
-import { runCli } from '../../core/test/support/cli.js';
-import { at, captureLogger, FAST_RETRY, makeConfig, makeStores, tempDir } from '../../core/test/support/engine.js';
-import fitPlugin from '../../plugins/google-fit-steps/src/index.js';
-import healthPlugin from '../../plugins/google-health-steps/src/index.js';
-import { type FakeGoogle, googleApiError, type StepSample, startFakeGoogle } from '../support/fake-google.js';
-import { ROOT } from '../support/sample-project.js';
 import { type CaseRecorder, type ExpectedRow, faultCase } from './support/case.js';
 import { sqliteRows, sqliteRun } from './support/rows.js';
 

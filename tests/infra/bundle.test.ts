@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import type { RunSummary } from '@life-stats/core';
+import { loadConfig } from '@life-stats/core';
+import { bundleHandler, type HandlerBundle } from '@life-stats/infra';
+import { type LocalDynamoDb, startLocalDynamoDb } from '@life-stats/testing/dynalite';
+import { type SsmFake, startSsmFake } from '@life-stats/testing/ssm-fake';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../core/src/config/load-config.js';
-import type { RunSummary } from '../../core/src/run/types.js';
-import { bundleHandler, type HandlerBundle } from '../../infra/src/bundle-handler.js';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../support/dynalite.js';
-import { type SsmFake, startSsmFake } from '../support/ssm-fake.js';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

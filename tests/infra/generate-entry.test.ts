@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LoadedConfig, PluginEntry } from '@life-stats/core';
+import { generateEntry } from '@life-stats/infra';
+import { createTempProject } from '@life-stats/testing/temp-project';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LoadedConfig, PluginEntry } from '../../core/src/config/types.js';
-import { createTempProject } from '../../core/test/fixtures/temp-project.js';
-import { generateEntry } from '../../infra/src/bundle-handler.js';
 
 const project = createTempProject({ 'data/in.csv': 'date,v\n', 'plugin.mjs': 'export default {}' });
 const elsewhere = mkdtempSync(join(tmpdir(), 'life-stats-elsewhere-'));

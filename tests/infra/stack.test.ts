@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createLifeStatsApp, type LifeStatsApp } from '@life-stats/infra';
+import { createTempProject, type TempProject } from '@life-stats/testing/temp-project';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTempProject, type TempProject } from '../../core/test/fixtures/temp-project.js';
-import { createLifeStatsApp, type LifeStatsApp } from '../../infra/src/create-app.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const outdirs: string[] = [];

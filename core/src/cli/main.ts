@@ -14,6 +14,8 @@ import { executeValidate, registerValidate } from './commands/validate.js';
 import { type CommandContext, createCommandContext, type GlobalOptions } from './context.js';
 import { type CliIO, processIO } from './io.js';
 
+export { type CliIO, processIO } from './io.js';
+
 /** Exit statuses (DESIGN.md "CLI"). */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

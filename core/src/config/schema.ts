@@ -3,7 +3,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 /**
  * JSON Schema (draft-07) of the life-stats config file — the one source of truth. The TypeScript
  * types below are derived from it, and `core/config.schema.json` (published for editors through
- * `"$schema"`) is written from it by `scripts/write-config-schema.ts`; a test keeps the two equal.
+ * `"$schema"`) is written from it by `core/scripts/write-config-schema.ts`; a test keeps the two equal.
  *
  * Shape choices that keep validation messages readable:
  * - `storage` and `secrets` are `oneOf` with ajv's `discriminator` on `type`, so a bad block gives

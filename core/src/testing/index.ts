@@ -25,6 +25,7 @@ export {
   type FakeServer,
   startFakeServer,
 } from './fake-server.js';
+export { createTestConfig, type TestConfigOptions, type TestEntry } from './test-config.js';
 export {
   createTestContext,
   DEFAULT_TEST_USER,

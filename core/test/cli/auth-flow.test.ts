@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { rejection } from '@life-stats/testing/assertions';
+import { type FakeGoogle, startFakeGoogle } from '@life-stats/testing/fake-google';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeGoogle, startFakeGoogle } from '../../../tests/support/fake-google.js';
 import { type OAuthLoopbackFlowOptions, runOAuthLoopbackFlow } from '../../src/cli/auth-flow.js';
 
 const SCOPES = ['https://www.googleapis.com/auth/fitness.activity.read'];
@@ -45,15 +46,6 @@ function start(g: FakeGoogle, extra: Partial<OAuthLoopbackFlowOptions> = {}) {
 async function browse(url: string): Promise<{ status: number; text: string }> {
   const response = await fetch(url);
   return { status: response.status, text: await response.text() };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string; hint?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected the promise to reject');
 }
 
 describe('runOAuthLoopbackFlow', () => {

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { runCli } from '@life-stats/testing/cli';
+import { tempDir } from '@life-stats/testing/engine';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
-import { tempDir } from '../support/engine.js';
 
 /** A JS plugin file a config can `use` by relative path. */
 const PLUGIN = `export default {

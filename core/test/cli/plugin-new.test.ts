@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { runCli } from '@life-stats/testing/cli';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pluginNames } from '../../src/scaffold/plugin-names.js';
-import { runCli } from '../support/cli.js';
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));

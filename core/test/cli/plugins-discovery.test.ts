@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { runCli } from '@life-stats/testing/cli';
+import { createTempProject, pluginPackage, pluginSource, type TempProject } from '@life-stats/testing/temp-project';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTempProject, pluginPackage, pluginSource, type TempProject } from '../fixtures/temp-project.js';
-import { runCli } from '../support/cli.js';
 
 const projects: TempProject[] = [];
 afterEach(() => {

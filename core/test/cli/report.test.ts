@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { runCli } from '@life-stats/testing/cli';
+import { tempDir } from '@life-stats/testing/engine';
 import { describe, expect, it } from 'vitest';
 import type { ReportData } from '../../src/report/build-report.js';
 import { createSqliteStorage } from '../../src/storage/sqlite.js';
-import { runCli } from '../support/cli.js';
-import { tempDir } from '../support/engine.js';
 
 async function project() {
   const dir = tempDir('life-stats-report-cli-');

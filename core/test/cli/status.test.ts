@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { runCli } from '@life-stats/testing/cli';
+import { tempDir } from '@life-stats/testing/engine';
 import { describe, expect, it } from 'vitest';
 import type { StatusEntry } from '../../src/report/status.js';
 import { createSqliteStorage } from '../../src/storage/sqlite.js';
 import type { MetricRow, RunUpdate } from '../../src/storage/types.js';
 import { addDays, localDate } from '../../src/util/dates.js';
-import { runCli } from '../support/cli.js';
-import { tempDir } from '../support/engine.js';
 
 const PLUGIN = `export default {
   id: 'counter', apiVersion: 1, metric: { type: 'count', unit: 'n' },

@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '@life-stats/testing/cli';
+import { pluginSource, useTempProjects } from '@life-stats/testing/temp-project';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { type ConfigError, hasErrorCode, type PluginLoadError } from '../../src/errors.js';
 import { dataTypeProperty } from '../../src/plugins/data-types.js';
 import { validateManifest } from '../../src/plugins/validate-manifest.js';
-import { createTempProject, pluginSource, type TempProject } from '../fixtures/temp-project.js';
-import { runCli } from '../support/cli.js';
 
 const DATA_TYPES = {
   steps: { metric: 'steps', unit: 'count' },
@@ -18,18 +18,12 @@ const schema = {
   additionalProperties: false,
 };
 
-const projects: TempProject[] = [];
-function project(plugins: unknown[]): TempProject {
-  const p = createTempProject({
+const temp = useTempProjects();
+const project = (plugins: unknown[]) =>
+  temp({
     'multi.mjs': pluginSource({ id: 'multi', metric: 'steps', configSchema: schema, dataTypes: DATA_TYPES }),
     'life-stats.config.json': { plugins },
   });
-  projects.push(p);
-  return p;
-}
-afterEach(() => {
-  for (const p of projects.splice(0)) p.remove();
-});
 
 describe('plugins that read several kinds of data (dataType)', () => {
   it("an entry's default metric and unit come from its dataType; the entry's metric still overrides the name", async () => {

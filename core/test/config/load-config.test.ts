@@ -1,33 +1,19 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { rejection } from '@life-stats/testing/assertions';
+import { pluginPackage, pluginSource, useTempProjects } from '@life-stats/testing/temp-project';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
-import { type ConfigError, hasErrorCode, type LifeStatsError } from '../../src/errors.js';
-import { createTempProject, pluginPackage, pluginSource, type TempProject } from '../fixtures/temp-project.js';
+import { type ConfigError, hasErrorCode } from '../../src/errors.js';
 
-const projects: TempProject[] = [];
-function project(files: Record<string, string | object> = {}): TempProject {
-  const created = createTempProject(files);
-  projects.push(created);
-  return created;
-}
+const project = useTempProjects();
 afterEach(() => {
-  for (const p of projects.splice(0)) p.remove();
   vi.unstubAllEnvs();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<LifeStatsError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as LifeStatsError;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function configError(promise: Promise<unknown>): Promise<ConfigError> {
   const error = await rejection(promise);
   if (!hasErrorCode(error, 'E_CONFIG')) throw error;
-  return error as ConfigError;
+  return error as unknown as ConfigError;
 }
 
 const waterSchema = {

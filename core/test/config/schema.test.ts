@@ -7,9 +7,10 @@ const committed = JSON.parse(readFileSync(new URL('../../config.schema.json', im
 
 describe('config.schema.json', () => {
   it('is the schema the loader validates with', () => {
-    expect(committed, 'core/config.schema.json is out of date: run `npx tsx scripts/write-config-schema.ts`').toEqual(
-      JSON.parse(JSON.stringify(configSchema)),
-    );
+    expect(
+      committed,
+      'core/config.schema.json is out of date: run `npx tsx core/scripts/write-config-schema.ts`',
+    ).toEqual(JSON.parse(JSON.stringify(configSchema)));
   });
 
   it('is a draft-07 schema that plain validators (and editors) accept', () => {

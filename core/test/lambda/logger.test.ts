@@ -1,5 +1,5 @@
+import { type CapturedStdout, captureStdout } from '@life-stats/testing/capture-stdout';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CapturedStdout, captureStdout } from '../../../tests/support/capture-stdout.js';
 import { adaptPowertoolsLogger, createPowertoolsLogger } from '../../src/lambda/logger.js';
 import { createRedactingLogger, createRedactor } from '../../src/log/redact.js';
 

@@ -1,5 +1,5 @@
+import { type CapturedStdout, captureStdout } from '@life-stats/testing/capture-stdout';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CapturedStdout, captureStdout } from '../../../tests/support/capture-stdout.js';
 import { createRunMetrics, publishRunMetrics } from '../../src/lambda/metrics.js';
 import type { PairResult, PairStatus } from '../../src/run/types.js';
 

@@ -1,28 +1,12 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { hasErrorCode, type LifeStatsError } from '../../src/errors.js';
+import { rejection } from '@life-stats/testing/assertions';
+import { pluginPackage, pluginSource, useTempProjects } from '@life-stats/testing/temp-project';
+import { describe, expect, it } from 'vitest';
+import { hasErrorCode } from '../../src/errors.js';
 import { loadPlugin } from '../../src/plugins/load-plugin.js';
 import { resolvePlugin } from '../../src/plugins/resolve-plugin.js';
-import { createTempProject, pluginPackage, pluginSource, type TempProject } from '../fixtures/temp-project.js';
 
-const projects: TempProject[] = [];
-function project(files: Record<string, string | object> = {}): TempProject {
-  const created = createTempProject(files);
-  projects.push(created);
-  return created;
-}
-afterEach(() => {
-  for (const p of projects.splice(0)) p.remove();
-});
-
-async function rejection(promise: Promise<unknown>): Promise<LifeStatsError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as LifeStatsError;
-  }
-  throw new Error('expected a rejection');
-}
+const project = useTempProjects();
 
 describe('resolvePlugin', () => {
   it('tries a short name as @life-stats/plugin-x before life-stats-plugin-x', async () => {

@@ -1,3 +1,4 @@
+import { at, captureLogger, FAST_RETRY, makeConfig, makeStores, tempDir } from '@life-stats/testing/engine';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReconnectRequiredError, RetryableError } from '../../src/errors.js';
 import { definePlugin } from '../../src/plugins/define-plugin.js';
@@ -5,7 +6,6 @@ import type { DateWindow, PluginContext } from '../../src/plugins/types.js';
 import { runPairs } from '../../src/run/run-pairs.js';
 import type { Storage } from '../../src/storage/types.js';
 import { eachDate } from '../../src/util/dates.js';
-import { at, captureLogger, FAST_RETRY, makeConfig, makeStores, tempDir } from '../support/engine.js';
 
 const open: Storage[] = [];
 afterEach(async () => {

@@ -1,5 +1,6 @@
+import { rejection } from '@life-stats/testing/assertions';
+import { type SsmFake, startSsmFake } from '@life-stats/testing/ssm-fake';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SsmFake, startSsmFake } from '../../../tests/support/ssm-fake.js';
 import { formatError, hasErrorCode } from '../../src/errors.js';
 import { createSsmSecrets } from '../../src/secrets/ssm.js';
 import { describeSecrets } from '../../src/testing/describe-secrets.js';
@@ -24,15 +25,6 @@ describeSecrets('ssm (local SSM fake, 3 parameters per page)', () =>
 
 let counter = 0;
 const unique = (base: string) => `${base}-${++counter}`;
-
-function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
 
 describe('ssm secrets against the SSM protocol', () => {
   it('writes SecureString parameters at <prefix>/<namespace>[/<user>]/<name>', async () => {

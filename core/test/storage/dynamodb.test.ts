@@ -1,6 +1,6 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type LocalDynamoDb, startLocalDynamoDb } from '@life-stats/testing/dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalDynamoDb, startLocalDynamoDb } from '../../../tests/support/dynalite.js';
 import { formatError, hasErrorCode } from '../../src/errors.js';
 import { createDynamoDbStorage } from '../../src/storage/dynamodb.js';
 import type { MetricRow } from '../../src/storage/types.js';

@@ -7,10 +7,10 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LoadedConfig, PluginEntry, SecretsConfig, StorageConfig } from '@life-stats/core';
+import { ConfigError } from '@life-stats/core';
 import { applyEnvOverrides } from '../../../core/src/config/env-overrides.js';
-import type { LoadedConfig, PluginEntry, SecretsConfig, StorageConfig } from '../../../core/src/config/types.js';
 import { asValidated, validateConfigFile } from '../../../core/src/config/validate-config.js';
-import { ConfigError } from '../../../core/src/errors.js';
 import { defaultExport } from '../../../core/src/plugins/import-module.js';
 import { validateManifest } from '../../../core/src/plugins/validate-manifest.js';
 

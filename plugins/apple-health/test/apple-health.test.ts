@@ -4,9 +4,9 @@ import { loadConfig, runPairs } from '@life-stats/core';
 import { createFileSecrets } from '@life-stats/core/secrets/file';
 import { createSqliteStorage } from '@life-stats/core/storage/sqlite';
 import { describePlugin } from '@life-stats/core/testing';
+import { realisticExport } from '@life-stats/testing/apple-health-days';
+import { exportXml } from '@life-stats/testing/apple-health-export';
 import { describe, expect, it } from 'vitest';
-import { realisticExport } from '../../../testing/src/apple-health-days.js';
-import { exportXml } from '../../../testing/src/apple-health-export.js';
 import { exportFile, plugin, tempFolder } from './support.js';
 
 const dir = tempFolder('life-stats-apple-plugin-');

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { realisticExport } from '@life-stats/testing/apple-health-days';
+import type { HealthRecord } from '@life-stats/testing/apple-health-export';
 import { describe, expect, it } from 'vitest';
-import { realisticExport } from '../../../testing/src/apple-health-days.js';
-import type { HealthRecord } from '../../../testing/src/apple-health-export.js';
 import { DATA_TYPE_NAMES } from '../src/data-types.js';
 import { exportFile, exportXml, fetchDays, fetchError, HK, PHONE, rec, tempFolder, WATCH } from './support.js';
 

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { realisticExport } from '@life-stats/testing/apple-health-days';
 import { describe, expect, it } from 'vitest';
-import { realisticExport } from '../../../testing/src/apple-health-days.js';
 import { clearSharedSummaries } from '../src/shared-summary.js';
 import { cachePath } from '../src/summary-cache.js';
 import { exportFile, fetchDays, HK, rec, tempFolder, WATCH } from './support.js';

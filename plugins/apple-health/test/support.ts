@@ -2,15 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestContext } from '@life-stats/core/testing';
-import { afterAll, beforeEach } from 'vitest';
-// TODO(testing workspace): import from '@life-stats/testing/apple-health-export' once main has it.
 import {
   type ExportElement,
   exportXml,
   type HealthRecord,
   type WriteExportOptions,
   writeExport,
-} from '../../../testing/src/apple-health-export.js';
+} from '@life-stats/testing/apple-health-export';
+import { afterAll, beforeEach } from 'vitest';
 import plugin, { type AppleHealthConfig, type DataTypeName } from '../src/index.js';
 import { clearSharedSummaries } from '../src/shared-summary.js';
 

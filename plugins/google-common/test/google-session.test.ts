@@ -1,8 +1,9 @@
 import { createServer } from 'node:net';
+import { classifyError } from '@life-stats/core';
 import { createTestContext } from '@life-stats/core/testing';
+import { rejection } from '@life-stats/testing/assertions';
+import { type FakeGoogle, startFakeGoogle } from '@life-stats/testing/fake-google';
 import { afterEach, describe, expect, it } from 'vitest';
-import { classifyError } from '../../../core/src/run/classify-error.js';
-import { type FakeGoogle, startFakeGoogle } from '../../../tests/support/fake-google.js';
 import { createGoogleSession, type GoogleSessionOptions, parseRetryAfter } from '../src/index.js';
 
 const REFRESH = '1//fake-refresh-token';
@@ -38,15 +39,6 @@ const rollUp = (g: FakeGoogle) => ({
     range: { start: { date: { year: 2026, month: 11, day: 1 } }, end: { date: { year: 2026, month: 11, day: 2 } } },
   },
 });
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string; hint?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected the promise to reject');
-}
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {

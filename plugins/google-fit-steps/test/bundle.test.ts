@@ -1,5 +1,5 @@
+import { bundlePlugin, wholeGoogleapisIndex } from '@life-stats/testing/bundle-plugin';
 import { describe, expect, it } from 'vitest';
-import { bundlePlugin, wholeGoogleapisIndex } from '../../../tests/support/bundle-plugin.js';
 
 describe('google-fit-steps bundle', () => {
   it('never pulls in the whole googleapis index, and stays well under 3 MB', async () => {

@@ -1,5 +1,5 @@
 import { describePlugin } from '@life-stats/core/testing';
-import { startFakeGoogle } from '../../../tests/support/fake-google.js';
+import { startFakeGoogle } from '@life-stats/testing/fake-google';
 import plugin from '../src/index.js';
 
 // The kit's sample window is 2026-11-18..2026-11-25; the fake has steps on two of its days.

@@ -1,12 +1,13 @@
 import { createTestContext } from '@life-stats/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { expectNoSecret, rejection, visibleText } from '@life-stats/testing/assertions';
 import {
   type FakeGoogle,
   googleApiError,
   type StepSample,
   serviceDisabled,
   startFakeGoogle,
-} from '../../../tests/support/fake-google.js';
+} from '@life-stats/testing/fake-google';
+import { afterEach, describe, expect, it } from 'vitest';
 import plugin from '../src/index.js';
 
 const REFRESH = '1//fake-refresh-token';
@@ -33,31 +34,6 @@ function context(
     window: options.window ?? { start: '2026-11-18', end: '2026-11-25' },
     secrets: { client_id: g.clientId, client_secret: g.clientSecret, token: REFRESH, ...options.secrets },
   });
-}
-
-async function rejection(
-  promise: Promise<unknown>,
-): Promise<Error & { code?: string; retryAfterMs?: number; hint?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected the promise to reject');
-}
-
-/** Every text a user or a log could see: messages, hints, causes, log lines. */
-function visibleText(error: unknown, logs: { message: string; fields: unknown }[] = []): string {
-  const parts: string[] = [];
-  for (let e = error as { message?: string; hint?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    parts.push(String(e.message), String(e.hint ?? ''));
-  }
-  for (const line of logs) parts.push(line.message, JSON.stringify(line.fields));
-  return parts.join('\n');
-}
-
-function expectNoSecret(text: string, g: FakeGoogle, extra: string[] = []): void {
-  for (const secret of [REFRESH, g.clientSecret, ...g.accessTokens, ...extra]) expect(text).not.toContain(secret);
 }
 
 const aggregateBodies = (g: FakeGoogle) =>
@@ -191,7 +167,7 @@ describe('google-fit-steps: failures', () => {
     expect(error.message).toContain('invalid_grant');
     expect(error.message).toContain('life-stats auth google-fit-steps --user alice');
     expect(g.requestsTo('fit')).toHaveLength(0);
-    expectNoSecret(visibleText(error, logs), g);
+    expectNoSecret(visibleText(error, logs), [REFRESH, g.clientSecret, ...g.accessTokens]);
   });
 
   it('writes a refresh token Google rotated back through ctx.secrets.set', async () => {
@@ -205,7 +181,7 @@ describe('google-fit-steps: failures', () => {
     expect(secretWrites).toEqual([{ name: 'token', value: rotated }]);
     expect(ctx.secrets.get('token')).toBe(rotated);
     expect(logs.some((l) => /new refresh token/.test(l.message))).toBe(true);
-    expectNoSecret(visibleText(undefined, logs), g, [rotated]);
+    expectNoSecret(visibleText(undefined, logs), [REFRESH, g.clientSecret, ...g.accessTokens, rotated]);
     // The old token is gone at Google; the stored one works.
     expect((await rejection(plugin.check!(context(g).ctx))).code).toBe('E_RECONNECT_REQUIRED');
     await plugin.check!(context(g, { secrets: { token: rotated } }).ctx);
@@ -225,7 +201,7 @@ describe('google-fit-steps: failures', () => {
     expect(error.message).toContain('google-health-steps');
     expect(error.message).toContain('end of 2026');
     expect(error.hint).toContain('@life-stats/plugin-google-health-steps');
-    expectNoSecret(visibleText(error, logs), g);
+    expectNoSecret(visibleText(error, logs), [REFRESH, g.clientSecret, ...g.accessTokens]);
   });
 
   it('does not mistake other 403s for the turn-down', async () => {

@@ -2,11 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LoadedConfig, runPairs } from '@life-stats/core';
+import { createFileSecrets } from '@life-stats/core/secrets/file';
+import { createSqliteStorage } from '@life-stats/core/storage/sqlite';
+import { createTestConfig } from '@life-stats/core/testing';
+import { type FakeGoogle, googleApiError, startFakeGoogle } from '@life-stats/testing/fake-google';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { validateManifest } from '../../../core/src/plugins/validate-manifest.js';
-import { createFileSecrets } from '../../../core/src/secrets/file.js';
-import { createSqliteStorage } from '../../../core/src/storage/sqlite.js';
-import { type FakeGoogle, googleApiError, startFakeGoogle } from '../../../tests/support/fake-google.js';
 import plugin from '../src/index.js';
 
 /**
@@ -43,26 +43,11 @@ async function setup() {
   await secrets.set('google-fit', 'client_secret', google.clientSecret);
   await secrets.set('google-fit', 'token', REFRESH, 'alice');
   const storage = createSqliteStorage({ path: join(dir, 'life-stats.db') });
-  const config: LoadedConfig = {
-    filepath: join(dir, 'life-stats.config.json'),
+  const config: LoadedConfig = createTestConfig(
     dir,
-    timezone: 'UTC',
-    backfillDays: 7,
-    storage: { type: 'sqlite', path: join(dir, 'life-stats.db') },
-    secrets: { type: 'file', path: secretsPath },
-    users: [{ id: 'alice', timezone: 'America/New_York' }],
-    plugins: [
-      {
-        index: 0,
-        use: '@life-stats/plugin-google-fit-steps',
-        enabled: true,
-        metric: 'steps',
-        schedule: 'rate(1 day)',
-        config: { apiRootUrl: google.apiRootUrl, tokenUrl: google.tokenUrl },
-        loaded: { plugin: validateManifest(plugin, 'google-fit-steps'), resolvedPath: join(dir, 'plugin.js') },
-      },
-    ],
-  };
+    [{ plugin, metric: 'steps', config: { apiRootUrl: google.apiRootUrl, tokenUrl: google.tokenUrl } }],
+    { users: [{ id: 'alice', timezone: 'America/New_York' }] },
+  );
   return { config, storage, secrets, secretsPath };
 }
 

@@ -1,5 +1,5 @@
+import { bundlePlugin, wholeGoogleapisIndex } from '@life-stats/testing/bundle-plugin';
 import { describe, expect, it } from 'vitest';
-import { bundlePlugin, wholeGoogleapisIndex } from '../../../tests/support/bundle-plugin.js';
 
 describe('google-health-steps bundle', () => {
   it('never pulls in googleapis at all, and stays well under 3 MB', async () => {

@@ -1,12 +1,13 @@
 import { createTestContext } from '@life-stats/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { expectNoSecret, rejection, visibleText } from '@life-stats/testing/assertions';
 import {
   type FakeGoogle,
   type FakeGoogleOptions,
   googleApiError,
   serviceDisabled,
   startFakeGoogle,
-} from '../../../tests/support/fake-google.js';
+} from '@life-stats/testing/fake-google';
+import { afterEach, describe, expect, it } from 'vitest';
 import plugin from '../src/index.js';
 
 const REFRESH = '1//fake-refresh-token';
@@ -33,30 +34,6 @@ function context(
     window: options.window ?? { start: '2026-11-18', end: '2026-11-25' },
     secrets: { client_id: g.clientId, client_secret: g.clientSecret, token: REFRESH, ...options.secrets },
   });
-}
-
-async function rejection(
-  promise: Promise<unknown>,
-): Promise<Error & { code?: string; retryAfterMs?: number; hint?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected the promise to reject');
-}
-
-function visibleText(error: unknown, logs: { message: string; fields: unknown }[] = []): string {
-  const parts: string[] = [];
-  for (let e = error as { message?: string; hint?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    parts.push(String(e.message), String(e.hint ?? ''));
-  }
-  for (const line of logs) parts.push(line.message, JSON.stringify(line.fields));
-  return parts.join('\n');
-}
-
-function expectNoSecret(text: string, g: FakeGoogle, extra: string[] = []): void {
-  for (const secret of [REFRESH, g.clientSecret, ...g.accessTokens, ...extra]) expect(text).not.toContain(secret);
 }
 
 type RollUpBody = {
@@ -212,7 +189,7 @@ describe('google-health-steps: failures', () => {
 
     expect(error.code).toBe('E_RECONNECT_REQUIRED');
     expect(error.message).toContain('life-stats auth google-health-steps --user bob');
-    expectNoSecret(visibleText(error, logs), g);
+    expectNoSecret(visibleText(error, logs), [REFRESH, g.clientSecret, ...g.accessTokens]);
   });
 
   it('asks to connect again when the grant lacks the scope', async () => {
@@ -239,7 +216,7 @@ describe('google-health-steps: failures', () => {
     await plugin.fetch(ctx);
 
     expect(secretWrites).toEqual([{ name: 'token', value: rotated }]);
-    expectNoSecret(visibleText(undefined, logs), g, [rotated]);
+    expectNoSecret(visibleText(undefined, logs), [REFRESH, g.clientSecret, ...g.accessTokens, rotated]);
   });
 
   it('says to enable the API when the project has not', async () => {

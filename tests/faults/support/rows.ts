@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { LocalDynamoDb } from '../../support/dynalite.js';
+import type { LocalDynamoDb } from '@life-stats/testing/dynalite';
 import type { StoredRow } from './case.js';
 
 const require = createRequire(import.meta.url);

@@ -1,5 +1,5 @@
+import { type EventBridgeFake, startEventBridgeFake } from '@life-stats/testing/eventbridge-fake';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EventBridgeFake, startEventBridgeFake } from '../../../tests/support/eventbridge-fake.js';
 import { createSinkLogger, type LogRecord } from '../../src/log/logger.js';
 import { publishRunCompleted } from '../../src/run/publish-events.js';
 import type { RunSummary } from '../../src/run/types.js';

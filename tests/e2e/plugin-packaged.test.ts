@@ -10,13 +10,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startFakeServer } from '@life-stats/core/testing';
+import { runCli } from '@life-stats/testing/cli';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPluginPackage } from '../../src/scaffold/create-plugin-package.js';
-import { startFakeServer } from '../../src/testing/fake-server.js';
-import { runCli } from '../support/cli.js';
 
 const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const SHELL = process.platform === 'win32'; // Node refuses to spawn a .cmd without a shell
 
@@ -27,11 +26,15 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('a scaffolded plugin, packed and installed from its tarball', () => {
   it('is listed, enabled by one config entry, and runs with its secret', async () => {
     expect(existsSync(join(REPO, 'core/dist/index.js')), 'core/dist is missing: run `npm run build` first').toBe(true);
-    const created = createPluginPackage('acme-water', { dir: join(root, 'authoring') });
+    mkdirSync(join(root, 'authoring'));
+    const scaffolded = await runCli(['plugin', 'new', 'acme-water', '--dir', join(root, 'authoring')], { cwd: root });
+    expect(scaffolded.code).toBe(0);
+    const created = join(root, 'authoring', 'life-stats-plugin-acme-water');
+    expect(existsSync(join(created, 'package.json')), `scaffolded into ${created}`).toBe(true);
     await run(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
-      cwd: created.dir,
+      cwd: created,
     });
-    await run(NPM, ['pack', '--pack-destination', root, '--silent'], { cwd: created.dir, shell: SHELL });
+    await run(NPM, ['pack', '--pack-destination', root, '--silent'], { cwd: created, shell: SHELL });
     const tarball = readdirSync(root).find((f) => f.endsWith('.tgz'));
     expect(tarball).toBe('life-stats-plugin-acme-water-0.1.0.tgz');
 
@@ -110,7 +113,7 @@ describe('a scaffolded plugin, packed and installed from its tarball', () => {
 
       // Deploying gives the entry its own EventBridge rule with its schedule.
       const { App } = await import('aws-cdk-lib');
-      const { createLifeStatsApp } = await import('../../../infra/src/create-app.js');
+      const { createLifeStatsApp } = await import('@life-stats/infra');
       const built = await createLifeStatsApp({
         app: new App({ outdir: join(root, 'cdk.out') }),
         cwd: project,

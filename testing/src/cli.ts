@@ -1,6 +1,6 @@
+/** The CLI run in-process, with captured stdout/stderr and a given stdin, working directory and environment. */
 import { Readable } from 'node:stream';
-import type { CliIO } from '../../src/cli/io.js';
-import { main } from '../../src/cli/main.js';
+import { type CliIO, main } from '@life-stats/core/cli';
 
 export interface CliResult {
   code: number;
