@@ -5,7 +5,7 @@
  *
  *   node bench/support/sax-pass-child.mjs <export.xml> <result.json>
  *
- * Writes `{ wallMs, elements, maxRssKB }` to `<result.json>`.
+ * Writes `{ wallMs, cpuMs, elements, maxRssKB }` to `<result.json>`.
  */
 import { createReadStream, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,4 +27,6 @@ parser.on('opentag', () => {
 for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1024 * 1024 })) parser.write(chunk);
 parser.close();
 const wallMs = performance.now() - started;
-writeFileSync(out, JSON.stringify({ wallMs, elements, maxRssKB: process.resourceUsage().maxRSS }));
+const usage = process.resourceUsage();
+const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
+writeFileSync(out, JSON.stringify({ wallMs, cpuMs, elements, maxRssKB: usage.maxRSS }));
