@@ -7,6 +7,7 @@ export const MODULES = [
   'memory',
   'backfill',
   'google-bundles',
+  'apple-health',
 ] as const;
 
 /** Command-line options of `npm run bench`. */

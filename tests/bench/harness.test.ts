@@ -61,6 +61,7 @@ describe('parseArgs', () => {
       'memory',
       'backfill',
       'google-bundles',
+      'apple-health',
     ]);
   });
 });
