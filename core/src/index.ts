@@ -63,6 +63,7 @@ export {
   type PluginContext,
   type PluginDataType,
   type PluginDefinition,
+  type PluginDeprecation,
   type PluginMetric,
   type PluginOAuth,
   type PluginOAuthContext,

@@ -100,6 +100,18 @@ export interface PluginDataType {
   description?: string;
 }
 
+/**
+ * The optional `deprecated` manifest field: the plugin still works, but its users should move.
+ * `life-stats plugins` and `validate` print `message` once per enabled entry, with the entry's
+ * path, as a warning; nothing fails because of it.
+ */
+export interface PluginDeprecation {
+  /** What ends and the exact change to make, e.g. the replacement entry. */
+  message: string;
+  /** The last day the plugin is expected to work (`YYYY-MM-DD`), when known. */
+  until?: string;
+}
+
 /** A plugin manifest, apiVersion 1. */
 export interface PluginDefinition<Config = Record<string, unknown>> {
   /** `/^[a-z][a-z0-9-]*$/`, unique among installed plugins. */
@@ -132,6 +144,8 @@ export interface PluginDefinition<Config = Record<string, unknown>> {
   oauth?: PluginOAuth<Config>;
   /** An example config, used by the plugin kit and `life-stats plugins`. */
   exampleConfig?: Config;
+  /** Set when the plugin is on its way out: a warning per enabled entry, never a failure. */
+  deprecated?: PluginDeprecation;
   fetch(ctx: PluginContext<Config>): Promise<Observation[]>;
   check?(ctx: CheckContext<Config>): Promise<void>;
 }
