@@ -51,7 +51,9 @@ const benchmark: Benchmark = {
           packageCopies(bundle.inputs, 'gaxios'),
         );
         const over = bundle.bytes - floor.bytes;
-        console.log(`google-bundles: ${id} ${formatBytes(bundle.bytes)}, ${copies} copies of google-auth-library/gaxios`);
+        console.log(
+          `google-bundles: ${id} ${formatBytes(bundle.bytes)}, ${copies} copies of google-auth-library/gaxios`,
+        );
         rows.push({
           benchmark: `${id} bundle`,
           figure: 'bytes over the floor, minified',

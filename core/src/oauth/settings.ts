@@ -63,7 +63,9 @@ function overrideKey(oauth: PluginOAuth, which: 'authUrl' | 'tokenUrl'): string 
 function endpoint(oauth: PluginOAuth, which: 'authUrl' | 'tokenUrl', config: Record<string, unknown>): string {
   const key = overrideKey(oauth, which);
   const value = key === undefined ? undefined : config[key];
-  return typeof value === 'string' && value !== '' ? value : oauth[which];
+  if (typeof value === 'string' && value !== '') return value;
+  const declared = oauth[which];
+  return typeof declared === 'function' ? declared(config) : declared;
 }
 
 /**

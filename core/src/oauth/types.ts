@@ -71,10 +71,16 @@ export interface OAuthSecretNames {
 export interface PluginOAuth<Config = Record<string, unknown>> {
   /** The provider's name, for messages (`Google`, `Oura`, `Withings`, `Strava`). */
   provider: string;
-  /** The consent page (authorization endpoint) of the real provider. */
-  authUrl: string;
-  /** The token endpoint of the real provider. */
-  tokenUrl: string;
+  /**
+   * The consent page (authorization endpoint) of the real provider, or a function of the entry's
+   * config for one that lives beside the API (`apiRootUrl`).
+   */
+  authUrl: string | ((config: Config) => string);
+  /**
+   * The token endpoint of the real provider, or a function of the entry's config: Withings' is on
+   * its API origin, `(config) => new URL('v2/oauth2', config.apiRootUrl).href`.
+   */
+  tokenUrl: string | ((config: Config) => string);
   /**
    * Entry config keys that override `authUrl` / `tokenUrl` (a proxy, a local fake): a string
    * value under that key replaces the default. `false` turns an override off.

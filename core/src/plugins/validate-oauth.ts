@@ -127,8 +127,9 @@ export function checkOAuth(problems: Problems, oauth: unknown): void {
   }
   if (typeof oauth.provider !== 'string' || oauth.provider.trim() === '')
     problems.push(`oauth.provider: must be the provider's name, e.g. 'Oura', got ${kind(oauth.provider)}`);
-  checkUrl(problems, 'oauth.authUrl', oauth.authUrl, true);
-  checkUrl(problems, 'oauth.tokenUrl', oauth.tokenUrl, true);
+  // A function of the entry config is checked when called (a URL that does not parse is refused then).
+  if (typeof oauth.authUrl !== 'function') checkUrl(problems, 'oauth.authUrl', oauth.authUrl, true);
+  if (typeof oauth.tokenUrl !== 'function') checkUrl(problems, 'oauth.tokenUrl', oauth.tokenUrl, true);
   checkUrl(problems, 'oauth.permissionsUrl', oauth.permissionsUrl, false);
   checkConfigKeys(problems, oauth.configKeys);
   if (oauth.tokenUrlConfigKey !== undefined && typeof oauth.tokenUrlConfigKey !== 'string')

@@ -73,3 +73,21 @@ describe('OAuth settings of an entry', () => {
     expect(consentScopes(config, 'other')).toEqual(['heart:read', 'profile']);
   });
 });
+
+describe('endpoints that are functions of the entry config', () => {
+  it('derives the token endpoint from the API origin (Withings), an explicit override still winning', () => {
+    const withings = plugin('withings', {
+      tokenUrl: (config) => new URL('v2/oauth2', String(config.apiRootUrl ?? 'https://wbsapi.withings.net/')).href,
+      configKeys: { tokenUrl: false },
+    });
+    expect(resolveOAuthSettings(withings, {}).tokenUrl).toBe('https://wbsapi.withings.net/v2/oauth2');
+    expect(resolveOAuthSettings(withings, { apiRootUrl: 'http://127.0.0.1:9/' }).tokenUrl).toBe(
+      'http://127.0.0.1:9/v2/oauth2',
+    );
+    const overridable = plugin('acme', { authUrl: () => 'https://derived.example/auth' });
+    expect(resolveOAuthSettings(overridable, {}).authUrl).toBe('https://derived.example/auth');
+    expect(resolveOAuthSettings(overridable, { authUrl: 'http://127.0.0.1:8/auth' }).authUrl).toBe(
+      'http://127.0.0.1:8/auth',
+    );
+  });
+});
