@@ -26,6 +26,20 @@ export {
   UsageError,
 } from './errors.js';
 export { createSinkLogger, type LogFields, type Logger, type LogLevel, type LogRecord } from './log/logger.js';
+export { createRedactor, type Redactor } from './log/redact.js';
+export type { ConsentResult } from './oauth/callback.js';
+export {
+  type CompleteConsentOptions,
+  completeConsent,
+  type StartConsentOptions,
+  type StartedConsent,
+  startConsent,
+} from './oauth/consent.js';
+export { consentScopes } from './oauth/consent-scopes.js';
+export { createOAuthSession, type OAuthSessionOptions, readGrantSecrets } from './oauth/session.js';
+export { entryScopes, type OAuthSettings, resolveOAuthSettings } from './oauth/settings.js';
+export { authCommand } from './oauth/token-errors.js';
+export type { OAuthClientCredentials } from './oauth/token-request.js';
 export {
   DATA_TYPE_KEY,
   type DataTypePropertyOptions,
@@ -35,10 +49,15 @@ export {
 } from './plugins/data-types.js';
 export { definePlugin } from './plugins/define-plugin.js';
 export {
+  type AccessTokenOptions,
   type CheckContext,
   type DateWindow,
   type JsonSchema,
   type NormalizedPlugin,
+  type OAuthAdapter,
+  type OAuthClientAuth,
+  type OAuthSecretNames,
+  type OAuthTokenAnswer,
   type Observation,
   PLUGIN_API_VERSION,
   type PluginContext,
@@ -47,6 +66,7 @@ export {
   type PluginDeprecation,
   type PluginMetric,
   type PluginOAuth,
+  type PluginOAuthContext,
   type PluginSecrets,
   type PluginSecretsDeclaration,
   type PluginUser,

@@ -33,6 +33,12 @@ export interface FakeGoogleOptions {
   clientSecret?: string;
   /** Refresh tokens the token endpoint accepts. @default ['1//fake-refresh-token'] */
   refreshTokens?: string[];
+  /**
+   * The scopes of the grants behind `refreshTokens`, reported (space-separated) in every refresh
+   * answer as Google does. Left out, those answers carry no `scope`; a grant made through the
+   * consent page always reports the scopes consented to.
+   */
+  grantedScopes?: string[];
   /** The zone samples without their own were recorded in (Health civil days). @default 'UTC' */
   timeZone?: string;
   steps?: StepSample[];
@@ -69,6 +75,8 @@ export interface FakeGoogle {
   rotateOnNextRefresh(refreshToken: string, newToken: string): void;
   /** Revoke a refresh token: its next refresh is `invalid_grant`. */
   revoke(refreshToken: string): void;
+  /** The refresh tokens accepted now (issued by a consent, rotated, or given at the start). */
+  liveRefreshTokens(): string[];
   /** The code exchange of the consent flow returns no refresh token (as for a re-consent without `prompt=consent`). */
   omitRefreshTokenOnExchange(): void;
   /** The consent page answers like a user who clicked "Cancel". */
@@ -173,7 +181,10 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
   const clientSecret = options.clientSecret ?? 'fake-client-secret-GOCSPX';
   const defaultZone = options.timeZone ?? 'UTC';
   const healthEmptyDays = options.healthEmptyDays ?? 'no-value';
-  const refreshTokens = new Set(options.refreshTokens ?? ['1//fake-refresh-token']);
+  // Refresh token → the scopes of its grant (space-separated), as Google reports them on refresh.
+  const refreshTokens = new Map<string, string | undefined>(
+    (options.refreshTokens ?? ['1//fake-refresh-token']).map((t) => [t, options.grantedScopes?.join(' ')]),
+  );
   const accessTokens = new Set<string>();
   const expiredAccessTokens = new Set<string>();
   const timeline: { route: FakeGoogleRoute; at: number }[] = [];
@@ -261,17 +272,18 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     if (form.grant_type === 'refresh_token') {
       const presented = form.refresh_token ?? '';
       if (!refreshTokens.has(presented)) return invalidGrant('Token has been expired or revoked.');
+      const scope = refreshTokens.get(presented);
       const rotated = rotations.get(presented);
       if (rotated) {
         rotations.delete(presented);
         refreshTokens.delete(presented);
-        refreshTokens.add(rotated);
+        refreshTokens.set(rotated, scope);
       }
       return {
         json: {
           access_token: issueAccessToken(),
           expires_in: 3599,
-          scope: 'https://www.googleapis.com/auth/fitness.activity.read',
+          ...(scope === undefined ? {} : { scope }),
           token_type: 'Bearer',
           ...(rotated ? { refresh_token: rotated } : {}),
         },
@@ -288,7 +300,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
         .digest('base64url');
       if (challenge !== grant.challenge) return invalidGrant('Invalid code verifier.');
       const refreshToken = `1//fake-refresh-${randomBytes(8).toString('hex')}`;
-      if (!omitRefreshToken) refreshTokens.add(refreshToken);
+      if (!omitRefreshToken) refreshTokens.set(refreshToken, grant.scope);
       return {
         json: {
           access_token: issueAccessToken(),
@@ -425,6 +437,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     revoke: (refreshToken) => {
       refreshTokens.delete(refreshToken);
     },
+    liveRefreshTokens: () => [...refreshTokens.keys()],
     omitRefreshTokenOnExchange: () => {
       omitRefreshToken = true;
     },

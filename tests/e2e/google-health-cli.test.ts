@@ -76,10 +76,10 @@ describe('google-health through the CLI', () => {
     });
     await browsed;
     expect(auth.code).toBe(0);
+    // The union of what the namespace's enabled entries need (steps, weight, sleep): no nutrition.
     expect(consent?.searchParams.get('scope')?.split(' ').sort()).toEqual([
       'https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly',
       'https://www.googleapis.com/auth/googlehealth.health_metrics_and_measurements.readonly',
-      'https://www.googleapis.com/auth/googlehealth.nutrition.readonly',
       'https://www.googleapis.com/auth/googlehealth.sleep.readonly',
     ]);
 

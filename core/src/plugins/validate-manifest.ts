@@ -1,7 +1,9 @@
 import { Ajv } from 'ajv';
 import { PluginLoadError } from '../errors.js';
+import { oauthDeclaredSecrets } from '../oauth/settings.js';
 import { isValidDate } from '../util/dates.js';
-import { type JsonSchema, type NormalizedPlugin, PLUGIN_API_VERSION } from './types.js';
+import { type JsonSchema, type NormalizedPlugin, PLUGIN_API_VERSION, type PluginOAuth } from './types.js';
+import { checkOAuth } from './validate-oauth.js';
 
 const PLUGIN_ID_RE = /^[a-z][a-z0-9-]*$/;
 const METRIC_TYPE_RE = /^[a-z][a-z0-9_]*$/;
@@ -213,6 +215,7 @@ function collectProblems(plugin: Record<string, unknown>): Problems {
   checkInteger(problems, 'settleDays', plugin.settleDays, 0);
   checkInteger(problems, 'maxDaysPerFetch', plugin.maxDaysPerFetch, 1);
   checkRateLimit(problems, plugin.rateLimit);
+  checkOAuth(problems, plugin.oauth);
   checkDeprecated(problems, plugin.deprecated);
   if (plugin.exampleConfig !== undefined && !isRecord(plugin.exampleConfig)) {
     problems.push(`exampleConfig: must be an object, got ${describeValue(plugin.exampleConfig)}`);
@@ -263,16 +266,19 @@ export function validateManifest(value: unknown, source: string): NormalizedPlug
 
   const id = plugin.id as string;
   const secrets = (plugin.secrets ?? {}) as Record<string, unknown>;
+  // An OAuth plugin's client and refresh token are its secrets, declared or not.
+  const oauthSecrets = oauthDeclaredSecrets(plugin.oauth as PluginOAuth | undefined);
   return {
     ...(plugin as unknown as NormalizedPlugin),
     // Read through the object, not the spread: a class-based plugin keeps these on its prototype.
     fetch: plugin.fetch as NormalizedPlugin['fetch'],
     ...(plugin.check === undefined ? {} : { check: plugin.check as NonNullable<NormalizedPlugin['check']> }),
+    ...(plugin.oauth === undefined ? {} : { oauth: plugin.oauth as PluginOAuth }),
     configSchema: (plugin.configSchema as JsonSchema | undefined) ?? { type: 'object' },
     secrets: {
       namespace: (secrets.namespace as string | undefined) ?? id,
-      user: [...((secrets.user as string[] | undefined) ?? [])],
-      shared: [...((secrets.shared as string[] | undefined) ?? [])],
+      user: [...new Set([...((secrets.user as string[] | undefined) ?? []), ...oauthSecrets.user])],
+      shared: [...new Set([...((secrets.shared as string[] | undefined) ?? []), ...oauthSecrets.shared])],
     },
     schedule: (plugin.schedule as string | undefined) ?? DEFAULT_SCHEDULE,
     settleDays: (plugin.settleDays as number | undefined) ?? DEFAULT_SETTLE_DAYS,

@@ -3,7 +3,9 @@ import type { LoadedConfig } from '../config/types.js';
 import { formatError, hasErrorCode, LifeStatsError } from '../errors.js';
 import { createSilentLogger, type Logger } from '../log/logger.js';
 import { createRedactingLogger, createRedactor, type Redactor } from '../log/redact.js';
+import { pluginOAuthFor } from '../oauth/plugin-context.js';
 import type { DateWindow } from '../plugins/types.js';
+import { connectHint } from '../secrets/connect-hint.js';
 import { loadPluginSecrets } from '../secrets/plugin-secrets.js';
 import type { SecretStore } from '../secrets/types.js';
 import type { Storage } from '../storage/types.js';
@@ -197,13 +199,20 @@ async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
       redactor: run.redactor,
     });
     if (plugin.secrets.user.length > 0 && !plugin.secrets.user.some((n) => secrets.get(n) !== undefined)) {
-      const hint = plugin.oauth
-        ? `run \`life-stats auth ${plugin.id} --user ${user.id}\``
-        : `run \`life-stats secrets set ${plugin.secrets.namespace} ${plugin.secrets.user[0]} --user ${user.id}\``;
+      const hint = connectHint(plugin, user.id, run.secrets);
       log.info('skipped: no user secrets', { hint });
       await recordRun(run, { user_id: user.id, metric_type: entry.metric, last_status: 'skipped' }, log);
       return { ...base, status: 'skipped', hint };
     }
+    const oauthFor = pluginOAuthFor({
+      plugin,
+      config: entry.config,
+      userId: user.id,
+      secrets,
+      store: run.secrets,
+      log,
+      redactor: run.redactor,
+    });
     if (run.mode === 'backfill') {
       window = run.window as DateWindow;
     } else {
@@ -234,6 +243,7 @@ async function runPair(pair: Pair, run: PairContext): Promise<PairResult> {
               log,
               signal,
               metric: entry.metric,
+              ...(oauthFor ? { oauth: oauthFor(signal) } : {}),
             }),
           {
             ...run.retry,

@@ -18,6 +18,14 @@ export {
 } from './describe-secrets.js';
 export { type DescribeStorageOptions, describeStorage } from './describe-storage.js';
 export {
+  type FakeOAuthError,
+  type FakeOAuthProvider,
+  type FakeOAuthProviderOptions,
+  type FakeOAuthRoute,
+  type FakeTokenBody,
+  startFakeOAuthProvider,
+} from './fake-oauth-provider.js';
+export {
   type FakeHandler,
   type FakeRequest,
   type FakeResponse,

@@ -56,6 +56,7 @@ const plugin = definePlugin<GoogleFitStepsConfig>({
   },
   configSchema: googleConfigSchema(FIT_API_ROOT_URL),
   secrets: { namespace: NAMESPACE, user: ['token'], shared: ['client_id', 'client_secret'] },
+  oauth: googleOAuthManifest(FIT_SCOPES),
   // Phones sync late (hours, sometimes days): re-read the last days on every run.
   settleDays: 3,
   maxDaysPerFetch: FIT_MAX_DAYS_PER_REQUEST,
@@ -90,8 +91,4 @@ const plugin = definePlugin<GoogleFitStepsConfig>({
   },
 });
 
-/**
- * The plugin, with the `oauth` field `life-stats auth google-fit-steps` reads (scopes, endpoints,
- * secret names).
- */
-export default Object.assign(plugin, { oauth: googleOAuthManifest(FIT_SCOPES) });
+export default plugin;

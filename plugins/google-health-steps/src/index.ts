@@ -62,6 +62,7 @@ const plugin = definePlugin<GoogleHealthStepsConfig>({
     'Daily steps from the Google Health API (kept for existing configs; new setups: google-health, which reads every data type)',
   configSchema: googleConfigSchema(HEALTH_API_ROOT_URL),
   secrets: { namespace: NAMESPACE, user: ['token'], shared: ['client_id', 'client_secret'] },
+  oauth: googleOAuthManifest(HEALTH_SCOPES),
   // Trackers sync late (hours, sometimes days): re-read the last days on every run.
   settleDays: 3,
   maxDaysPerFetch: HEALTH_MAX_DAYS_PER_REQUEST,
@@ -91,8 +92,4 @@ const plugin = definePlugin<GoogleHealthStepsConfig>({
   },
 });
 
-/**
- * The plugin, with the `oauth` field `life-stats auth google-health-steps` reads (scopes, endpoints,
- * secret names).
- */
-export default Object.assign(plugin, { oauth: googleOAuthManifest(HEALTH_SCOPES) });
+export default plugin;

@@ -8,11 +8,11 @@ import {
   resolveGoogleEndpoints,
 } from '@life-stats/google-common';
 import {
-  allHealthScopes,
   HEALTH_DATA_TYPES,
   type HealthDataTypeName,
   healthDataType,
   manifestDataTypes,
+  scopesFor,
 } from './data-types.js';
 import { healthApiError } from './health-errors.js';
 import { readRollup } from './read-rollup.js';
@@ -91,6 +91,9 @@ const plugin = definePlugin<GoogleHealthConfig>({
     'Every daily number of the Google Health API (Fit, Fitbit, Pixel Watch): steps, distance, floors, calories, active minutes, heart rate, weight, body fat, water, sleep',
   configSchema,
   secrets: { namespace: NAMESPACE, user: ['token'], shared: ['client_id', 'client_secret'] },
+  // Each entry needs its data type's scope; `life-stats auth` asks for the union over the user's
+  // enabled `google-health*` entries, and a grant reported without one ends that entry `reconnect`.
+  oauth: googleOAuthManifest<GoogleHealthConfig>((config) => scopesFor(config.dataType ?? 'steps')),
   // Trackers sync late (hours, sometimes days): re-read the last days on every run.
   settleDays: 3,
   // Core cuts windows at the longest range Google allows; the 14-day types are split again per request.
@@ -111,16 +114,7 @@ const plugin = definePlugin<GoogleHealthConfig>({
   },
 });
 
-/**
- * The plugin, with the `oauth` field `life-stats auth google-health` reads (endpoints, secret names,
- * scopes).
- *
- * TODO(oauth): when core's OAuth accepts `scopes: (config) => string[]`, declare
- * `scopes: (config) => scopesFor(config.dataType ?? 'steps')`, so one consent asks for the union of
- * the user's enabled `google-health*` entries. Until then the consent asks for every data type's
- * scope (the union of all), so any entry added later is already covered.
- */
-export default Object.assign(plugin, { oauth: googleOAuthManifest(allHealthScopes()) });
+export default plugin;
 
 /** Every `dataType` value, in the order of DESIGN.md's table. */
 export const DATA_TYPE_NAMES = Object.keys(HEALTH_DATA_TYPES) as HealthDataTypeName[];
