@@ -96,7 +96,8 @@ const benchmark: Benchmark = {
         display: sdks.length === 0 ? 'none' : sdks.join(', '),
         target: 'none',
         pass: sdks.length === 0,
-        detail: 'module resolutions of @aws-sdk/*, @aws-lambda-powertools/*, googleapis, google-auth-library',
+        detail:
+          'module resolutions of @aws-sdk/*, @aws-lambda-powertools/*, googleapis, google-auth-library, oauth4webapi',
       },
     ];
   },

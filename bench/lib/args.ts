@@ -1,5 +1,14 @@
 /** Benchmark modules, in the order of their rows in the issue. */
-export const MODULES = ['bundle', 'throughput', 'sqlite-upserts', 'cli-run', 'memory', 'backfill'] as const;
+export const MODULES = [
+  'bundle',
+  'throughput',
+  'sqlite-upserts',
+  'cli-run',
+  'memory',
+  'backfill',
+  'google-bundles',
+  'apple-health',
+] as const;
 
 /** Command-line options of `npm run bench`. */
 export interface BenchOptions {

@@ -5,7 +5,8 @@
  *
  *   node bench/support/memory-child.mjs <config> <result.json>
  *
- * Writes `{ exitCode, wallMs, maxRssKB, peakHeapUsed, peakExternal }` to `<result.json>`.
+ * Writes `{ exitCode, wallMs, cpuMs, maxRssKB, peakHeapUsed, peakExternal }` to `<result.json>`
+ * (`cpuMs`: user + system CPU time of the whole process, all threads).
  */
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -29,7 +30,6 @@ const exitCode = await main(['run', '--config', config], processIO());
 const wallMs = performance.now() - started;
 clearInterval(sampler);
 sample();
-writeFileSync(
-  out,
-  JSON.stringify({ exitCode, wallMs, maxRssKB: process.resourceUsage().maxRSS, peakHeapUsed, peakExternal }),
-);
+const usage = process.resourceUsage();
+const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
+writeFileSync(out, JSON.stringify({ exitCode, wallMs, cpuMs, maxRssKB: usage.maxRSS, peakHeapUsed, peakExternal }));

@@ -38,6 +38,20 @@ export {
   UsageError,
 } from './errors.js';
 export { createSinkLogger, type LogFields, type Logger, type LogLevel, type LogRecord } from './log/logger.js';
+export { createRedactor, type Redactor } from './log/redact.js';
+export type { ConsentResult } from './oauth/callback.js';
+export {
+  type CompleteConsentOptions,
+  completeConsent,
+  type StartConsentOptions,
+  type StartedConsent,
+  startConsent,
+} from './oauth/consent.js';
+export { consentScopes } from './oauth/consent-scopes.js';
+export { createOAuthSession, type OAuthSessionOptions, readGrantSecrets } from './oauth/session.js';
+export { entryScopes, type OAuthSettings, resolveOAuthSettings } from './oauth/settings.js';
+export type { OAuthClientCredentials } from './oauth/token-request.js';
+export { authCommand } from './plugins/connect-command.js';
 export {
   DATA_TYPE_KEY,
   type DataTypePropertyOptions,
@@ -47,17 +61,24 @@ export {
 } from './plugins/data-types.js';
 export { definePlugin } from './plugins/define-plugin.js';
 export {
+  type AccessTokenOptions,
   type CheckContext,
   type DateWindow,
   type JsonSchema,
   type NormalizedPlugin,
+  type OAuthAdapter,
+  type OAuthClientAuth,
+  type OAuthSecretNames,
+  type OAuthTokenAnswer,
   type Observation,
   PLUGIN_API_VERSION,
   type PluginContext,
   type PluginDataType,
   type PluginDefinition,
+  type PluginDeprecation,
   type PluginMetric,
   type PluginOAuth,
+  type PluginOAuthContext,
   type PluginSecrets,
   type PluginSecretsDeclaration,
   type PluginUser,

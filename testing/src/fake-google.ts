@@ -1,13 +1,15 @@
 /**
  * A fake Google on loopback for the Google plugins' tests: the OAuth consent page and token endpoint,
- * Fitness v1 `users.dataset.aggregate`, and Google Health API v4 `dataPoints:dailyRollUp` — serving
- * the response shapes Google documents, computed from step samples the test gives.
+ * Fitness v1 `users.dataset.aggregate`, and the Google Health API v4 data points (`fake-google-health.ts`:
+ * every roll-up data type and sleep) — serving the response shapes Google documents, computed from the
+ * samples the test gives.
  *
  * Day boundaries are computed here independently of core's date helpers (by searching the instant
  * the local date changes, with `Intl`), so a mistake in the plugin or in core shows in the numbers.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { type FakeRequest, type FakeResponse, type FakeServer, startFakeServer } from '@life-stats/core/testing';
+import { createFakeHealth, type FakeHealth, type FakeHealthOptions, isHealthPath } from './fake-google-health.js';
 
 /** Steps counted by a device. */
 export interface StepSample {
@@ -31,6 +33,12 @@ export interface FakeGoogleOptions {
   clientSecret?: string;
   /** Refresh tokens the token endpoint accepts. @default ['1//fake-refresh-token'] */
   refreshTokens?: string[];
+  /**
+   * The scopes of the grants behind `refreshTokens`, reported (space-separated) in every refresh
+   * answer as Google does. Left out, those answers carry no `scope`; a grant made through the
+   * consent page always reports the scopes consented to.
+   */
+  grantedScopes?: string[];
   /** The zone samples without their own were recorded in (Health civil days). @default 'UTC' */
   timeZone?: string;
   steps?: StepSample[];
@@ -39,6 +47,8 @@ export interface FakeGoogleOptions {
    * no point at all (`'omit'`). @default 'no-value'
    */
   healthEmptyDays?: 'no-value' | 'omit';
+  /** The Google Health API's other data types and sleep (`fake-google-health.ts`). */
+  health?: FakeHealthOptions;
 }
 
 export interface FakeGoogle {
@@ -57,12 +67,16 @@ export interface FakeGoogle {
   /** Requests to one endpoint. */
   requestsTo(route: FakeGoogleRoute): FakeRequest[];
   addSteps(samples: StepSample[]): void;
+  /** The Google Health API's data of every other type, sleep included. */
+  readonly health: FakeHealth;
   /** Answer the next `times` requests to `route` with `response` instead of the real behaviour. */
   inject(route: FakeGoogleRoute, response: FakeResponse, times?: number): void;
   /** The next refresh of `refreshToken` returns `newToken` too and retires the old one (Google's rotation). */
   rotateOnNextRefresh(refreshToken: string, newToken: string): void;
   /** Revoke a refresh token: its next refresh is `invalid_grant`. */
   revoke(refreshToken: string): void;
+  /** The refresh tokens accepted now (issued by a consent, rotated, or given at the start). */
+  liveRefreshTokens(): string[];
   /** The code exchange of the consent flow returns no refresh token (as for a re-consent without `prompt=consent`). */
   omitRefreshTokenOnExchange(): void;
   /** The consent page answers like a user who clicked "Cancel". */
@@ -121,11 +135,8 @@ export function serviceDisabled(service = 'fitness.googleapis.com', apiName = 'F
   );
 }
 
-const DAY_MS = 86_400_000;
 const FIT_AGGREGATE_PATH = '/fitness/v1/users/me/dataset:aggregate';
-const HEALTH_ROLLUP_PATH = '/v4/users/me/dataTypes/steps/dataPoints:dailyRollUp';
 const FIT_STEPS_SOURCE = 'derived:com.google.step_count.delta:com.google.android.gms:estimated_steps';
-const HEALTH_MAX_DAYS = 90;
 
 const dateFormatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -160,22 +171,6 @@ function sampleMs(sample: StepSample): number {
   return typeof sample.at === 'number' ? sample.at : Date.parse(sample.at);
 }
 
-function parseCivilDate(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { year, month, day } = value as Record<string, unknown>;
-  if (typeof year !== 'number' || typeof month !== 'number' || typeof day !== 'number') return undefined;
-  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-}
-
-function civil(date: string): { year: number; month: number; day: number } {
-  const [year, month, day] = date.split('-').map(Number);
-  return { year: year ?? 0, month: month ?? 0, day: day ?? 0 };
-}
-
-function nextDate(date: string): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
-}
-
 function invalidArgument(message: string): FakeResponse {
   return googleApiError(400, 'INVALID_ARGUMENT', message, { legacy: 'badRequest' });
 }
@@ -186,7 +181,10 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
   const clientSecret = options.clientSecret ?? 'fake-client-secret-GOCSPX';
   const defaultZone = options.timeZone ?? 'UTC';
   const healthEmptyDays = options.healthEmptyDays ?? 'no-value';
-  const refreshTokens = new Set(options.refreshTokens ?? ['1//fake-refresh-token']);
+  // Refresh token → the scopes of its grant (space-separated), as Google reports them on refresh.
+  const refreshTokens = new Map<string, string | undefined>(
+    (options.refreshTokens ?? ['1//fake-refresh-token']).map((t) => [t, options.grantedScopes?.join(' ')]),
+  );
   const accessTokens = new Set<string>();
   const expiredAccessTokens = new Set<string>();
   const timeline: { route: FakeGoogleRoute; at: number }[] = [];
@@ -274,17 +272,18 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     if (form.grant_type === 'refresh_token') {
       const presented = form.refresh_token ?? '';
       if (!refreshTokens.has(presented)) return invalidGrant('Token has been expired or revoked.');
+      const scope = refreshTokens.get(presented);
       const rotated = rotations.get(presented);
       if (rotated) {
         rotations.delete(presented);
         refreshTokens.delete(presented);
-        refreshTokens.add(rotated);
+        refreshTokens.set(rotated, scope);
       }
       return {
         json: {
           access_token: issueAccessToken(),
           expires_in: 3599,
-          scope: 'https://www.googleapis.com/auth/fitness.activity.read',
+          ...(scope === undefined ? {} : { scope }),
           token_type: 'Bearer',
           ...(rotated ? { refresh_token: rotated } : {}),
         },
@@ -301,7 +300,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
         .digest('base64url');
       if (challenge !== grant.challenge) return invalidGrant('Invalid code verifier.');
       const refreshToken = `1//fake-refresh-${randomBytes(8).toString('hex')}`;
-      if (!omitRefreshToken) refreshTokens.add(refreshToken);
+      if (!omitRefreshToken) refreshTokens.set(refreshToken, grant.scope);
       return {
         json: {
           access_token: issueAccessToken(),
@@ -372,46 +371,22 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     return { json: { bucket } };
   };
 
-  const healthRollup = (request: FakeRequest): FakeResponse => {
-    if (!authorized(request)) return unauthenticated();
-    const body = (request.json ?? {}) as Record<string, unknown>;
-    const range = (body.range ?? {}) as { start?: Record<string, unknown>; end?: Record<string, unknown> };
-    const from = parseCivilDate(range.start?.date);
-    const to = parseCivilDate(range.end?.date);
-    if (!from || !to || to <= from)
-      return invalidArgument('range.start and range.end must be civil dates, start before end');
-    const aligned = (time: unknown) =>
-      time === undefined || Object.values(time as Record<string, unknown>).every((v) => v === 0 || v === undefined);
-    if (!aligned(range.start?.time) || !aligned(range.end?.time)) {
-      return invalidArgument('The start and end times must be aligned with the aggregation window.');
-    }
-    if ((body.windowSizeDays ?? 1) !== 1) return invalidArgument('this fake serves windows of 1 day');
-    const days: string[] = [];
-    for (let d = from; d < to; d = nextDate(d)) days.push(d);
-    if (days.length > HEALTH_MAX_DAYS)
-      return invalidArgument(`The maximum range for steps is ${HEALTH_MAX_DAYS} days.`);
-    const byDay = new Map<string, number>();
-    for (const sample of samples) {
-      const day = dateIn(sampleMs(sample), sample.timeZone ?? defaultZone);
-      byDay.set(day, (byDay.get(day) ?? 0) + sample.steps);
-    }
-    const rollupDataPoints = days.flatMap((day) => {
-      const total = byDay.get(day);
-      const window = {
-        civilStartTime: { date: civil(day), time: {} },
-        civilEndTime: { date: civil(nextDate(day)), time: {} },
-      };
-      if (total === undefined) return healthEmptyDays === 'omit' ? [] : [window];
-      return [{ ...window, steps: { countSum: String(total) } }];
-    });
-    return { json: { rollupDataPoints } };
-  };
+  const health = createFakeHealth(options.health);
+  const healthRequest = (request: FakeRequest): FakeResponse =>
+    authorized(request)
+      ? health.serve(request, {
+          defaultZone,
+          emptyDays: healthEmptyDays,
+          steps: () => samples,
+          grant: health.grantOf(request.headers.authorization),
+        })
+      : unauthenticated();
 
   const route = (request: FakeRequest): FakeGoogleRoute | undefined => {
     if (request.method === 'GET' && request.path === '/o/oauth2/v2/auth') return 'auth';
     if (request.method === 'POST' && request.path === '/token') return 'token';
     if (request.method === 'POST' && request.path === FIT_AGGREGATE_PATH) return 'fit';
-    if (request.method === 'POST' && request.path === HEALTH_ROLLUP_PATH) return 'health';
+    if (isHealthPath(request.path)) return 'health';
     return undefined;
   };
 
@@ -422,11 +397,11 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
       case 'auth':
         return consent(request);
       case 'token':
-        return token(request);
+        return health.noteGrant(request, token(request));
       case 'fit':
         return fitAggregate(request);
       case 'health':
-        return healthRollup(request);
+        return healthRequest(request);
     }
   };
 
@@ -452,6 +427,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     addSteps: (more) => {
       samples.push(...more);
     },
+    health,
     inject: (which, response, times = 1) => {
       injected[which].push({ response, left: times });
     },
@@ -461,6 +437,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     revoke: (refreshToken) => {
       refreshTokens.delete(refreshToken);
     },
+    liveRefreshTokens: () => [...refreshTokens.keys()],
     omitRefreshTokenOnExchange: () => {
       omitRefreshToken = true;
     },

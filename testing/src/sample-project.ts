@@ -25,8 +25,8 @@ export function sampleProject(): { dir: string; config: string } {
 }
 
 /**
- * A Node `--import` module that reports, on stderr, every AWS SDK, Powertools or Google SDK package
- * the process resolves.
+ * A Node `--import` module that reports, on stderr, every AWS SDK, Powertools, Google SDK or OAuth
+ * library package the process resolves (none of them belongs in a run without such a plugin).
  */
 export function sdkTracer(dir: string): string {
   const hooks = path.join(dir, 'trace-hooks.mjs');
@@ -34,7 +34,7 @@ export function sdkTracer(dir: string): string {
     hooks,
     `export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
-  if (/@aws-sdk\\/|@aws-lambda-powertools\\/|\\/googleapis\\/|google-auth-library/.test(result.url)) process.stderr.write('SDK-LOADED ' + specifier + '\\n');
+  if (/@aws-sdk\\/|@aws-lambda-powertools\\/|\\/googleapis\\/|google-auth-library|\\/oauth4webapi\\//.test(result.url)) process.stderr.write('SDK-LOADED ' + specifier + '\\n');
   return result;
 }\n`,
   );

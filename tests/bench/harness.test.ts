@@ -53,7 +53,16 @@ describe('parseArgs', () => {
   });
 
   it('lists the modules in the order of the issue table', () => {
-    expect(MODULES).toEqual(['bundle', 'throughput', 'sqlite-upserts', 'cli-run', 'memory', 'backfill']);
+    expect(MODULES).toEqual([
+      'bundle',
+      'throughput',
+      'sqlite-upserts',
+      'cli-run',
+      'memory',
+      'backfill',
+      'google-bundles',
+      'apple-health',
+    ]);
   });
 });
 

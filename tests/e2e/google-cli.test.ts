@@ -84,7 +84,11 @@ describe('Google steps through the CLI', () => {
     const skipped = await cli(['run', '--json'], fitConfig);
     expect(skipped.code).toBe(0);
     expect(JSON.parse(skipped.stdout).runs).toEqual([
-      expect.objectContaining({ status: 'skipped', hint: 'run `life-stats auth google-fit-steps --user alice`' }),
+      expect.objectContaining({
+        status: 'skipped',
+        // The command, and where the token will be (never a value).
+        hint: `run \`life-stats auth google-fit-steps --user alice\` (it stores the refresh token as ${path.join(dir, 'secrets.json')} at google-fit.users.alice.token)`,
+      }),
     ]);
 
     await storeClient('google-fit', fitConfig);

@@ -94,7 +94,7 @@ describe('SSM secrets faults', () => {
           metric: 'steps',
           plugin: 'counter',
           status: 'skipped',
-          hint: 'run `life-stats secrets set counter token --user me`',
+          hint: `run \`life-stats secrets set counter token --user me\` (read from SSM parameter ${PREFIX}/counter/me/token)`,
         },
       ]);
       expect(ssm.requests).toContainEqual({

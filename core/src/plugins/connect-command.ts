@@ -4,6 +4,11 @@ import type { NormalizedPlugin } from './types.js';
 /** What the connect command depends on: how the plugin's users authorize it. */
 export type ConnectablePlugin = Pick<NormalizedPlugin, 'id' | 'oauth' | 'secrets'>;
 
+/** `life-stats auth <plugin> --user <user>`: the command every reconnect message of an OAuth plugin names. */
+export function authCommand(pluginId: string, userId: string): string {
+  return `life-stats auth ${pluginId} --user ${userId}`;
+}
+
 /**
  * The command that connects a user to a plugin, or connects them again after a grant was revoked:
  * the one place it is worded. An OAuth plugin is connected with `life-stats auth`; a plugin with
@@ -11,7 +16,7 @@ export type ConnectablePlugin = Pick<NormalizedPlugin, 'id' | 'oauth' | 'secrets
  * nothing a user can connect.
  */
 export function connectCommand(plugin: ConnectablePlugin, userId: string): string | undefined {
-  if (plugin.oauth) return `life-stats auth ${plugin.id} --user ${userId}`;
+  if (plugin.oauth) return authCommand(plugin.id, userId);
   const name = plugin.secrets.user[0];
   return name === undefined ? undefined : `life-stats secrets set ${plugin.secrets.namespace} ${name} --user ${userId}`;
 }

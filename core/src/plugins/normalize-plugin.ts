@@ -1,5 +1,6 @@
+import { oauthDeclaredSecrets } from '../oauth/settings.js';
 import { isRecord } from '../util/is-record.js';
-import type { JsonSchema, NormalizedPlugin } from './types.js';
+import type { JsonSchema, NormalizedPlugin, PluginOAuth } from './types.js';
 
 /** Manifest defaults (DESIGN.md "Plugin contract"). */
 const DEFAULT_SCHEDULE = 'rate(1 day)';
@@ -27,16 +28,19 @@ export function normalizePlugin(value: unknown): NormalizedPlugin {
   const plugin = unwrapInterop(value) as Record<string, unknown>;
   const id = plugin.id as string;
   const secrets = (plugin.secrets ?? {}) as Record<string, unknown>;
+  // An OAuth plugin's client and refresh token are its secrets, declared or not.
+  const oauthSecrets = oauthDeclaredSecrets(plugin.oauth as PluginOAuth | undefined);
   return {
     ...(plugin as unknown as NormalizedPlugin),
     // Read through the object, not the spread: a class-based plugin keeps these on its prototype.
     fetch: plugin.fetch as NormalizedPlugin['fetch'],
     ...(plugin.check === undefined ? {} : { check: plugin.check as NonNullable<NormalizedPlugin['check']> }),
+    ...(plugin.oauth === undefined ? {} : { oauth: plugin.oauth as PluginOAuth }),
     configSchema: (plugin.configSchema as JsonSchema | undefined) ?? { type: 'object' },
     secrets: {
       namespace: (secrets.namespace as string | undefined) ?? id,
-      user: [...((secrets.user as string[] | undefined) ?? [])],
-      shared: [...((secrets.shared as string[] | undefined) ?? [])],
+      user: [...new Set([...((secrets.user as string[] | undefined) ?? []), ...oauthSecrets.user])],
+      shared: [...new Set([...((secrets.shared as string[] | undefined) ?? []), ...oauthSecrets.shared])],
     },
     schedule: (plugin.schedule as string | undefined) ?? DEFAULT_SCHEDULE,
     settleDays: (plugin.settleDays as number | undefined) ?? DEFAULT_SETTLE_DAYS,

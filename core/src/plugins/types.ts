@@ -1,4 +1,15 @@
 import type { Logger } from '../log/logger.js';
+import type { PluginOAuth, PluginOAuthContext } from '../oauth/types.js';
+
+export type {
+  AccessTokenOptions,
+  OAuthAdapter,
+  OAuthClientAuth,
+  OAuthSecretNames,
+  OAuthTokenAnswer,
+  PluginOAuth,
+  PluginOAuthContext,
+} from '../oauth/types.js';
 
 /** The plugin API major this core implements. */
 export const PLUGIN_API_VERSION = 1;
@@ -32,6 +43,12 @@ export interface PluginSecrets {
   get(name: string): string | undefined;
   /** Store a user secret (e.g. a rotated refresh token). */
   set(name: string, value: string): Promise<void>;
+  /**
+   * Where the secret `name` lives in the configured store, for messages — never its value:
+   * `SSM parameter /life-stats/acme/me/api_key`, `…/secrets.json at acme.users.me.api_key`,
+   * `env LIFE_STATS_SECRET__ACME__ME__API_KEY`. A declared user name gives the user's location.
+   */
+  where(name: string): string;
 }
 
 /** Everything a plugin gets; it never reads `process.env` or core internals. */
@@ -44,6 +61,11 @@ export interface PluginContext<Config = Record<string, unknown>> {
   signal: AbortSignal;
   /** The metric name this entry writes (the entry's `metric`, else its data type's, else the plugin's `metric.type`). */
   metric: string;
+  /**
+   * Present for a plugin whose manifest declares `oauth`: access tokens for `user`, refreshed,
+   * cached and rotated by core, and an authorized `fetch`.
+   */
+  oauth?: PluginOAuthContext;
 }
 
 /** What `check()` gets: like a fetch context, with no window. */
@@ -79,18 +101,15 @@ export interface PluginDataType {
 }
 
 /**
- * The optional `oauth` manifest field: the CLI reads the OAuth client from the plugin's shared secrets,
- * runs the installed-app loopback flow against `authUrl` and the token endpoint (the entry's
- * `config[tokenUrlConfigKey]`, else `tokenUrl`), and stores the refresh token as the user secret
- * `secrets.refreshToken`.
+ * The optional `deprecated` manifest field: the plugin still works, but its users should move.
+ * `life-stats plugins` and `validate` print `message` once per enabled entry, with the entry's
+ * path, as a warning; nothing fails because of it.
  */
-export interface PluginOAuth {
-  provider: string;
-  authUrl: string;
-  tokenUrl: string;
-  tokenUrlConfigKey?: string;
-  scopes: readonly string[];
-  secrets: { clientId: string; clientSecret: string; refreshToken: string };
+export interface PluginDeprecation {
+  /** What ends and the exact change to make, e.g. the replacement entry. */
+  message: string;
+  /** The last day the plugin is expected to work (`YYYY-MM-DD`), when known. */
+  until?: string;
 }
 
 /** A plugin manifest, apiVersion 1. */
@@ -118,10 +137,15 @@ export interface PluginDefinition<Config = Record<string, unknown>> {
   maxDaysPerFetch?: number;
   /** One request budget shared by all users of a run. */
   rateLimit?: { requestsPerMinute: number };
-  /** How `life-stats auth <plugin> --user U` gets a user's consent (OAuth 2.0 plugins only). */
-  oauth?: PluginOAuth;
+  /**
+   * OAuth 2.0 plugins only: the provider, its endpoints and scopes. Core then runs the consent
+   * (`life-stats auth <plugin> --user U`), the refresh and the rotation, and gives `ctx.oauth`.
+   */
+  oauth?: PluginOAuth<Config>;
   /** An example config, used by the plugin kit and `life-stats plugins`. */
   exampleConfig?: Config;
+  /** Set when the plugin is on its way out: a warning per enabled entry, never a failure. */
+  deprecated?: PluginDeprecation;
   fetch(ctx: PluginContext<Config>): Promise<Observation[]>;
   check?(ctx: CheckContext<Config>): Promise<void>;
 }

@@ -1,8 +1,10 @@
 import { Ajv } from 'ajv';
 import { PluginLoadError } from '../errors.js';
+import { isValidDate } from '../util/dates.js';
 import { isRecord } from '../util/is-record.js';
 import { normalizePlugin, unwrapInterop } from './normalize-plugin.js';
 import { type NormalizedPlugin, PLUGIN_API_VERSION } from './types.js';
+import { checkOAuth } from './validate-oauth.js';
 
 const PLUGIN_ID_RE = /^[a-z][a-z0-9-]*$/;
 const METRIC_TYPE_RE = /^[a-z][a-z0-9_]*$/;
@@ -156,6 +158,21 @@ function checkRateLimit(problems: Problems, rateLimit: unknown): void {
   }
 }
 
+/** `deprecated`: `{ message, until? }`, the date a real calendar date. */
+function checkDeprecated(problems: Problems, deprecated: unknown): void {
+  if (deprecated === undefined) return;
+  if (!isRecord(deprecated)) {
+    problems.push(`deprecated: must be an object { message, until? }, got ${describeValue(deprecated)}`);
+    return;
+  }
+  if (typeof deprecated.message !== 'string' || deprecated.message.trim() === '') {
+    problems.push(`deprecated.message: must be a non-empty string, got ${describeValue(deprecated.message)}`);
+  }
+  if (deprecated.until !== undefined && (typeof deprecated.until !== 'string' || !isValidDate(deprecated.until))) {
+    problems.push(`deprecated.until: must be a date YYYY-MM-DD, got ${describeValue(deprecated.until)}`);
+  }
+}
+
 function collectProblems(plugin: Record<string, unknown>): Problems {
   const problems: Problems = [];
   checkRegex(problems, 'id', plugin.id, PLUGIN_ID_RE);
@@ -182,6 +199,8 @@ function collectProblems(plugin: Record<string, unknown>): Problems {
   checkInteger(problems, 'settleDays', plugin.settleDays, 0);
   checkInteger(problems, 'maxDaysPerFetch', plugin.maxDaysPerFetch, 1);
   checkRateLimit(problems, plugin.rateLimit);
+  checkOAuth(problems, plugin.oauth);
+  checkDeprecated(problems, plugin.deprecated);
   if (plugin.exampleConfig !== undefined && !isRecord(plugin.exampleConfig)) {
     problems.push(`exampleConfig: must be an object, got ${describeValue(plugin.exampleConfig)}`);
   }

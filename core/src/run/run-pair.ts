@@ -7,8 +7,10 @@ import type { LoadedConfig } from '../config/types.js';
 import { DeadlineError, formatError, hasErrorCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../log/redact.js';
-import { completeReconnectError, connectCommand } from '../plugins/connect-command.js';
+import { pluginOAuthFor } from '../oauth/plugin-context.js';
+import { completeReconnectError } from '../plugins/connect-command.js';
 import type { DateWindow, PluginSecrets } from '../plugins/types.js';
+import { connectHint } from '../secrets/connect-hint.js';
 import { loadPluginSecrets } from '../secrets/plugin-secrets.js';
 import type { SecretStore } from '../secrets/types.js';
 import type { CursorUpdate, Storage } from '../storage/types.js';
@@ -56,14 +58,25 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
   try {
     const secrets = await loadPluginSecrets({ store: run.secrets, plugin, userId: user.id, redactor: run.redactor });
     if (plugin.secrets.user.length > 0 && !plugin.secrets.user.some((n) => secrets.get(n) !== undefined)) {
-      const hint = `run \`${connectCommand(plugin, user.id)}\``;
+      const hint = connectHint(plugin, user.id, run.secrets);
       log.info('skipped: no user secrets', { hint });
       await recordOutcome(run, { user_id: user.id, metric_type: entry.metric, last_status: 'skipped' }, log);
       return { ...base, status: 'skipped', hint };
     }
+    // `ctx.oauth` of an OAuth plugin: the access token, refreshed (and a rotated refresh token
+    // stored) before the fetch goes on.
+    const oauthFor = pluginOAuthFor({
+      plugin,
+      config: entry.config,
+      userId: user.id,
+      secrets,
+      store: run.secrets,
+      log,
+      redactor: run.redactor,
+    });
     window = pairWindow(pair, run);
     for (const [i, chunk] of chunkWindow(window, plugin.maxDaysPerFetch).entries()) {
-      items += await fetchAndStore(pair, run, { chunk, secrets, log, first: i === 0 });
+      items += await fetchAndStore(pair, run, { chunk, secrets, log, first: i === 0, oauthFor });
     }
     if (run.mode === 'scheduled') {
       // Only now, after every write succeeded, may the cursor move (and never backwards: storage enforces it).
@@ -112,6 +125,8 @@ interface ChunkStep {
   log: Logger;
   /** The pair's first fetch: past the deadline, the pair never started. */
   first: boolean;
+  /** For an OAuth plugin: its `ctx.oauth` for one fetch's signal. */
+  oauthFor: ReturnType<typeof pluginOAuthFor>;
 }
 
 /** Fetch one chunk in a fetch slot (with retries), validate it whole, upsert it. Returns the rows written. */
@@ -135,6 +150,7 @@ async function fetchAndStore(pair: Pair, run: RunContext, step: ChunkStep): Prom
           log,
           signal,
           metric: entry.metric,
+          ...(step.oauthFor ? { oauth: step.oauthFor(signal) } : {}),
         }),
       {
         ...run.retry,

@@ -50,6 +50,10 @@ export function createEnvSecrets(options: EnvSecretsOptions = {}): SecretStore {
       return value === undefined || value === '' ? undefined : value;
     },
 
+    where(namespace, name, userId) {
+      return `env ${envSecretName(namespace, name, userId)}`;
+    },
+
     async set(namespace, name, _value, userId) {
       throw new SecretsError(
         `${PREFIX} cannot store secret "${name}" of namespace "${namespace}": the env store only reads environment variables.`,

@@ -36,14 +36,24 @@ export async function loadPluginSecrets(options: LoadPluginSecretsOptions): Prom
 
   const declared = `declared user secrets: ${list(userNames)}; shared secrets: ${list(sharedNames)}`;
 
+  const checkDeclared = (name: string): { isUser: boolean; isShared: boolean } => {
+    const isUser = userNames.includes(name);
+    const isShared = sharedNames.includes(name);
+    if (!isUser && !isShared) {
+      throw new SecretAccessError(plugin.id, name, `it is not declared in the plugin's manifest (${declared}).`);
+    }
+    return { isUser, isShared };
+  };
+
   return Object.freeze({
     get(name: string): string | undefined {
-      const isUser = userNames.includes(name);
-      const isShared = sharedNames.includes(name);
-      if (!isUser && !isShared) {
-        throw new SecretAccessError(plugin.id, name, `it is not declared in the plugin's manifest (${declared}).`);
-      }
+      const { isUser, isShared } = checkDeclared(name);
       return (isUser ? userValues.get(name) : undefined) ?? (isShared ? sharedValues.get(name) : undefined);
+    },
+
+    where(name: string): string {
+      const { isUser } = checkDeclared(name);
+      return store.where(namespace, name, isUser ? userId : undefined);
     },
 
     async set(name: string, value: string): Promise<void> {

@@ -101,6 +101,10 @@ export function createSsmSecrets(options: SsmSecretsOptions = {}): SecretStore {
       return value;
     },
 
+    where(namespace, name, userId) {
+      return `SSM parameter ${parameterPath(prefix, namespace, name, userId)}`;
+    },
+
     async set(namespace, name, value, userId) {
       const path = parameterPath(prefix, namespace, name, userId);
       const { sdk, client } = await connect();

@@ -4,8 +4,20 @@ export interface SecretStore {
   readonly name: string;
   /** A user secret when `userId` is given, else a shared one; `undefined` when not set. */
   get(namespace: string, name: string, userId?: string): Promise<string | undefined>;
+  /**
+   * Like `get`, past any cache of this store: another process may have written the secret since
+   * (a refresh token a concurrent run rotated). A store without a cache may leave it out; callers
+   * fall back to `get`.
+   */
+  reread?(namespace: string, name: string, userId?: string): Promise<string | undefined>;
   /** Create or overwrite a secret. */
   set(namespace: string, name: string, value: string, userId?: string): Promise<void>;
   /** Ids of users that have at least one user secret in the namespace. */
   listUsers(namespace: string): Promise<string[]>;
+  /**
+   * Where a secret lives, for messages — never its value: `SSM parameter /life-stats/google-fit/me/token`,
+   * `/home/me/.life-stats/secrets.json at google-fit.users.me.token`,
+   * `env LIFE_STATS_SECRET__GOOGLE_FIT__ME__TOKEN`. Throws for a name the store cannot hold.
+   */
+  where(namespace: string, name: string, userId?: string): string;
 }

@@ -59,6 +59,29 @@ export function describeSecrets(name: string, create: CreateSecretStore, options
       expect(store.name.length).toBeGreaterThan(0);
     });
 
+    it('says where a user secret and a shared secret live, naming them and never a value', async () => {
+      const ns = uniqueNamespace('where');
+      const store = await given([
+        { namespace: ns, name: 'client_secret', value: 'shared-value-7781' },
+        { namespace: ns, name: 'token', value: 'user-value-4452', userId: 'me' },
+      ]);
+      const user = store.where(ns, 'token', 'me');
+      const shared = store.where(ns, 'client_secret');
+      for (const [where, name] of [
+        [user, 'token'],
+        [shared, 'client_secret'],
+      ] as const) {
+        expect(typeof where).toBe('string');
+        expect(where.toLowerCase()).toContain(name.toLowerCase());
+        expect(where.toLowerCase()).toContain(ns.toLowerCase().replace(/-/g, '_').slice(0, 5));
+        for (const value of ['shared-value-7781', 'user-value-4452']) expect(where).not.toContain(value);
+      }
+      expect(user.toLowerCase()).toContain('me');
+      expect(user).not.toBe(shared);
+      // Reading past the cache, where a store has one, gives what was stored.
+      if (store.reread) await expect(store.reread(ns, 'token', 'me')).resolves.toBe('user-value-4452');
+    });
+
     it('answers undefined for secrets that are not set, and no users for an unknown namespace', async () => {
       const ns = uniqueNamespace('known');
       const store = await given([

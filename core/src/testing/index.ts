@@ -27,6 +27,14 @@ export {
   useStorageFixture,
 } from './describe-storage.js';
 export {
+  type FakeOAuthError,
+  type FakeOAuthProvider,
+  type FakeOAuthProviderOptions,
+  type FakeOAuthRoute,
+  type FakeTokenBody,
+  startFakeOAuthProvider,
+} from './fake-oauth-provider.js';
+export {
   type FakeHandler,
   type FakeRequest,
   type FakeResponse,

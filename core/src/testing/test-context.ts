@@ -1,5 +1,8 @@
 import { SecretAccessError } from '../errors.js';
 import { createSinkLogger, type LogRecord } from '../log/logger.js';
+import { createRedactor } from '../log/redact.js';
+import { createOAuthSession } from '../oauth/session.js';
+import { oauthDeclaredSecrets } from '../oauth/settings.js';
 import { resolveEntryMetric } from '../plugins/data-types.js';
 import type {
   DateWindow,
@@ -34,6 +37,11 @@ export interface TestContextOptions<Config = Record<string, unknown>> {
   signal?: AbortSignal;
   /** @default the metric of `config.dataType` for a multi-type plugin, else the plugin's `metric.type`, else `'test'` */
   metric?: string;
+  /**
+   * What `ctx.secrets.where(name)` answers.
+   * @default the SSM layout under the default prefix: `SSM parameter /life-stats/<namespace>[/<user>]/<name>`
+   */
+  secretLocation?: (name: string, userId: string | undefined) => string;
 }
 
 /** One `ctx.secrets.set` call. */
@@ -61,10 +69,13 @@ function createTestSecrets(
   initial: Record<string, string>,
   writes: SecretWrite[],
   denied: string[],
+  location: (name: string, isUser: boolean) => string,
 ): PluginSecrets {
   const values = new Map(Object.entries(initial));
-  const user = new Set(plugin?.secrets?.user ?? []);
-  const shared = new Set(plugin?.secrets?.shared ?? []);
+  // An OAuth plugin's client and refresh token are declared by its `oauth` field, as in core.
+  const fromOAuth = oauthDeclaredSecrets(plugin?.oauth as Parameters<typeof oauthDeclaredSecrets>[0]);
+  const user = new Set([...(plugin?.secrets?.user ?? []), ...fromOAuth.user]);
+  const shared = new Set([...(plugin?.secrets?.shared ?? []), ...fromOAuth.shared]);
   const id = plugin?.id ?? 'test';
   const list = (names: Set<string>) => (names.size === 0 ? 'none' : [...names].join(', '));
   // Same wording as core's scoped secrets, so a test sees the message a real run would print.
@@ -76,6 +87,13 @@ function createTestSecrets(
         throw new SecretAccessError(id, name, `it is not declared in the plugin's manifest (${declared}).`);
       }
       return values.get(name);
+    },
+    where(name) {
+      if (plugin && !user.has(name) && !shared.has(name)) {
+        denied.push(name);
+        throw new SecretAccessError(id, name, `it is not declared in the plugin's manifest (${declared}).`);
+      }
+      return location(name, !plugin || user.has(name));
     },
     async set(name, value) {
       // Only user secrets are writable through ctx: shared ones belong to the deployment.
@@ -114,18 +132,41 @@ export function createTestContext<Config = Record<string, unknown>>(
     level: 'debug',
     fields: { plugin: plugin?.id ?? 'test', user: user.id },
   });
+  const namespace = plugin?.secrets?.namespace ?? plugin?.id ?? 'test';
+  const location =
+    options.secretLocation ??
+    ((name: string, userId: string | undefined) =>
+      `SSM parameter /life-stats/${namespace}${userId === undefined ? '' : `/${userId}`}/${name}`);
+  const secrets = createTestSecrets(
+    plugin as TestContextOptions['plugin'],
+    options.secrets ?? {},
+    secretWrites,
+    deniedSecrets,
+    (name, isUser) => location(name, isUser ? user.id : undefined),
+  );
+  const signal = options.signal ?? new AbortController().signal;
+  const config = options.config ?? ({} as Config);
   const ctx: PluginContext<Config> = {
     user,
     window: { ...(options.window ?? DEFAULT_TEST_WINDOW) },
-    config: options.config ?? ({} as Config),
-    secrets: createTestSecrets(
-      plugin as TestContextOptions['plugin'],
-      options.secrets ?? {},
-      secretWrites,
-      deniedSecrets,
-    ),
+    config,
+    secrets,
     log,
-    signal: options.signal ?? new AbortController().signal,
+    signal,
+    // The same ctx.oauth a run gets: real refreshes against the author's fake provider.
+    ...(plugin?.oauth
+      ? {
+          oauth: createOAuthSession({
+            plugin: plugin as Parameters<typeof createOAuthSession>[0]['plugin'],
+            config: config as Record<string, unknown>,
+            userId: user.id,
+            secrets,
+            signal,
+            log,
+            redactor: createRedactor(),
+          }),
+        }
+      : {}),
     metric:
       options.metric ??
       (plugin?.metric ? resolveEntryMetric(plugin, (options.config ?? {}) as Record<string, unknown>).metric : 'test'),

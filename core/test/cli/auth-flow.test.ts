@@ -3,6 +3,23 @@ import { rejection } from '@life-stats/testing/assertions';
 import { type FakeGoogle, startFakeGoogle } from '@life-stats/testing/fake-google';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type OAuthLoopbackFlowOptions, runOAuthLoopbackFlow } from '../../src/cli/auth-flow.js';
+import { type OAuthSettings, resolveOAuthSettings } from '../../src/oauth/settings.js';
+
+/** The settings a Google plugin's manifest gives, with the fake's endpoints as the entry's override. */
+function googleSettings(g: FakeGoogle): OAuthSettings {
+  return resolveOAuthSettings({
+    id: 'google-fit-steps',
+    secrets: { namespace: 'google-fit' },
+    oauth: {
+      provider: 'Google',
+      authUrl: g.authUrl,
+      tokenUrl: g.tokenUrl,
+      scopes: SCOPES,
+      authParams: { access_type: 'offline', prompt: 'consent' },
+      permissionsUrl: 'https://myaccount.google.com/permissions',
+    },
+  });
+}
 
 const SCOPES = ['https://www.googleapis.com/auth/fitness.activity.read'];
 let google: FakeGoogle | undefined;
@@ -25,11 +42,9 @@ function start(g: FakeGoogle, extra: Partial<OAuthLoopbackFlowOptions> = {}) {
     announce = resolve;
   });
   const result = runOAuthLoopbackFlow({
-    clientId: g.clientId,
-    clientSecret: g.clientSecret,
+    settings: googleSettings(g),
+    client: { clientId: g.clientId, clientSecret: g.clientSecret },
     scopes: SCOPES,
-    authUrl: g.authUrl,
-    tokenUrl: g.tokenUrl,
     log: (line) => {
       lines.push(line);
       const url = line.trim();

@@ -158,3 +158,90 @@ describe('validateManifest', () => {
     expect(error.hint).toMatch(/apiVersion 1/);
   });
 });
+
+describe('validateManifest: the oauth field', () => {
+  const oauth = {
+    provider: 'Acme',
+    authUrl: 'https://acme.example/oauth/authorize',
+    tokenUrl: 'https://acme.example/oauth/token',
+    scopes: ['daily'],
+  };
+
+  it('declares the OAuth client and the refresh token as the plugin’s secrets', () => {
+    const plugin = validateManifest(minimal({ oauth, secrets: { namespace: 'acme', user: ['api_key'] } }), 'acme');
+    expect(plugin.secrets).toEqual({
+      namespace: 'acme',
+      user: ['api_key', 'token'],
+      shared: ['client_id', 'client_secret'],
+    });
+    expect(plugin.oauth).toBe(oauth);
+    const renamed = validateManifest(
+      minimal({ oauth: { ...oauth, clientAuth: 'none', secrets: { clientId: 'app_id', refreshToken: 'grant' } } }),
+      'acme',
+    );
+    expect(renamed.secrets).toMatchObject({ user: ['grant'], shared: ['app_id'] });
+  });
+
+  it('accepts scopes as a function of the entry config, and every documented option', () => {
+    expect(() =>
+      validateManifest(
+        minimal({
+          oauth: {
+            ...oauth,
+            scopes: (config: { dataType?: string }) => [`${config.dataType}:read`],
+            scopeSeparator: ',',
+            pkce: false,
+            clientAuth: 'client_secret_basic',
+            authParams: { approval_prompt: 'force' },
+            tokenParams: { action: 'requesttoken' },
+            permissionsUrl: 'https://acme.example/settings/apps',
+            configKeys: { authUrl: false, tokenUrl: 'tokenEndpoint' },
+            secrets: { clientId: 'client_id', clientSecret: 'client_secret', refreshToken: 'token' },
+            adapter: { tokenResponse: () => undefined, isUnauthorized: () => false },
+          },
+        }),
+        'acme',
+      ),
+    ).not.toThrow();
+  });
+
+  it('reports every problem of the oauth field with its path', () => {
+    const error = failure(
+      minimal({
+        oauth: {
+          provider: '',
+          authUrl: 'acme.example/authorize',
+          tokenUrl: 42,
+          scopes: ['daily reading', ''],
+          scopeSeparator: '',
+          pkce: 'yes',
+          clientAuth: 'private_key_jwt',
+          authParams: { state: 'fixed', prompt: 1 },
+          tokenParams: { grant_type: 'password' },
+          secrets: { refreshToken: 'Token!' },
+          adapter: { tokenResponse: 'unwrap' },
+          configKeys: { tokenUrl: '' },
+        },
+      }),
+    );
+    expect(hasErrorCode(error, 'E_PLUGIN_INVALID')).toBe(true);
+    for (const expected of [
+      "oauth.provider: must be the provider's name",
+      'oauth.authUrl: must be an absolute http(s) URL, got "acme.example/authorize"',
+      'oauth.tokenUrl: must be an absolute http(s) URL, got number',
+      'oauth.scopes[0]: must be a scope without white space, got "daily reading"',
+      'oauth.scopes[1]: must be a scope without white space, got ""',
+      'oauth.scopeSeparator: must be a non-empty string',
+      'oauth.pkce: must be true or false, got string',
+      'oauth.clientAuth: must be one of client_secret_post, client_secret_basic, none, got "private_key_jwt"',
+      'oauth.authParams.state: is set by core and cannot be declared',
+      'oauth.authParams.prompt: must be a string, got number',
+      'oauth.tokenParams.grant_type: is set by core and cannot be declared',
+      'oauth.secrets.refreshToken: must be a secret name matching',
+      'oauth.adapter.tokenResponse: must be a function, got string',
+      'oauth.configKeys.tokenUrl: must be a config key or false, got ""',
+    ]) {
+      expect(error.message).toContain(expected);
+    }
+  });
+});

@@ -1,36 +1,39 @@
 import { LifeStatsError, parseRetryAfter, ReconnectRequiredError, RetryableError } from '@life-stats/core';
 
-/** What Google answered to a failed request, parsed from the HTTP error response. */
+/**
+ * Google API errors (AIP-193: `{ error: { code, message, status, errors: [{ reason }], details:
+ * [{ reason }] } }`) turned into what core acts on. Token endpoint errors are core's (every OAuth
+ * plugin shares them); these are the API's own.
+ */
+
+/** What Google answered to a failed API request. */
 export interface GoogleErrorResponse {
   status: number;
-  /** The OAuth token endpoint, or the API. */
+  /** Always `'api'`: the token endpoint is core's. Kept for plugins that read it. */
   endpoint: 'token' | 'api';
-  /** `invalid_grant` from the token endpoint; the API's `error.status` (`PERMISSION_DENIED`). */
+  /** The API's `error.status` (`PERMISSION_DENIED`). */
   code: string | undefined;
   /** Every `reason` of the API error: `error.errors[].reason` and `error.details[].reason` (`SERVICE_DISABLED`). */
   reasons: string[];
-  /** Google's own words (`error_description` / `error.message`), scrubbed of secrets. */
+  /** Google's own words (`error.message`), with every known secret masked. */
   message: string;
   /** From the `Retry-After` header, when there is one. */
   retryAfterMs: number | undefined;
 }
 
-/** What {@link toGoogleError} needs to word its errors. */
+/** What {@link googleApiError} needs to word its errors. */
 export interface GoogleErrorContext {
   pluginId: string;
-  namespace: string;
   userId: string;
-  tokenUrl: string;
-  signal: AbortSignal;
-  /** Masks every secret value in a text. */
-  scrub: (text: string) => string;
+  /** Masks every secret value in a text (core's redactor). */
+  redact: (text: string) => string;
   /** A plugin's own reading of an API error (Fit: "the API is turned down"); `undefined` to use the generic one. */
   mapApiError?: ((response: GoogleErrorResponse) => Error | undefined) | undefined;
 }
 
 /**
- * The cause of a mapped error: the status and Google's words, without the request that gaxios
- * keeps on its own errors (that request carries the refresh token and the client secret).
+ * The cause of a mapped error: the status and Google's words, without the request (which carries
+ * the access token).
  */
 export class GoogleHttpError extends Error {
   readonly status: number;
@@ -44,27 +47,6 @@ export class GoogleHttpError extends Error {
     this.endpoint = response.endpoint;
     this.reasons = response.reasons;
   }
-}
-
-/** A text that masks every value added to it: tokens, the client secret. */
-export interface Scrubber {
-  add(value: string | undefined): void;
-  scrub(text: string): string;
-}
-
-export function createScrubber(): Scrubber {
-  const values = new Set<string>();
-  return {
-    add(value) {
-      // Short values would mangle ordinary words and are not real credentials.
-      if (value && value.length >= 4) values.add(value);
-    },
-    scrub(text) {
-      let out = text;
-      for (const value of values) if (out.includes(value)) out = out.split(value).join('[redacted]');
-      return out;
-    },
-  };
 }
 
 type Dict = Record<string, unknown>;
@@ -92,34 +74,12 @@ function parseBody(data: unknown): unknown {
   }
 }
 
-function urlWithoutQuery(url: unknown): string {
-  const text = String(url ?? '');
-  const q = text.indexOf('?');
-  return q === -1 ? text : text.slice(0, q);
-}
-
-/** Read a gaxios error response (token endpoint or API) into a {@link GoogleErrorResponse}. */
+/** Read an API error answer (a gaxios error's `response`, or a fetch answer's status, body and headers). */
 export function readGoogleErrorResponse(
-  response: { status: number; data?: unknown; headers?: unknown; config?: { url?: unknown } },
-  tokenUrl: string,
-  scrub: (text: string) => string,
+  response: { status: number; data?: unknown; headers?: unknown },
+  redact: (text: string) => string,
 ): GoogleErrorResponse {
   const body = parseBody(response.data);
-  const retryAfterMs = parseRetryAfter(headerOf(response.headers, 'retry-after'));
-  const toToken = urlWithoutQuery(response.config?.url) === urlWithoutQuery(tokenUrl);
-  // The token endpoint answers `{ error: 'invalid_grant', error_description }` (RFC 6749 §5.2);
-  // Google APIs answer `{ error: { code, message, status, errors: [{ reason }], details: [{ reason }] } }`.
-  if (isDict(body) && typeof body.error === 'string') {
-    const description = typeof body.error_description === 'string' ? body.error_description : '';
-    return {
-      status: response.status,
-      endpoint: 'token',
-      code: body.error,
-      reasons: [],
-      message: scrub(description),
-      retryAfterMs,
-    };
-  }
   const error = isDict(body) && isDict(body.error) ? body.error : undefined;
   const reasons: string[] = [];
   for (const list of [error?.errors, error?.details]) {
@@ -136,11 +96,11 @@ export function readGoogleErrorResponse(
       .slice(0, 200);
   return {
     status: response.status,
-    endpoint: toToken ? 'token' : 'api',
+    endpoint: 'api',
     code: typeof error?.status === 'string' ? error.status : undefined,
     reasons: [...new Set(reasons)],
-    message: scrub(message),
-    retryAfterMs,
+    message: redact(message),
+    retryAfterMs: parseRetryAfter(headerOf(response.headers, 'retry-after')),
   };
 }
 
@@ -152,54 +112,19 @@ function describe(response: GoogleErrorResponse): string {
   return `HTTP ${response.status}${what ? ` (${what})` : ''}${response.message ? `: ${response.message}` : ''}`;
 }
 
-function retryable(prefix: string, where: string, response: GoogleErrorResponse): RetryableError {
-  const wait =
-    response.retryAfterMs === undefined ? '' : `; Google asks to wait ${Math.ceil(response.retryAfterMs / 1000)} s`;
-  return new RetryableError(`${prefix} ${where} answered ${describe(response)}${wait}`, {
-    ...(response.retryAfterMs === undefined ? {} : { retryAfterMs: response.retryAfterMs }),
-    cause: new GoogleHttpError(response),
-  });
-}
-
 /** The reconnect command, as every message about a broken grant words it. */
 export function authCommand(pluginId: string, userId: string): string {
   return `life-stats auth ${pluginId} --user ${userId}`;
 }
 
-function fromTokenEndpoint(context: GoogleErrorContext, response: GoogleErrorResponse): Error {
-  const { pluginId, userId, namespace } = context;
-  const prefix = `[life-stats] [plugin:${pluginId}]`;
-  const cause = new GoogleHttpError(response);
-  const reconnect = `Run \`${authCommand(pluginId, userId)}\` to connect again.`;
-  if (response.code === 'invalid_grant') {
-    return new ReconnectRequiredError(
-      `${prefix} Google no longer accepts the refresh token of user "${userId}" (invalid_grant${response.message ? `: ${response.message}` : ''}): the access was revoked, expired or the password changed. ${reconnect}`,
-      { cause, hint: `Run \`${authCommand(pluginId, userId)}\`.` },
-    );
-  }
-  if (response.code === 'unauthorized_client') {
-    return new ReconnectRequiredError(
-      `${prefix} the refresh token of user "${userId}" was issued to another OAuth client than the one in "${namespace}/client_id" (unauthorized_client). ${reconnect}`,
-      { cause, hint: `Run \`${authCommand(pluginId, userId)}\`.` },
-    );
-  }
-  if (response.code === 'invalid_client') {
-    return new LifeStatsError(
-      'E_PLUGIN_FAILED',
-      `${prefix} Google does not know the OAuth client (invalid_client${response.message ? `: ${response.message}` : ''}): check the shared secrets "client_id" and "client_secret" of namespace "${namespace}".`,
-      {
-        cause,
-        hint: `Store the client of your Google Cloud project: \`life-stats secrets set ${namespace} client_id\` and \`life-stats secrets set ${namespace} client_secret\`.`,
-      },
-    );
-  }
-  if (response.status === 429 || response.status >= 500) return retryable(prefix, "Google's token endpoint", response);
-  return new LifeStatsError('E_PLUGIN_FAILED', `${prefix} Google's token endpoint answered ${describe(response)}`, {
-    cause,
-  });
-}
-
-function fromApi(context: GoogleErrorContext, response: GoogleErrorResponse): Error {
+/**
+ * The error core acts on for a failed Google API answer:
+ * - HTTP 429, 5xx (and Google's 403 `rateLimitExceeded`) → `RetryableError` with `retryAfterMs`;
+ * - 401 (a token refused even after core's one refresh) → `ReconnectRequiredError`;
+ * - 403 for a missing scope → `ReconnectRequiredError` asking to allow every access;
+ * - the plugin's own reading (`mapApiError`), else a non-retryable `LifeStatsError`.
+ */
+export function googleApiError(response: GoogleErrorResponse, context: GoogleErrorContext): Error {
   const { pluginId, userId } = context;
   const prefix = `[life-stats] [plugin:${pluginId}]`;
   const own = context.mapApiError?.(response);
@@ -207,12 +132,19 @@ function fromApi(context: GoogleErrorContext, response: GoogleErrorResponse): Er
   const cause = new GoogleHttpError(response);
   const rateLimited =
     response.code === 'RESOURCE_EXHAUSTED' || response.reasons.some((reason) => RATE_LIMIT_REASONS.has(reason));
-  if (response.status === 429 || response.status >= 500 || rateLimited)
-    return retryable(prefix, 'the Google API', response);
+  if (response.status === 429 || response.status >= 500 || rateLimited) {
+    const wait =
+      response.retryAfterMs === undefined ? '' : `; Google asks to wait ${Math.ceil(response.retryAfterMs / 1000)} s`;
+    return new RetryableError(`${prefix} the Google API answered ${describe(response)}${wait}`, {
+      ...(response.retryAfterMs === undefined ? {} : { retryAfterMs: response.retryAfterMs }),
+      cause,
+    });
+  }
+  const command = authCommand(pluginId, userId);
   if (response.status === 401) {
     return new ReconnectRequiredError(
-      `${prefix} Google rejected the credentials of user "${userId}" (${describe(response)}). Run \`${authCommand(pluginId, userId)}\` to connect again.`,
-      { cause, hint: `Run \`${authCommand(pluginId, userId)}\`.` },
+      `${prefix} Google rejected the credentials of user "${userId}" (${describe(response)}). Run \`${command}\` to connect again.`,
+      { cause, hint: `Run \`${command}\`.` },
     );
   }
   const missingScope =
@@ -220,53 +152,54 @@ function fromApi(context: GoogleErrorContext, response: GoogleErrorResponse): Er
     /insufficient authentication scopes/i.test(response.message);
   if (response.status === 403 && missingScope) {
     return new ReconnectRequiredError(
-      `${prefix} the Google grant of user "${userId}" lacks the permission this plugin needs (${describe(response)}). Run \`${authCommand(pluginId, userId)}\` and allow every requested access.`,
-      { cause, hint: `Run \`${authCommand(pluginId, userId)}\`.` },
+      `${prefix} the Google grant of user "${userId}" lacks the permission this plugin needs (${describe(response)}). Run \`${command}\` and allow every requested access.`,
+      { cause, hint: `Run \`${command}\`.` },
     );
   }
   return new LifeStatsError('E_PLUGIN_FAILED', `${prefix} the Google API answered ${describe(response)}`, { cause });
 }
 
+function hostOf(url: unknown): string {
+  try {
+    return new URL(String(url)).host;
+  } catch {
+    return 'Google';
+  }
+}
+
+/** A network failure (connection refused, DNS…) as an error core retries, keeping the system code. */
+export function unreachableGoogleError(error: unknown, url: unknown, context: GoogleErrorContext): Error {
+  const inner = error instanceof Error ? error : new Error(String(error));
+  const system = inner.cause instanceof Error ? inner.cause : undefined;
+  const wrapped = new Error(
+    context.redact(
+      `[life-stats] [plugin:${context.pluginId}] could not reach ${hostOf(url)}: ${inner.message}${system ? ` (${system.message})` : ''}`,
+    ),
+    { cause: system ?? inner },
+  ) as Error & { code?: string };
+  // Core retries network failures by their system code; keep it on the error itself too.
+  const code = (system as { code?: unknown } | undefined)?.code ?? (inner as { code?: unknown }).code;
+  if (typeof code === 'string') wrapped.code = code;
+  return wrapped;
+}
+
 /**
- * Turn what a Google request threw into the error core acts on:
- * - the token endpoint's `invalid_grant` → `ReconnectRequiredError` naming `life-stats auth`;
- * - HTTP 429, 5xx (and Google's 403 `rateLimitExceeded`) → `RetryableError` with `retryAfterMs`;
- * - a network failure → an `Error` keeping the system error (`ECONNREFUSED`…) as its cause, which
- *   core retries;
- * - an aborted `signal` → the signal's reason;
- * - anything else that Google answered → a non-retryable `LifeStatsError`.
- *
- * gaxios' own error is never passed on: it keeps the request, refresh token and client secret included.
+ * Turn what a googleapis (gaxios) call threw into the error core acts on (see {@link googleApiError});
+ * an aborted `signal` gives its reason. gaxios' own error is never passed on: it keeps the request,
+ * access token included.
  */
-export function toGoogleError(error: unknown, context: GoogleErrorContext): unknown {
+export function toGoogleError(error: unknown, context: GoogleErrorContext & { signal: AbortSignal }): unknown {
   if (context.signal.aborted) return context.signal.reason;
   if (!isDict(error) || !isDict(error.config)) return error; // not a gaxios error: a bug, or already ours
   const response = error.response;
   if (isDict(response) && typeof response.status === 'number') {
-    const parsed = readGoogleErrorResponse(
-      response as { status: number; data?: unknown; headers?: unknown; config?: { url?: unknown } },
-      context.tokenUrl,
-      context.scrub,
+    return googleApiError(
+      readGoogleErrorResponse(response as { status: number; data?: unknown; headers?: unknown }, context.redact),
+      context,
     );
-    return parsed.endpoint === 'token' ? fromTokenEndpoint(context, parsed) : fromApi(context, parsed);
   }
-  const inner = error.cause instanceof Error ? error.cause : undefined;
-  const message = inner?.message ?? (typeof error.message === 'string' ? error.message : 'request failed');
-  const system = inner?.cause instanceof Error ? inner.cause.message : '';
-  const host = (() => {
-    try {
-      return new URL(String(error.config?.url)).host;
-    } catch {
-      return 'Google';
-    }
-  })();
-  const wrapped = new Error(
-    context.scrub(
-      `[life-stats] [plugin:${context.pluginId}] could not reach ${host}: ${message}${system ? ` (${system})` : ''}`,
-    ),
-    { cause: inner },
-  ) as Error & { code?: string };
-  // Core retries network failures by their system code; keep it on the error itself too.
+  const inner = error.cause instanceof Error ? error.cause : new Error(String(error.message ?? 'request failed'));
+  const wrapped = unreachableGoogleError(inner, error.config.url, context) as Error & { code?: string };
   if (typeof error.code === 'string') wrapped.code = error.code;
   return wrapped;
 }

@@ -1,11 +1,31 @@
-import { createHash } from 'node:crypto';
-import { type CheckContext, LifeStatsError, ReconnectRequiredError, RetryableError } from '@life-stats/core';
-import type { OAuth2Client } from 'google-auth-library';
-import { authCommand, createScrubber, type GoogleErrorResponse, toGoogleError } from './google-errors.js';
-import { GOOGLE_SECRET_NAMES } from './oauth-manifest.js';
+import {
+  type AccessTokenOptions,
+  type CheckContext,
+  createOAuthSession,
+  createRedactor,
+  type PluginOAuthContext,
+  RetryableError,
+  readGrantSecrets,
+  resolveOAuthSettings,
+} from '@life-stats/core';
+import {
+  type GoogleErrorContext,
+  type GoogleErrorResponse,
+  googleApiError,
+  readGoogleErrorResponse,
+  toGoogleError,
+  unreachableGoogleError,
+} from './google-errors.js';
+import { googleOAuthManifest } from './oauth-manifest.js';
 
-/** The parts of a plugin context a Google session uses (a fetch context and a check context both fit). */
-export type GoogleSessionContext = Pick<CheckContext<unknown>, 'secrets' | 'signal' | 'log' | 'user'>;
+/**
+ * The parts of a plugin context a Google session uses (a fetch context and a check context both
+ * fit). `oauth` is core's `ctx.oauth`; without it (a plugin called outside core, a script) the
+ * session makes its own from the secrets, with the same refresh, cache and rotation.
+ */
+export type GoogleSessionContext = Pick<CheckContext<unknown>, 'secrets' | 'signal' | 'log' | 'user'> & {
+  oauth?: PluginOAuthContext | undefined;
+};
 
 /** Options of {@link createGoogleSession}. */
 export interface GoogleSessionOptions {
@@ -13,11 +33,11 @@ export interface GoogleSessionOptions {
   pluginId: string;
   /** The plugin's secrets namespace, for messages about the secrets to set. */
   namespace: string;
-  /** The OAuth token endpoint (the entry's `tokenUrl`). */
+  /** The OAuth token endpoint (the entry's `tokenUrl`), when the session makes its own `ctx.oauth`. */
   tokenUrl: string;
   /**
-   * Ask the token endpoint for a new access token even when one cached in this process is still
-   * valid, so the refresh token itself is proven (`check()`).
+   * Ask the token endpoint for a new access token in {@link GoogleSession.authorize} even when one
+   * cached in this process is still valid, so the refresh token itself is proven (`check()`).
    * @default false
    */
   forceRefresh?: boolean;
@@ -37,55 +57,38 @@ export interface GoogleRequest {
 /** One user's authorized access to Google for one fetch or check. */
 export interface GoogleSession {
   /**
-   * The OAuth client, to hand to a `googleapis` API client. Its requests honour `ctx.signal` and
-   * never retry on their own (core does). Use it inside {@link GoogleSession.call}.
+   * An authorized JSON request through `ctx.oauth.fetch` (a refused cached token is refreshed
+   * once); resolves to the response body. Failures become the errors core acts on.
    */
-  readonly client: OAuth2Client;
-  /**
-   * Run requests made with `client`: errors become the ones core acts on (see `toGoogleError`),
-   * and a refresh token Google rotated meanwhile is written back with `ctx.secrets.set`.
-   */
-  call<T>(fn: (client: OAuth2Client) => Promise<T>): Promise<T>;
-  /** An authorized JSON request, through {@link GoogleSession.call}; resolves to the response body. */
   request<T>(request: GoogleRequest): Promise<T>;
   /** Get an access token from the token endpoint (or the cache), proving the grant works. */
   authorize(): Promise<void>;
-}
-
-interface CachedToken {
-  accessToken: string;
-  expiryDate: number;
-}
-
-/**
- * Access tokens live about an hour; a backfill fetches several chunks and a warm Lambda runs again
- * within that hour, so each would otherwise ask the token endpoint again. Keyed by a hash of the
- * token endpoint, client and refresh token, so no entry is ever shared between grants.
- */
-const accessTokens = new Map<string, CachedToken>();
-/** A cached token this close to expiry is not used. */
-const EXPIRY_MARGIN_MS = 5 * 60_000;
-
-function cacheKey(tokenUrl: string, clientId: string, refreshToken: string): string {
-  return createHash('sha256').update(`${tokenUrl}\n${clientId}\n${refreshToken}`).digest('hex');
+  /** An access token, for a client of its own (the Fit plugin's googleapis client). */
+  accessToken(options?: AccessTokenOptions): Promise<string>;
+  /** What a googleapis (gaxios) call made with {@link GoogleSession.accessToken} threw, as core's errors. */
+  mapError(error: unknown): unknown;
+  /** Masks every secret this session knows (client secret, refresh and access tokens) in a text. */
+  redact(text: string): string;
 }
 
 /**
- * gaxios hands back a body it could not parse as JSON as a string (a truncated answer, an HTML page
- * from a proxy). Read as an object it has no field, so it would pass for "no steps" and the cursor
- * would move past days never read: fail the attempt instead (core retries it).
+ * A body that is not JSON (a truncated answer, an HTML page from a proxy) would pass for "no data"
+ * and the cursor would move past days never read: fail the attempt instead (core retries it).
  */
-function notJsonError(result: unknown, pluginId: string, scrub: (text: string) => string): Error | undefined {
-  if (typeof result !== 'object' || result === null) return undefined;
-  const { data, status, config } = result as { data?: unknown; status?: unknown; config?: { url?: unknown } };
-  if (typeof status !== 'number' || config === undefined || typeof data !== 'string') return undefined;
+export function notJsonError(
+  pluginId: string,
+  url: string,
+  status: number,
+  text: string,
+  redact: (t: string) => string,
+): Error {
   let where = 'the Google API';
   try {
-    where = new URL(String(config.url)).host;
+    where = new URL(url).host;
   } catch {
     // keep the generic name
   }
-  const excerpt = scrub(data.replace(/\s+/g, ' ').trim().slice(0, 80));
+  const excerpt = redact(text.replace(/\s+/g, ' ').trim().slice(0, 80));
   return new RetryableError(
     `[life-stats] [plugin:${pluginId}] ${where} answered HTTP ${status} with a body that is not JSON (truncated, or not from the Google API)${excerpt ? `: ${JSON.stringify(excerpt)}` : ''}; nothing was stored`,
     {
@@ -94,25 +97,11 @@ function notJsonError(result: unknown, pluginId: string, scrub: (text: string) =
   );
 }
 
-function missingClientError(options: GoogleSessionOptions, missing: string[]): LifeStatsError {
-  const { pluginId, namespace } = options;
-  const names = missing.map((name) => `"${name}"`).join(' and ');
-  const paths = missing.map((name) => `/life-stats/${namespace}/${name}`).join(', ');
-  const commands = missing.map((name) => `\`life-stats secrets set ${namespace} ${name}\``).join(' and ');
-  const plural = missing.length > 1;
-  return new LifeStatsError(
-    'E_SECRET_MISSING',
-    `[life-stats] [plugin:${pluginId}] the Google OAuth client is not configured: the shared secret${plural ? 's' : ''} ${names} of namespace "${namespace}" ${plural ? 'are' : 'is'} not set (on AWS: SSM SecureString ${paths}, under your prefix).`,
-    { hint: `Create an OAuth client in Google Cloud (see docs/google.md), then run ${commands}.` },
-  );
-}
-
 /**
- * Open a Google session for the user of `ctx`: an `OAuth2Client` (google-auth-library) built from
- * the shared secrets `client_id`, `client_secret` and the user secret `token` (the refresh token),
- * refreshing access tokens at `options.tokenUrl`.
+ * Open a Google session for the user of `ctx`: access tokens from core's OAuth (`ctx.oauth`), with
+ * the shared secrets `client_id`, `client_secret` and the user secret `token` (the refresh token).
  *
- * @throws {LifeStatsError} `E_SECRET_MISSING` when the OAuth client is not stored.
+ * @throws {LifeStatsError} `E_SECRET_MISSING` when the OAuth client is not stored (naming where).
  * @throws {ReconnectRequiredError} when the user has no refresh token.
  */
 export async function createGoogleSession(
@@ -121,124 +110,77 @@ export async function createGoogleSession(
 ): Promise<GoogleSession> {
   const { pluginId, namespace, tokenUrl } = options;
   ctx.signal.throwIfAborted();
-  const clientId = ctx.secrets.get(GOOGLE_SECRET_NAMES.clientId);
-  const clientSecret = ctx.secrets.get(GOOGLE_SECRET_NAMES.clientSecret);
-  const missing = [
-    ...(clientId ? [] : [GOOGLE_SECRET_NAMES.clientId]),
-    ...(clientSecret ? [] : [GOOGLE_SECRET_NAMES.clientSecret]),
-  ];
-  if (!clientId || !clientSecret) throw missingClientError(options, missing);
-  let refreshToken = ctx.secrets.get(GOOGLE_SECRET_NAMES.refreshToken);
-  if (!refreshToken) {
-    throw new ReconnectRequiredError(
-      `[life-stats] [plugin:${pluginId}] user "${ctx.user.id}" has not connected a Google account yet (no "${GOOGLE_SECRET_NAMES.refreshToken}" in namespace "${namespace}"). Run \`${authCommand(pluginId, ctx.user.id)}\`.`,
-      { hint: `Run \`${authCommand(pluginId, ctx.user.id)}\`.` },
-    );
-  }
-
-  const scrubber = createScrubber();
-  for (const value of [clientSecret, refreshToken]) scrubber.add(value);
-
-  // Loaded here, not at the top: a Lambda whose run does not include this plugin never pays for it.
-  const { OAuth2Client } = await import('google-auth-library');
-  ctx.signal.throwIfAborted();
-
-  let key = cacheKey(tokenUrl, clientId, refreshToken);
-  const cached = options.forceRefresh ? undefined : accessTokens.get(key);
-  const usable = cached && cached.expiryDate - EXPIRY_MARGIN_MS > Date.now() ? cached : undefined;
-  const client = new OAuth2Client({
-    clientId,
-    clientSecret,
-    endpoints: { oauth2TokenUrl: tokenUrl },
-    // Defaults of every request this client sends, the token refresh included: the fetch's signal,
-    // and no retries of gaxios' own — core retries with backoff and its own budget.
-    transporterOptions: { signal: ctx.signal, retryConfig: { retry: 0 } },
-    // A cached token may have been revoked meanwhile: on a 401 get a fresh one once before failing.
-    forceRefreshOnFailure: usable !== undefined,
-  });
-  client.setCredentials({
-    refresh_token: refreshToken,
-    ...(usable ? { access_token: usable.accessToken, expiry_date: usable.expiryDate, token_type: 'Bearer' } : {}),
-  });
-  if (usable) scrubber.add(usable.accessToken);
-
-  let rotated: string | undefined;
-  client.on('tokens', (tokens) => {
-    if (tokens.access_token) scrubber.add(tokens.access_token);
-    // Read now: google-auth-library overwrites `refresh_token` on this same object with the old one.
-    if (tokens.refresh_token && tokens.refresh_token !== refreshToken) {
-      rotated = tokens.refresh_token;
-      scrubber.add(rotated);
-    }
-  });
-
-  /** Store a refresh token Google rotated; the old one may stop working any time now. */
-  const persistRotation = async (): Promise<void> => {
-    if (!rotated) return;
-    const value = rotated;
-    rotated = undefined;
-    accessTokens.delete(key);
-    refreshToken = value;
-    key = cacheKey(tokenUrl, clientId, value);
-    client.setCredentials({ ...client.credentials, refresh_token: value });
-    await ctx.secrets.set(GOOGLE_SECRET_NAMES.refreshToken, value);
-    ctx.log.info('Google issued a new refresh token; stored it in place of the old one');
-  };
-
-  const remember = (): void => {
-    const { access_token: accessToken, expiry_date: expiryDate } = client.credentials;
-    if (accessToken && typeof expiryDate === 'number') accessTokens.set(key, { accessToken, expiryDate });
-  };
-
-  const errorContext = {
+  const plugin = { id: pluginId, secrets: { namespace }, oauth: googleOAuthManifest([]) };
+  // Before any request: a user who never connected, or a deployment without a client, says so.
+  const { client, refreshToken } = readGrantSecrets(
+    resolveOAuthSettings(plugin, { tokenUrl }),
+    ctx.secrets,
+    ctx.user.id,
+  );
+  const redactor = createRedactor();
+  redactor.add(client.clientSecret);
+  redactor.add(refreshToken);
+  const oauth =
+    ctx.oauth ??
+    createOAuthSession({
+      plugin,
+      config: { tokenUrl },
+      userId: ctx.user.id,
+      secrets: ctx.secrets,
+      signal: ctx.signal,
+      log: ctx.log,
+      redactor,
+    });
+  const errors: GoogleErrorContext & { signal: AbortSignal } = {
     pluginId,
-    namespace,
     userId: ctx.user.id,
-    tokenUrl,
-    signal: ctx.signal,
-    scrub: scrubber.scrub,
+    redact: redactor.redact,
     mapApiError: options.mapApiError,
+    signal: ctx.signal,
   };
-
-  const call = async <T>(fn: (client: OAuth2Client) => Promise<T>): Promise<T> => {
-    let result: T;
-    try {
-      result = await fn(client);
-    } catch (error) {
-      // Even when the API call failed, the refresh before it may have rotated the token. Its own
-      // failure is logged, and the request's error (what the run reports) is kept.
-      await persistRotation().catch((writeError: unknown) => {
-        ctx.log.error(
-          `could not store the refresh token Google rotated; the next run may need \`${authCommand(pluginId, ctx.user.id)}\`: ${scrubber.scrub(String((writeError as Error)?.message ?? writeError))}`,
-        );
-      });
-      const mapped = toGoogleError(error, errorContext);
-      if ((mapped as { code?: unknown } | undefined)?.code === 'E_RECONNECT_REQUIRED') accessTokens.delete(key);
-      throw mapped;
-    }
-    await persistRotation();
-    remember();
-    const notJson = notJsonError(result, pluginId, scrubber.scrub);
-    if (notJson) throw notJson;
-    return result;
+  const accessToken = async (tokenOptions?: AccessTokenOptions): Promise<string> => {
+    const token = await oauth.accessToken(tokenOptions);
+    redactor.add(token);
+    return token;
   };
 
   return {
-    client,
-    call,
     async request<T>(request: GoogleRequest): Promise<T> {
-      const response = await call((c) =>
-        c.request<T>({
-          url: request.url,
-          method: request.method ?? 'GET',
-          ...(request.data === undefined ? {} : { data: request.data }),
-          responseType: 'json',
-        }),
-      );
-      return response.data;
+      const method = request.method ?? 'GET';
+      let response: Response;
+      try {
+        response = await oauth.fetch(request.url, {
+          method,
+          headers: {
+            accept: 'application/json',
+            ...(request.data === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(request.data === undefined ? {} : { body: JSON.stringify(request.data) }),
+        });
+      } catch (error) {
+        if (ctx.signal.aborted) throw ctx.signal.reason;
+        // Core's errors (token endpoint, secrets) pass as they are; a network failure is worded here.
+        if (error instanceof TypeError) throw unreachableGoogleError(error, request.url, errors);
+        throw error;
+      }
+      const text = await response.text();
+      if (!response.ok) {
+        throw googleApiError(
+          readGoogleErrorResponse({ status: response.status, data: text, headers: response.headers }, redactor.redact),
+          errors,
+        );
+      }
+      try {
+        return (text === '' ? undefined : JSON.parse(text)) as T;
+      } catch {
+        throw notJsonError(pluginId, request.url, response.status, text, redactor.redact);
+      }
     },
     async authorize(): Promise<void> {
-      await call((c) => c.getAccessToken());
+      await accessToken(options.forceRefresh ? { forceRefresh: true } : {});
     },
+    accessToken,
+    mapError: (error) => toGoogleError(error, errors),
+    redact: redactor.redact,
   };
 }

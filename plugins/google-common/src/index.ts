@@ -1,7 +1,7 @@
 /**
- * `@life-stats/google-common`: what the life-stats Google plugins share — the OAuth session
- * (google-auth-library, refresh-token rotation written back, errors core acts on), the
- * `apiRootUrl`/`tokenUrl` config keys, and the `oauth` manifest field `life-stats auth` reads.
+ * `@life-stats/google-common`: what the life-stats Google plugins share — a session on core's
+ * OAuth (`ctx.oauth`: refresh, cache, rotation written back, reconnect), Google API errors turned
+ * into what core acts on, the `apiRootUrl`/`tokenUrl` config keys, and the `oauth` manifest field.
  */
 
 /** Core's `Retry-After` parser, re-exported for the Google plugins' callers. */
@@ -16,13 +16,13 @@ export {
 } from './google-config.js';
 export {
   authCommand,
-  createScrubber,
   type GoogleErrorContext,
   type GoogleErrorResponse,
   GoogleHttpError,
+  googleApiError,
   readGoogleErrorResponse,
-  type Scrubber,
   toGoogleError,
+  unreachableGoogleError,
 } from './google-errors.js';
 export {
   createGoogleSession,
@@ -30,5 +30,6 @@ export {
   type GoogleSession,
   type GoogleSessionContext,
   type GoogleSessionOptions,
+  notJsonError,
 } from './google-session.js';
 export { GOOGLE_SECRET_NAMES, googleOAuthManifest, type OAuthManifest } from './oauth-manifest.js';

@@ -1,34 +1,11 @@
+import type { PluginOAuth } from '@life-stats/core';
 import { GOOGLE_AUTH_URL, GOOGLE_TOKEN_URL } from './google-config.js';
 
 /**
- * What `life-stats auth <plugin>` needs to know to get a user's consent for a plugin: an optional
- * manifest field (`oauth`) of plugins that authenticate with OAuth 2.0.
- *
- * The CLI reads the OAuth client from the plugin's shared secrets, runs the installed-app loopback
- * flow against `authUrl` and the token endpoint (the entry's `config[tokenUrlConfigKey]`, else
- * `tokenUrl`), and stores the refresh token as the user secret `secrets.refreshToken`.
+ * The `oauth` manifest field of a Google plugin (the plugin contract's `PluginOAuth`): Google's
+ * consent page and token endpoint, the entry's `tokenUrl` overriding the latter.
  */
-export interface OAuthManifest {
-  /** Who issues the tokens. */
-  provider: 'google';
-  /** The consent page. */
-  authUrl: string;
-  /** The default token endpoint. */
-  tokenUrl: string;
-  /** The entry config key that overrides `tokenUrl` (a proxy or a local fake). */
-  tokenUrlConfigKey: string;
-  /** The scopes the plugin's requests need. */
-  scopes: readonly string[];
-  /** Secret names, in the plugin's namespace. */
-  secrets: {
-    /** Shared secret holding the OAuth client id. */
-    clientId: string;
-    /** Shared secret holding the OAuth client secret. */
-    clientSecret: string;
-    /** User secret the CLI writes the refresh token to. */
-    refreshToken: string;
-  };
-}
+export type OAuthManifest = PluginOAuth;
 
 /** Secret names shared by every Google plugin (DESIGN.md "Secrets"). */
 export const GOOGLE_SECRET_NAMES = Object.freeze({
@@ -37,14 +14,25 @@ export const GOOGLE_SECRET_NAMES = Object.freeze({
   refreshToken: 'token',
 } as const);
 
-/** The `oauth` manifest field of a Google plugin that needs `scopes`. */
-export function googleOAuthManifest(scopes: readonly string[]): OAuthManifest {
+/**
+ * The `oauth` field of a Google plugin that needs `scopes` (a list, or a function of the entry's
+ * config for a plugin whose data types need different scopes).
+ *
+ * `access_type=offline` makes Google issue a refresh token, and `prompt=consent` makes it issue one
+ * again on a second consent of the same account (without it, only the first consent gets one).
+ */
+export function googleOAuthManifest<Config = Record<string, unknown>>(
+  scopes: readonly string[] | ((config: Config) => readonly string[]),
+): PluginOAuth<Config> {
   return {
-    provider: 'google',
+    provider: 'Google',
     authUrl: GOOGLE_AUTH_URL,
     tokenUrl: GOOGLE_TOKEN_URL,
-    tokenUrlConfigKey: 'tokenUrl',
-    scopes: [...scopes],
+    // The Google plugins' config has `tokenUrl` (a contract) but no `authUrl`.
+    configKeys: { tokenUrl: 'tokenUrl', authUrl: false },
+    scopes: typeof scopes === 'function' ? scopes : [...scopes],
+    authParams: { access_type: 'offline', prompt: 'consent' },
+    permissionsUrl: 'https://myaccount.google.com/permissions',
     secrets: { ...GOOGLE_SECRET_NAMES },
   };
 }

@@ -7,9 +7,19 @@ import {
   resolveGoogleEndpoints,
 } from '@life-stats/google-common';
 import { FIT_MAX_DAYS_PER_REQUEST, readFitSteps } from './read-steps.js';
-import { fitTurnedDown } from './turned-down.js';
+import { FIT_MIGRATION, fitTurnedDown } from './turned-down.js';
 
-export { aggregateRequest, FIT_STEPS_SOURCE, observationsFromBuckets } from './read-steps.js';
+export {
+  type AggregateBucket,
+  type AggregateRequest,
+  aggregateRequest,
+  FIT_STEPS_SOURCE,
+  observationsFromBuckets,
+} from './read-steps.js';
+export { FIT_MIGRATION } from './turned-down.js';
+
+/** Google ends the Fit REST API after this day. */
+export const FIT_END_DATE = '2026-12-31';
 
 /** The config of a `google-fit-steps` entry: only the endpoints (DESIGN.md "First-party plugins"). */
 export type GoogleFitStepsConfig = GoogleEndpointsConfig;
@@ -32,16 +42,21 @@ const sessionOptions = (tokenUrl: string, forceRefresh = false) => ({
 /**
  * Daily steps from the Google Fit REST API (`users.dataset.aggregate` of the `estimated_steps`
  * source), bucketed by the user's local calendar days. Google supports the API until the end of
- * 2026; `google-health-steps` is its successor and writes the same `steps` metric.
+ * 2026; `google-health` (`dataType: steps`) is its successor and writes the same `steps` metric.
  */
 const plugin = definePlugin<GoogleFitStepsConfig>({
   id: ID,
   apiVersion: 1,
   metric: { type: 'steps', unit: 'steps', description: 'Steps walked in the day' },
-  description:
-    'Daily steps from Google Fit (supported by Google until the end of 2026; successor: google-health-steps)',
+  description: 'Daily steps from Google Fit (ends 2026-12-31; new setups: google-health with dataType "steps")',
+  // `life-stats plugins` and `validate` warn once per enabled entry; the entry keeps working until Google stops it.
+  deprecated: {
+    message: `Google Fit's REST API ends on ${FIT_END_DATE}. ${FIT_MIGRATION}.`,
+    until: FIT_END_DATE,
+  },
   configSchema: googleConfigSchema(FIT_API_ROOT_URL),
   secrets: { namespace: NAMESPACE, user: ['token'], shared: ['client_id', 'client_secret'] },
+  oauth: googleOAuthManifest(FIT_SCOPES),
   // Phones sync late (hours, sometimes days): re-read the last days on every run.
   settleDays: 3,
   maxDaysPerFetch: FIT_MAX_DAYS_PER_REQUEST,
@@ -76,8 +91,4 @@ const plugin = definePlugin<GoogleFitStepsConfig>({
   },
 });
 
-/**
- * The plugin, with the `oauth` field `life-stats auth google-fit-steps` reads (scopes, endpoints,
- * secret names).
- */
-export default Object.assign(plugin, { oauth: googleOAuthManifest(FIT_SCOPES) });
+export default plugin;

@@ -8,7 +8,39 @@ import {
   startOfLocalDay,
 } from '@life-stats/core';
 import type { GoogleSession } from '@life-stats/google-common';
-import type { fitness_v1 } from 'googleapis/build/src/apis/fitness/v1.js';
+
+/*
+ * Fitness v1 `users.dataset.aggregate` (developers.google.com/fit/rest/v1/reference/users/dataset/aggregate),
+ * sent as a plain JSON request through the session's OAuth client:
+ *
+ *   POST {root}fitness/v1/users/me/dataset:aggregate
+ *   { "aggregateBy": [{ "dataSourceId": "…estimated_steps" }],
+ *     "bucketByTime": { "period": { "type": "day", "value": 1, "timeZoneId": "Europe/Berlin" } },
+ *     "startTimeMillis": "…", "endTimeMillis": "…" }
+ *   → { "bucket": [ { "startTimeMillis", "endTimeMillis", "dataset": [ { "point": [ { "value": [ { "intVal" } ] } ] } ] } ] }
+ *
+ * The googleapis Fitness module is not used: it brings googleapis-common, which pins its own copy
+ * of google-auth-library and gaxios (about 0.4 MB of the bundle) for one request shape.
+ */
+
+/** `Schema$AggregateRequest`, as far as this plugin sends it. */
+export interface AggregateRequest {
+  aggregateBy: { dataSourceId: string }[];
+  bucketByTime: { period: { type: 'day'; value: number; timeZoneId: string } };
+  startTimeMillis: string;
+  endTimeMillis: string;
+}
+
+/** `Schema$AggregateBucket`, as far as this plugin reads it. */
+export interface AggregateBucket {
+  startTimeMillis?: string | null;
+  endTimeMillis?: string | null;
+  dataset?: { point?: { value?: { intVal?: number | null; fpVal?: number | null }[] | null }[] | null }[] | null;
+}
+
+interface AggregateResponse {
+  bucket?: AggregateBucket[] | null;
+}
 
 /**
  * The derived source Google Fit shows its users as their step count (merged from every device,
@@ -37,7 +69,7 @@ export interface FitReadOptions {
  * zone — 23, 24 or 25 hours long — where a fixed `durationMillis` of 86 400 000 would slide by an
  * hour across every DST change and move steps to the wrong day.
  */
-export function aggregateRequest(window: DateWindow, timeZone: string): fitness_v1.Schema$AggregateRequest {
+export function aggregateRequest(window: DateWindow, timeZone: string): AggregateRequest {
   return {
     aggregateBy: [{ dataSourceId: FIT_STEPS_SOURCE }],
     bucketByTime: { period: { type: 'day', value: 1, timeZoneId: timeZone } },
@@ -46,7 +78,7 @@ export function aggregateRequest(window: DateWindow, timeZone: string): fitness_
   };
 }
 
-function stepsOf(bucket: fitness_v1.Schema$AggregateBucket): number | undefined {
+function stepsOf(bucket: AggregateBucket): number | undefined {
   let total: number | undefined;
   for (const dataset of bucket.dataset ?? []) {
     for (const point of dataset.point ?? []) {
@@ -66,7 +98,7 @@ function stepsOf(bucket: fitness_v1.Schema$AggregateBucket): number | undefined 
  *   under a date would shift steps between days silently.
  */
 export function observationsFromBuckets(
-  buckets: readonly fitness_v1.Schema$AggregateBucket[],
+  buckets: readonly AggregateBucket[],
   options: Pick<FitReadOptions, 'pluginId' | 'timeZone' | 'window'>,
 ): Observation[] {
   const { timeZone, window } = options;
@@ -96,27 +128,20 @@ export function observationsFromBuckets(
 
 /**
  * Read the daily steps of `options.window` (any length): one aggregate request per
- * {@link FIT_MAX_DAYS_PER_REQUEST} days, through the Fitness v1 client of `googleapis`.
+ * {@link FIT_MAX_DAYS_PER_REQUEST} days.
  */
 export async function readFitSteps(session: GoogleSession, options: FitReadOptions): Promise<Observation[]> {
-  // Only the Fitness module: the `googleapis` index would load every Google API (~12 MB, ~1 s).
-  const { fitness_v1 } = await import('googleapis/build/src/apis/fitness/v1.js');
-  options.signal.throwIfAborted();
-  // `googleapis-common` types `auth` with its own copy of google-auth-library; the client only
-  // calls `request()` and `getUniverseDomain()` on it, which this version's OAuth2Client has.
-  const fitness = new fitness_v1.Fitness({
-    auth: session.client as unknown as NonNullable<ConstructorParameters<typeof fitness_v1.Fitness>[0]>['auth'],
-  });
+  // Built on the root, so a root with a path (a proxy at https://host/google/) keeps it.
+  const url = `${options.apiRootUrl}fitness/v1/users/me/dataset:aggregate`;
   const observations: Observation[] = [];
   for (const chunk of chunkWindow(options.window, FIT_MAX_DAYS_PER_REQUEST)) {
-    const response = await session.call(() =>
-      fitness.users.dataset.aggregate(
-        { userId: 'me', requestBody: aggregateRequest(chunk, options.timeZone) },
-        // Per call, so a root with a path (a proxy at https://host/google/) keeps it.
-        { rootUrl: options.apiRootUrl, signal: options.signal, retry: false },
-      ),
-    );
-    observations.push(...observationsFromBuckets(response.data.bucket ?? [], { ...options, window: chunk }));
+    options.signal.throwIfAborted();
+    const response = await session.request<AggregateResponse>({
+      url,
+      method: 'POST',
+      data: aggregateRequest(chunk, options.timeZone),
+    });
+    observations.push(...observationsFromBuckets(response?.bucket ?? [], { ...options, window: chunk }));
   }
   return observations;
 }

@@ -1,6 +1,10 @@
 import { LifeStatsError } from '@life-stats/core';
 import { type GoogleErrorResponse, GoogleHttpError } from '@life-stats/google-common';
 
+/** The move, as every message about the end of Fit words it. */
+export const FIT_MIGRATION =
+  'Change the entry to { "use": "google-health", "config": { "dataType": "steps" } } (keep its "metric", "schedule" and endpoints), store the OAuth client under namespace "google-health" and run `life-stats auth google-health --user <id>` once per user';
+
 /** `reason`s Google gives when an API is not enabled for (or no longer served to) a project. */
 const DISABLED_REASONS = new Set(['SERVICE_DISABLED', 'accessNotConfigured', 'API_DISABLED', 'SERVICE_NOT_ENABLED']);
 const DISABLED_WORDS =
@@ -20,10 +24,10 @@ export function fitTurnedDown(response: GoogleErrorResponse, pluginId: string): 
   const what = [response.code, ...response.reasons].filter(Boolean).join(', ');
   return new LifeStatsError(
     'E_API_TURNED_DOWN',
-    `[life-stats] [plugin:${pluginId}] the Google Fit REST API is turned down or not enabled for this OAuth client's project (HTTP ${response.status}${what ? ` ${what}` : ''}${response.message ? `: ${response.message}` : ''}). Google supports it only until the end of 2026 and takes no new sign-ups: move this entry to the "google-health-steps" plugin, which writes the same "steps" metric.`,
+    `[life-stats] [plugin:${pluginId}] the Google Fit REST API is turned down or not enabled for this OAuth client's project (HTTP ${response.status}${what ? ` ${what}` : ''}${response.message ? `: ${response.message}` : ''}). Google supports it only until the end of 2026 and takes no new sign-ups: move this entry to the "google-health" plugin with "dataType": "steps", which writes the same "steps" metric.`,
     {
       cause: new GoogleHttpError(response),
-      hint: 'Change the entry\'s "use" to "@life-stats/plugin-google-health-steps", store the OAuth client under namespace "google-health" and run `life-stats auth google-health-steps --user <id>` (docs/google.md, "Moving from Fit to Health"). If your project can still enable the Fitness API, enabling it works until then.',
+      hint: `${FIT_MIGRATION} (docs/google.md, "Moving from Fit to Health"). If your project can still enable the Fitness API, enabling it works until then.`,
     },
   );
 }

@@ -190,7 +190,7 @@ describe('google-fit-steps: failures', () => {
   it.each([
     ['HTTP 410', googleApiError(410, 'NOT_FOUND', 'The Fitness API has been turned down.')],
     ['HTTP 403 SERVICE_DISABLED', serviceDisabled()],
-  ])('names google-health-steps as the way forward when Fit answers %s', async (_, response) => {
+  ])('names google-health (dataType steps) as the way forward when Fit answers %s', async (_, response) => {
     const g = await fake();
     g.inject('fit', response, 5);
     const { ctx, logs } = context(g);
@@ -198,9 +198,10 @@ describe('google-fit-steps: failures', () => {
     const error = await rejection(plugin.fetch(ctx));
 
     expect(error.code).toBe('E_API_TURNED_DOWN');
-    expect(error.message).toContain('google-health-steps');
+    expect(error.message).toContain('"google-health" plugin with "dataType": "steps"');
     expect(error.message).toContain('end of 2026');
-    expect(error.hint).toContain('@life-stats/plugin-google-health-steps');
+    expect(error.hint).toContain('{ "use": "google-health", "config": { "dataType": "steps" } }');
+    expect(error.hint).toContain('life-stats auth google-health --user <id>');
     expectNoSecret(visibleText(error, logs), [REFRESH, g.clientSecret, ...g.accessTokens]);
   });
 
@@ -209,7 +210,7 @@ describe('google-fit-steps: failures', () => {
     g.inject('fit', googleApiError(403, 'PERMISSION_DENIED', 'The caller does not have permission'), 2);
     const error = await rejection(plugin.fetch(context(g).ctx));
     expect(error.code).toBe('E_PLUGIN_FAILED');
-    expect(error.message).not.toContain('google-health-steps');
+    expect(error.message).not.toContain('google-health');
   });
 
   it('names the secrets and SSM paths to set when the OAuth client is missing', async () => {

@@ -51,15 +51,18 @@ const sessionOptions = (tokenUrl: string, forceRefresh = false) => ({
 /**
  * Daily steps from the Google Health API v4 (`dailyRollUp` of `steps` over civil days), the
  * successor of Google Fit. It writes the same `steps` metric as `google-fit-steps`, so an entry can
- * move from one to the other and keep its history.
+ * move from one to the other and keep its history. New setups use `google-health` (every data
+ * type, `dataType: steps` for these rows); this plugin stays, unchanged, for existing configs.
  */
 const plugin = definePlugin<GoogleHealthStepsConfig>({
   id: ID,
   apiVersion: 1,
   metric: { type: 'steps', unit: 'steps', description: 'Steps walked in the day' },
-  description: 'Daily steps from the Google Health API (the successor of Google Fit)',
+  description:
+    'Daily steps from the Google Health API (kept for existing configs; new setups: google-health, which reads every data type)',
   configSchema: googleConfigSchema(HEALTH_API_ROOT_URL),
   secrets: { namespace: NAMESPACE, user: ['token'], shared: ['client_id', 'client_secret'] },
+  oauth: googleOAuthManifest(HEALTH_SCOPES),
   // Trackers sync late (hours, sometimes days): re-read the last days on every run.
   settleDays: 3,
   maxDaysPerFetch: HEALTH_MAX_DAYS_PER_REQUEST,
@@ -89,8 +92,4 @@ const plugin = definePlugin<GoogleHealthStepsConfig>({
   },
 });
 
-/**
- * The plugin, with the `oauth` field `life-stats auth google-health-steps` reads (scopes, endpoints,
- * secret names).
- */
-export default Object.assign(plugin, { oauth: googleOAuthManifest(HEALTH_SCOPES) });
+export default plugin;

@@ -4,31 +4,36 @@ import type { GoogleSession } from '@life-stats/google-common';
 /*
  * Google Health API v4, `users.dataTypes.dataPoints.dailyRollUp`, as documented in its REST reference
  * (developers.google.com/health/reference/rest/v4/users.dataTypes.dataPoints/dailyRollUp) and in the
- * discovery-generated `health/v4` typings of googleapis@176:
+ * discovery-generated `health/v4` typings of googleapis@188:
  *
  *   POST {root}v4/users/me/dataTypes/steps/dataPoints:dailyRollUp
  *   { "range": { "start": { "date": {y,m,d} }, "end": { "date": {y,m,d} } },  // CivilTimeInterval, closed-open
- *     "windowSizeDays": 1, "pageToken"?: "…" }
+ *     "windowSizeDays": 1, "pageSize"?: n, "pageToken"?: "…" }
  *   → { "rollupDataPoints": [ { "civilStartTime": { "date": {…}, "time"?: {…} }, "civilEndTime": {…},
  *                               "steps": { "countSum": "8123" } } ], "nextPageToken"?: "…" }
  *
  * Documented limits: at most 90 days per request for `steps`; the range must be aligned with the
- * aggregation window (whole days: no `time`); at most 1440 points per page by default.
- * `countSum` is an int64 (a JSON string) with presence: Google returns "0" for a true zero (the
- * device was worn, no step) and leaves the value out when nothing was recorded.
+ * aggregation window (whole days: no `time`); a page holds at most 90 points unless `pageSize` asks
+ * for more (max 10000), and `nextPageToken` — omitted on the last page — is sent back as
+ * `pageToken` with an otherwise identical request. (googleapis@176 still said 1440 points and had
+ * no `nextPageToken`.) `countSum` is an int64 (a JSON string): a *true zero* (the device was worn,
+ * no step) is "0", and a day in which no device was worn has no data
+ * (developers.google.com/health/data-presence-and-true-zeros).
  *
- * Not verified against the live API (this package was written without access to it):
- * - whether days without data come back as points without `steps`, or not at all — both give no row;
- * - whether `nextPageToken` is ever set for `dailyRollUp` — it is followed when present.
+ * The request is a plain JSON request through the session's OAuth client (gaxios), not the
+ * googleapis Health module, so the bundle carries no googleapis code at all.
+ *
+ * Not verified against the live API (this package was written without access to it): whether a
+ * day without data comes back as a point without `steps` or as no point at all — both give no row.
  */
 
-/** The most days one roll-up request asks for (Google allows 90 for steps; 30 matches the core chunking). */
+/** The most days one roll-up request asks for (Google allows 90 for steps; 30 matches the core chunking, unchanged for existing configs). */
 export const HEALTH_MAX_DAYS_PER_REQUEST = 30;
-/** A runaway pagination guard: 30 daily points never need more than one page. */
+/** A runaway pagination guard: 30 daily points fit one page of 90. */
 const MAX_PAGES = 50;
 
 /** `google.type.Date`. */
-export interface CivilDate {
+interface CivilDate {
   year: number;
   month: number;
   day: number;
@@ -40,13 +45,13 @@ interface CivilDateTime {
 }
 
 /** One point of a `DailyRollUpDataPointsResponse`, as far as steps go. */
-export interface DailyRollupDataPoint {
+interface DailyRollupDataPoint {
   civilStartTime?: CivilDateTime | null;
   civilEndTime?: CivilDateTime | null;
   steps?: { countSum?: string | number | null } | null;
 }
 
-export interface DailyRollUpResponse {
+interface DailyRollUpResponse {
   rollupDataPoints?: DailyRollupDataPoint[] | null;
   nextPageToken?: string | null;
 }

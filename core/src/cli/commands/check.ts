@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { formatError, hasErrorCode } from '../../errors.js';
+import { pluginOAuthFor } from '../../oauth/plugin-context.js';
 import { completeReconnectError } from '../../plugins/connect-command.js';
 import { callWithRetry } from '../../run/call-plugin.js';
 import { planPairs } from '../../run/plan-pairs.js';
@@ -34,6 +35,15 @@ export async function executeCheck(ctx: CommandContext, flags: CheckFlags): Prom
           userId: user.id,
           redactor: ctx.redactor,
         });
+        const oauthFor = pluginOAuthFor({
+          plugin,
+          config: entry.config,
+          userId: user.id,
+          secrets: pluginSecrets,
+          store: secrets,
+          log,
+          redactor: ctx.redactor,
+        });
         await callWithRetry(
           (signal) =>
             check.call(plugin, {
@@ -43,6 +53,7 @@ export async function executeCheck(ctx: CommandContext, flags: CheckFlags): Prom
               log,
               signal,
               metric: entry.metric,
+              ...(oauthFor ? { oauth: oauthFor(signal) } : {}),
             }),
           { retries: 2, minTimeoutMs: 500, timeoutMs: 60_000, log },
         );

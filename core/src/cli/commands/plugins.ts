@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { LoadedConfig, PluginEntry } from '../../config/types.js';
 import { hasErrorCode } from '../../errors.js';
+import { writeDeprecationWarnings } from '../../plugins/deprecations.js';
 import { type DiscoveredPlugin, type DiscoveryProblem, discoverPlugins } from '../../plugins/discover-plugins.js';
 import { isPathSpecifier, pluginCandidates } from '../../plugins/resolve-plugin.js';
 import type { NormalizedPlugin } from '../../plugins/types.js';
@@ -37,6 +38,8 @@ interface PluginListing {
   config?: Record<string, unknown>;
   /** Why an installed package cannot be used (bad manifest, unknown apiVersion, failing import). */
   problems?: DiscoveryProblem[];
+  /** The plugin's `deprecated` field: it still works, but its users should move. */
+  deprecated?: { message: string; until?: string };
 }
 
 function describePlugin(plugin: NormalizedPlugin): Partial<PluginListing> {
@@ -46,6 +49,7 @@ function describePlugin(plugin: NormalizedPlugin): Partial<PluginListing> {
     secrets: plugin.secrets,
     ...(plugin.dataTypes ? { dataTypes: { ...plugin.dataTypes } } : {}),
     configSchema: plugin.configSchema,
+    ...(plugin.deprecated ? { deprecated: { ...plugin.deprecated } } : {}),
   };
 }
 
@@ -132,6 +136,8 @@ export async function executePlugins(ctx: CommandContext, flags: PluginsFlags): 
     ...entries.map((entry) => describeEntry(entry, installed)),
     ...installed.filter((p) => !entries.some((e) => entryUses(e, p))).map(describeInstalled),
   ];
+  // On stderr, so `--json` keeps stdout a JSON document; a warning never changes the exit code.
+  writeDeprecationWarnings(entries, ctx.io.stderr);
   if (flags.json) {
     ctx.io.stdout.write(`${JSON.stringify({ plugins: listings }, null, 2)}\n`);
     return 0;

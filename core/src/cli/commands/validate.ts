@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { writeDeprecationWarnings } from '../../plugins/deprecations.js';
 import { type CommandContext, type GlobalOptions, loadCliConfig } from '../context.js';
 
 /** `validate`: load the config and every enabled plugin, validate everything, touch nothing. */
@@ -21,6 +22,8 @@ export async function executeValidate(ctx: CommandContext, flags: GlobalOptions)
       `  ${config.users.length} configured user${config.users.length === 1 ? '' : 's'}; default time zone ${config.timezone}\n` +
       `  storage: ${storage}\n  secrets: ${secrets}\n`,
   );
+  // Warnings, not problems: a plugin on its way out still works, and the exit code stays 0.
+  writeDeprecationWarnings(config.plugins, ctx.io.stderr);
   return 0;
 }
 
