@@ -1,6 +1,7 @@
 import { type ConfigProblem, isLifeStatsError } from '../errors.js';
 import { resolveEntryMetric } from '../plugins/data-types.js';
 import { loadPlugin } from '../plugins/load-plugin.js';
+import { isRecord } from '../util/is-record.js';
 import { resolveConfigPaths, validatePluginConfig } from './plugin-config.js';
 import { validateSchedule } from './schedule.js';
 import type { LoadedPlugin, PluginEntry } from './types.js';
@@ -146,8 +147,4 @@ function describeLoadError(error: unknown): string {
     .replace(/:\n\s+- /, ': ')
     .replace(/\n\s+- /g, '; ');
   return error.hint ? `${message}. ${error.hint}` : message;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
