@@ -40,11 +40,16 @@ export interface CookieBrowserOptions {
   now?: () => number;
   /** Redirects followed at most. @default 10 */
   maxRedirects?: number;
+  /** Called before each request (a test moves a clock between two steps of a flow). */
+  onRequest?: (url: URL) => void | Promise<void>;
 }
 
 export interface CookieBrowser {
-  /** Type `url` in the address bar: follow redirects; the last answer. */
-  open(url: string): Promise<BrowserResponse>;
+  /**
+   * Type `url` in the address bar: follow redirects (unless `follow: false`); the last answer.
+   * `headers` are sent with the first request only.
+   */
+  open(url: string, options?: { follow?: boolean; headers?: Record<string, string> }): Promise<BrowserResponse>;
   /** Every answer received, redirects included, in order. */
   readonly history: BrowserResponse[];
   /** The cookies it would send to `url`. */
@@ -135,16 +140,24 @@ export function createCookieBrowser(options: CookieBrowserOptions = {}): CookieB
     return from.origin === next.origin ? `${from.origin}${from.pathname}${from.search}` : `${from.origin}/`;
   };
 
-  async function open(address: string): Promise<BrowserResponse> {
+  async function open(
+    address: string,
+    how: { follow?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<BrowserResponse> {
     let url = new URL(address);
     let previous: BrowserResponse | undefined;
     for (let hop = 0; hop <= (options.maxRedirects ?? 10); hop++) {
+      await options.onRequest?.(url);
       const cookies = cookiesFor(url, previous ? new URL(previous.url) : undefined);
       const cookie = cookies.length > 0 ? cookies.map((c) => `${c.name}=${c.value}`).join('; ') : undefined;
       const referer = refererFor(previous, url);
       const mapped = options.hosts?.[url.origin];
       const target = mapped ? new URL(`${url.pathname}${url.search}`, mapped) : url;
-      const headers: Record<string, string> = { accept: 'text/html', 'user-agent': 'life-stats-test-browser' };
+      const headers: Record<string, string> = {
+        accept: 'text/html',
+        'user-agent': 'life-stats-test-browser',
+        ...(hop === 0 ? how.headers : {}),
+      };
       if (cookie) headers.cookie = cookie;
       if (referer) headers.referer = referer;
       const response = await fetch(target, { redirect: 'manual', headers });
@@ -159,7 +172,7 @@ export function createCookieBrowser(options: CookieBrowserOptions = {}): CookieB
       };
       history.push(answer);
       const location = response.headers.get('location');
-      if (response.status < 300 || response.status >= 400 || !location) return answer;
+      if (response.status < 300 || response.status >= 400 || !location || how.follow === false) return answer;
       previous = answer;
       url = new URL(location, url);
     }

@@ -12,9 +12,9 @@ import { openState } from './sealed-state.js';
  * `GET /callback?code=…&state=…` (or `error=…`): the provider sent the browser back. Checked in this
  * order, each refusal storing nothing: the cookie `/start` set in this browser (RFC 6749 §10.12: a
  * callback from another browser, a forged one, has none), its seal, the `state` it holds against the
- * one returned (constant time), its 15 minutes, the user's answer, the link not used meanwhile, and
- * this state not seen before (a conditional write: a replay is refused before it reaches the
- * provider). Then the code is exchanged through core's OAuth — the scopes, adapters and checks of
+ * one returned (constant time), its 15 minutes, the user's answer, this state not seen before (a
+ * conditional write: a replay is refused before it reaches the provider), and the link not used
+ * meanwhile. Then the code is exchanged through core's OAuth — the scopes, adapters and checks of
  * `life-stats auth` — the link is claimed, and the refresh token is stored as the user's secret
  * exactly where `life-stats auth` stores it.
  */
@@ -65,13 +65,13 @@ export async function handleCallback(
       : answers.providerRefused(provider, clear);
   }
   const now = ctx.now();
-  if (await ctx.ledger.isClaimed(claimKey.link(consent.linkId), now)) {
-    log.info('refused a callback of a link that was used meanwhile');
-    return answers.usedLink();
-  }
   if (!(await ctx.ledger.claim(claimKey.state(stateDigest), consent.expiresAt, now))) {
     log.warn('refused a callback whose state came back before (a replay)');
     return answers.alreadyFinished();
+  }
+  if (await ctx.ledger.isClaimed(claimKey.link(consent.linkId), now)) {
+    log.info('refused a callback of a link that was used meanwhile');
+    return answers.usedLink();
   }
   const clientId = await ctx.secrets.get(settings.namespace, settings.secrets.clientId);
   const clientSecret =

@@ -1,5 +1,5 @@
-import { tempDir } from '@life-stats/testing/engine';
 import { type LocalDynamoDb, startLocalDynamoDb } from '@life-stats/testing/dynalite';
+import { tempDir } from '@life-stats/testing/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectLedger } from '../../src/connect/ledger.js';
 import { createDynamoDbLedger } from '../../src/connect/ledger-dynamodb.js';

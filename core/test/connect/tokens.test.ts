@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createLinkToken, verifyLinkToken } from '../../src/connect/link-token.js';
-import { openState, sealState, type ConsentState } from '../../src/connect/sealed-state.js';
+import { type ConsentState, openState, sealState } from '../../src/connect/sealed-state.js';
 
 /**
  * The two values a connect link rests on: the signed link token (HMAC-SHA256 under the signing key)
