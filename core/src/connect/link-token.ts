@@ -73,7 +73,7 @@ export function verifyLinkToken(
 }
 
 /** The parts of a well-formed token, signature unchecked; `undefined` for anything else. */
-export function parseLinkToken(token: string): { body: string; signature: string; claims: LinkClaims } | undefined {
+function parseLinkToken(token: string): { body: string; signature: string; claims: LinkClaims } | undefined {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return undefined;
   const [version, payload, signature, ...rest] = token.split('.');
   if (version !== VERSION || !payload || !signature || rest.length > 0) return undefined;

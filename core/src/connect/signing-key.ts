@@ -13,7 +13,7 @@ export const SIGNING_KEY = { namespace: 'connect', name: 'signing_key' } as cons
 const MIN_KEY_LENGTH = 32;
 
 /** The command that replaces the key, for hints and docs. */
-export const ROTATE_KEY_COMMAND = 'life-stats connect-link --rotate-key';
+const ROTATE_KEY_COMMAND = 'life-stats connect-link --rotate-key';
 
 function keyError(message: string, hint: string): LifeStatsError {
   return new LifeStatsError('E_CONNECT_KEY', `[life-stats] [connect] ${message}`, { hint });
