@@ -15,7 +15,10 @@ describe('the connect config block', () => {
   it('keeps a base URL, ending it in a slash, and survives the static form a bundle carries', async () => {
     const config = await load({ baseUrl: 'https://connect.example.org/life' });
     expect(config.connect).toEqual({ baseUrl: 'https://connect.example.org/life/' });
-    const bundled = await createStaticConfigLoader(toStaticConfig(config, () => 0), { modules: [], env: {} })();
+    const bundled = await createStaticConfigLoader(
+      toStaticConfig(config, () => 0),
+      { modules: [], env: {} },
+    )();
     expect(bundled.connect).toEqual({ baseUrl: 'https://connect.example.org/life/' });
     expect((await load({ baseUrl: 'https://abc.lambda-url.eu-central-1.on.aws/' })).connect?.baseUrl).toBe(
       'https://abc.lambda-url.eu-central-1.on.aws/',
