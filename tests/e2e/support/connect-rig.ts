@@ -10,6 +10,7 @@ import { loadConfig } from '@life-stats/core';
 import { type ConnectHandler, createConnectHandler } from '@life-stats/core/lambda';
 import { type CapturedStdout, captureStdout } from '@life-stats/testing/capture-stdout';
 import { type CliResult, runCli } from '@life-stats/testing/cli';
+import type { BrowserResponse } from '@life-stats/testing/cookie-browser';
 import { type CookieBrowser, createCookieBrowser } from '@life-stats/testing/cookie-browser';
 import { type LocalDynamoDb, startLocalDynamoDb } from '@life-stats/testing/dynalite';
 import { ACME_PLUGIN_MODULE, type FakeAcme, startFakeAcme } from '@life-stats/testing/fake-acme';
@@ -203,3 +204,21 @@ export function expectSecurityHeaders(headers: Headers): void {
   expect(csp).toContain("frame-ancestors 'none'");
   expect(csp).not.toContain('script-src');
 }
+
+/** A refusal page: status, title, the content type and the security headers. */
+export function expectPage(page: BrowserResponse, status: number, title: string): void {
+  expect(page.status, page.body).toBe(status);
+  expect(page.body).toContain(`<h1>${title}</h1>`);
+  expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  expectSecurityHeaders(page.headers);
+}
+
+/** Nothing stored: no user secret in SSM, and no provider exchanged a code in this test. */
+export function expectNothingStored(rig: ConnectRig): void {
+  expect(userSecrets(rig)).toEqual([]);
+  expect(exchanges(rig, 'google') + exchanges(rig, 'acme')).toBe(0);
+}
+
+/** The `state` of the consent a `/start` answer redirects to. */
+export const stateOf = (start: BrowserResponse): string =>
+  new URL(start.headers.get('location') ?? '').searchParams.get('state') ?? '';
