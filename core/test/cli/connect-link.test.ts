@@ -63,6 +63,7 @@ describe('life-stats connect-link', () => {
     expect(result.stderr).toContain('Created the connect signing key');
     expect(result.stderr).toContain(`Redirect URI to register with Acme: ${BASE}callback`);
     expect(result.stderr).toContain('the OAuth client of "acme" is not set yet');
+    expect(result.stderr).toContain('a deployed connect function reads SSM (run with LIFE_STATS_SECRETS=ssm');
     expectNoSecret(result.stderr, [key, url.searchParams.get('t') ?? undefined]);
     expectNoSecret(result.stdout, [key]);
 

@@ -98,6 +98,12 @@ export async function executeConnectLink(
       `Created the connect signing key (${store.where(SIGNING_KEY.namespace, SIGNING_KEY.name)}); the connect function reads it from there.\n`,
     );
   }
+  if (store.name !== 'ssm') {
+    // The deployed connect function reads SSM: a link signed with a local store's key fails there.
+    ctx.io.stderr.write(
+      `note: signed with the ${store.name} secret store's key; a deployed connect function reads SSM (run with LIFE_STATS_SECRETS=ssm to make links for it)\n`,
+    );
+  }
   const clientId = await store.get(settings.namespace, settings.secrets.clientId);
   if (!clientId) {
     ctx.io.stderr.write(
