@@ -25,8 +25,16 @@ const rig = useConnectRig();
 describe('connect links, the happy path', () => {
   it('connects two users to Google from their own browsers, storing what Google issued, which the next run uses', async () => {
     const before = await cli(rig, ['run', '--metric', 'steps', '--user', 'alice', '--json']);
-    // Not connected yet: skipped, with the hint to connect.
+    // Not connected yet: skipped, with the hint to connect, and `status` says so.
     expect(JSON.parse(before.stdout).runs).toMatchObject([{ user: 'alice', status: 'skipped' }]);
+    const statusOf = async (user: string) => {
+      const status = await cli(rig, ['status', '--json']);
+      const { status: entries } = JSON.parse(status.stdout) as {
+        status: { user: string; metric: string; last_status: string }[];
+      };
+      return entries.find((e) => e.user === user && e.metric === 'steps')?.last_status;
+    };
+    expect(await statusOf('alice')).toBe('skipped');
 
     const links = {
       alice: await makeLink(rig, 'google-health', 'alice'),
@@ -93,8 +101,8 @@ describe('connect links, the happy path', () => {
       ['alice', 'ok'],
       ['bob', 'ok'],
     ]);
-    const status = await cli(rig, ['status', '--json']);
-    expect(status.code).toBe(0);
+    expect(await statusOf('alice')).toBe('ok');
+    expect(await statusOf('bob')).toBe('ok');
 
     // No token, code, state or key in any log line of the function, nor in what the CLI printed
     // besides the links themselves (stdout of connect-link).
