@@ -35,7 +35,10 @@ async function refresh(refreshToken: string): Promise<{ access_token: string; re
 
 describe('startFakeOAuthProvider grantOf', () => {
   it('names the grant of each user by its first refresh token, also after rotations', async () => {
-    provider = await startFakeOAuthProvider({ grants: { 'alice-first': undefined, 'bob-first': undefined }, rotate: true });
+    provider = await startFakeOAuthProvider({
+      grants: { 'alice-first': undefined, 'bob-first': undefined },
+      rotate: true,
+    });
     const alice1 = await refresh('alice-first');
     const bob = await refresh('bob-first');
     const alice2 = await refresh(alice1.refresh_token ?? '');
