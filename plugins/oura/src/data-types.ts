@@ -15,7 +15,7 @@ import type { PluginDataType } from '@life-stats/core';
  */
 
 /** The list endpoints read, by their path segment under `v2/usercollection/`. */
-export type OuraCollection = 'daily_activity' | 'daily_sleep' | 'daily_readiness' | 'sleep';
+type OuraCollection = 'daily_activity' | 'daily_sleep' | 'daily_readiness' | 'sleep';
 
 /** A document as Oura answers it: every field optional, as `fields` and old data make them. */
 export type OuraDocument = Record<string, unknown> & { day?: unknown };

@@ -29,7 +29,7 @@ export interface OuraErrorContext {
 }
 
 /** The HTTP answer behind an error, as its `cause` (status and Oura's words, never the request). */
-export class OuraHttpError extends Error {
+class OuraHttpError extends Error {
   readonly status: number;
   constructor(status: number, text: string) {
     super(`HTTP ${status}${text ? `: ${text}` : ''}`);

@@ -9,7 +9,7 @@ export const REFRESH = 'oura-refresh-token-0001';
  * just outside it (the padded query returns it; nothing of it may be stored), and what the plugin
  * must store for it.
  */
-export const SAMPLE: OuraUserData = {
+const SAMPLE: OuraUserData = {
   timeZone: 'UTC',
   activity: [
     { at: '2026-11-18T09:00:00Z', steps: 1800, activeCalories: 90 },
