@@ -30,7 +30,6 @@ export type ErrorCode =
   | 'E_DEPENDENCY_MISSING'
   | 'E_AUTH'
   | 'E_SECRET_MISSING'
-  | 'E_API_TURNED_DOWN'
   | (string & {});
 
 export interface LifeStatsErrorOptions {

@@ -91,7 +91,10 @@ export async function resolveEntries(plugins: unknown, options: ResolveEntriesOp
 
     const resolvedMetric = loaded ? resolveEntryMetric(loaded.plugin, config) : undefined;
     const metric = raw.metric ?? resolvedMetric?.metric ?? '';
-    if (enabled && metric !== '') {
+    // An entry whose data type did not validate has no metric of its own yet: its dataType problem
+    // is reported already, and a collision with the plugin's default metric would only mislead.
+    const unsettled = Boolean(loaded?.plugin.dataTypes) && !resolvedMetric?.dataType && raw.metric === undefined;
+    if (enabled && metric !== '' && !unsettled) {
       const owner = metricOwner.get(metric);
       if (owner === undefined) metricOwner.set(metric, index);
       else {
