@@ -12,6 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ConnectFunction } from './connect-function.js';
 
 /** The SSM prefix when the config does not use SSM (the Lambda always does). */
 export const DEFAULT_SSM_PREFIX = STORE_DEFAULTS.ssmPrefix;
@@ -41,7 +42,8 @@ export interface LifeStatsStackProps extends StackProps {
  * life-stats on AWS (DESIGN.md "Infra"): the two DynamoDB tables, one arm64 Lambda running the
  * bundled handler, **one EventBridge rule per enabled plugin entry** (its schedule, input
  * `{"metric": "<metric>"}`), a dead-letter queue for failed async invocations, a log group with
- * retention, alarms on the function's errors and on failed pairs, and least-privilege IAM.
+ * retention, alarms on the function's errors and on failed pairs, and least-privilege IAM; with
+ * `connect` in the config, the connect function and its URL ({@link ConnectFunction}).
  */
 export class LifeStatsStack extends Stack {
   readonly metricsTable: dynamodb.Table;
@@ -51,6 +53,8 @@ export class LifeStatsStack extends Stack {
   readonly alarmTopic: sns.Topic;
   /** One rule per enabled plugin entry, by metric. */
   readonly rules: ReadonlyMap<string, events.Rule>;
+  /** The connect function and its URL, when the config has `connect`. */
+  readonly connect: ConnectFunction | undefined;
 
   constructor(scope: Construct, id: string, props: LifeStatsStackProps) {
     super(scope, id, props);
@@ -64,6 +68,7 @@ export class LifeStatsStack extends Stack {
     this.rules = this.addSchedules(config);
     this.alarmTopic = this.addAlarms(props.alarmEmail);
     this.addOutputs(logGroup);
+    this.connect = this.addConnect(props, prefix);
   }
 
   /** The seed's two tables: on demand, point-in-time recovery, retained when the stack goes. */
@@ -82,6 +87,8 @@ export class LifeStatsStack extends Stack {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         // The data is the product: deleting the stack must never delete it.
         removalPolicy: RemovalPolicy.RETAIN,
+        // Connect links keep single-use records in the runs table that expire (`expires_at`).
+        ...(sortKey === 'metric_type' && props.config.connect ? { timeToLiveAttribute: 'expires_at' } : {}),
       });
     return [
       table('MetricsTable', props.metricsTableName ?? names.metrics, 'metric_date'),
@@ -201,6 +208,20 @@ export class LifeStatsStack extends Stack {
     new CfnOutput(this, 'MetricsTableName', { value: this.metricsTable.tableName });
     new CfnOutput(this, 'RunsTableName', { value: this.runsTable.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+  }
+
+  /** With `connect` in the config: the connect function, its function URL and its outputs. */
+  private addConnect(props: LifeStatsStackProps, prefix: string): ConnectFunction | undefined {
+    if (!props.config.connect) return undefined;
+    return new ConnectFunction(this, 'Connect', {
+      config: props.config,
+      handlerAssetDir: props.handlerAssetDir,
+      collector: this.function,
+      metricsTable: this.metricsTable,
+      runsTable: this.runsTable,
+      ssmPrefix: prefix.replace(/\/+$/, ''),
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+    });
   }
 
   /** DynamoDB on the two tables, SSM under the prefix, KMS only through SSM, the bus if any. */

@@ -39,6 +39,13 @@ export interface FakeGoogleOptions {
    * consent page always reports the scopes consented to.
    */
   grantedScopes?: string[];
+  /**
+   * The authorized redirect URIs of a *Web application* client: the consent then accepts exactly
+   * these (Google answers any other with `Error 400: redirect_uri_mismatch`,
+   * https://developers.google.com/identity/protocols/oauth2/web-server#authorization-errors-redirect-uri-mismatch).
+   * Left out, the client is a *Desktop app*, which takes any loopback address.
+   */
+  redirectUris?: string[];
   /** The zone samples without their own were recorded in (Health civil days). @default 'UTC' */
   timeZone?: string;
   steps?: StepSample[];
@@ -238,7 +245,10 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     const redirect = q.redirect_uri ?? '';
     if (q.client_id !== clientId)
       return { status: 400, body: 'Error 401: invalid_client — The OAuth client was not found.' };
-    if (!/^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(:\d+)?\//.test(redirect)) {
+    const registered = options.redirectUris
+      ? options.redirectUris.includes(redirect)
+      : /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(:\d+)?\//.test(redirect);
+    if (!registered) {
       return { status: 400, body: 'Error 400: redirect_uri_mismatch' };
     }
     const target = new URL(redirect);

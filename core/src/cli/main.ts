@@ -3,6 +3,7 @@ import { formatError, hasErrorCode, isLifeStatsError } from '../errors.js';
 import type { RunMode } from '../run/types.js';
 import { executeAuth, registerAuth } from './commands/auth.js';
 import { executeCheck, registerCheck } from './commands/check.js';
+import { executeConnectLink, registerConnectLink } from './commands/connect-link.js';
 import { executeInit, registerInit } from './commands/init.js';
 import { executePluginNew, registerPluginNew } from './commands/plugin-new.js';
 import { executePlugins, registerPlugins } from './commands/plugins.js';
@@ -113,6 +114,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   registerAuth(
     program,
     wrap(executeAuth, (_id, f) => f),
+  );
+  registerConnectLink(
+    program,
+    wrap(executeConnectLink, (_id, f) => f),
   );
   registerSecrets(
     program,

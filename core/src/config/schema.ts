@@ -173,6 +173,21 @@ export const configSchema = {
         },
       },
     },
+    connect: {
+      type: 'object',
+      additionalProperties: false,
+      description:
+        'Connect links: users connect their accounts from a browser (life-stats connect-link). On AWS the stack adds the connect function and its function URL.',
+      properties: {
+        baseUrl: {
+          type: 'string',
+          // https, or http on loopback (a local test server); no query or fragment.
+          pattern: '^(https://[^/?#\\s]+|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]+)?)(/[^?#\\s]*)?$',
+          description:
+            'Where the connect function answers: the stack\'s ConnectUrl output ("https://….lambda-url.<region>.on.aws/"), or your domain in front of it. Links are <baseUrl>start?t=…; the redirect URI to register with each provider is <baseUrl>callback. Leave it out for the first deploy, which creates the URL.',
+        },
+      },
+    },
     plugins: {
       type: 'array',
       default: [],

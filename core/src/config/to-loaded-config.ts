@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { ValidatedConfigFile } from './schema.js';
-import type { LoadedConfig, PluginEntry, SecretsConfig, StorageConfig } from './types.js';
+import type { ConnectConfig, LoadedConfig, PluginEntry, SecretsConfig, StorageConfig } from './types.js';
 
 /**
  * The top-level settings of a config file after validation, defaults applied: everything the file
@@ -31,6 +31,7 @@ export function toLoadedConfig(settings: ConfigSettings, source: ConfigSource, p
     secrets: toSecrets(settings.secrets, source.dir),
     users: settings.users.map((user) => ({ id: user.id, timezone: user.timezone ?? settings.timezone })),
     ...(settings.events ? { events: { busName: settings.events.busName } } : {}),
+    ...(settings.connect ? { connect: toConnect(settings.connect) } : {}),
     plugins,
   };
 }
@@ -47,7 +48,14 @@ export function captureSettings(config: LoadedConfig): ConfigSettings {
     secrets: { ...config.secrets },
     users: config.users.map((user) => ({ ...user })),
     ...(config.events ? { events: { ...config.events } } : {}),
+    ...(config.connect ? { connect: { ...config.connect } } : {}),
   };
+}
+
+/** A base URL always ends in `/`, so `new URL('start', base)` stays under its path. */
+function toConnect(connect: NonNullable<ConfigSettings['connect']>): ConnectConfig {
+  if (connect.baseUrl === undefined) return {};
+  return { baseUrl: connect.baseUrl.endsWith('/') ? connect.baseUrl : `${connect.baseUrl}/` };
 }
 
 function toStorage(storage: ConfigSettings['storage'], dir: string): StorageConfig {

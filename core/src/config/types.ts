@@ -62,7 +62,19 @@ export interface LoadedConfig {
   secrets: SecretsConfig;
   users: UserConfig[];
   events?: { busName: string };
+  /** Connect links (`life-stats connect-link`, the connect function), when configured. */
+  connect?: ConnectConfig;
   plugins: PluginEntry[];
+}
+
+/** The `connect` block of a config. */
+export interface ConnectConfig {
+  /**
+   * Where the connect function answers, ending in `/` (added when the file leaves it out):
+   * links are `<baseUrl>start?t=…`, the redirect URI is `<baseUrl>callback`. Absent until the
+   * first deploy created the function URL.
+   */
+  baseUrl?: string;
 }
 
 /** An enabled entry, with its plugin loaded. */

@@ -19,6 +19,16 @@ import { type LifeStatsEvent, parseEvent } from './event.js';
 import { adaptPowertoolsLogger, createPowertoolsLogger } from './logger.js';
 import { createRunMetrics, publishRunMetrics } from './metrics.js';
 
+export {
+  type ConnectHandler,
+  type ConnectHandlerOptions,
+  connect,
+  createConnectHandler,
+  createStaticConnectHandler,
+  type FunctionUrlEvent,
+  type FunctionUrlResult,
+  type StaticConnectHandlerOptions,
+} from '../connect/connect-handler.js';
 export type { LifeStatsEvent } from './event.js';
 
 /** The parts of the Lambda context the handler uses (a real `Context` has them all). */

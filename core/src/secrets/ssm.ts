@@ -101,6 +101,17 @@ export function createSsmSecrets(options: SsmSecretsOptions = {}): SecretStore {
       return value;
     },
 
+    async reread(namespace, name, userId) {
+      const path = parameterPath(prefix, namespace, name, userId);
+      const value = read(path);
+      // What was just read replaces what the cache held (a value another process wrote since).
+      remember(path, value, ++generation);
+      value.catch(() => {
+        if (cache.get(path)?.value === value) cache.delete(path);
+      });
+      return value;
+    },
+
     where(namespace, name, userId) {
       return `SSM parameter ${parameterPath(prefix, namespace, name, userId)}`;
     },

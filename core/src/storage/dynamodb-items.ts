@@ -77,6 +77,13 @@ export function fromMetricItem(item: Item, table: string): MetricRow {
   };
 }
 
+/**
+ * The runs table's partition the connect links' single-use records live in (`connect/ledger-dynamodb.ts`).
+ * `#` starts no user id, so it never holds a cursor, and IAM can scope the connect function to it
+ * (`dynamodb:LeadingKeys`).
+ */
+export const LEDGER_PARTITION = '#connect';
+
 /** A cursor row from a stored item; absent optional attributes stay absent. */
 export function fromCursorItem(item: Item): CursorRow {
   const cursor: CursorRow = {

@@ -4,7 +4,8 @@ import type {
   QueryCommandInput,
   ScanCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { type AwsClientOptions, createAwsClient, defineAwsSdk } from '../aws/client.js';
+import { type AwsClientOptions, createAwsClient } from '../aws/client.js';
+import { type DynamoDbSdk, dynamodbSdk } from '../aws/dynamodb-sdk.js';
 import { STORE_DEFAULTS } from '../config/defaults.js';
 import { StorageError } from '../errors.js';
 import { type BatchRetryOptions, type BatchWriter, createBatchWriter } from './dynamodb-batch.js';
@@ -15,6 +16,7 @@ import {
   fromCursorItem,
   fromMetricItem,
   type Item,
+  LEDGER_PARTITION,
   pick,
   SOURCE,
   toMetricItem,
@@ -39,14 +41,7 @@ export interface DynamoDbStorageOptions extends AwsClientOptions<DynamoDBClient,
   writeLingerMs?: number;
 }
 
-type Sdk = typeof import('@aws-sdk/client-dynamodb');
-
-const dynamodb = defineAwsSdk<Sdk, DynamoDBClient, DynamoDBClientConfig>({
-  packageName: '@aws-sdk/client-dynamodb',
-  importSdk: () => import('@aws-sdk/client-dynamodb'),
-  clientClass: 'DynamoDBClient',
-  createClient: (sdk, config) => new sdk.DynamoDBClient(config),
-});
+type Sdk = DynamoDbSdk;
 
 /**
  * The cloud store: the seed's two DynamoDB tables (DESIGN.md "Storage").
@@ -74,7 +69,7 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
     }
   }
 
-  const aws = createAwsClient(dynamodb, options, {
+  const aws = createAwsClient(dynamodbSdk, options, {
     source: SOURCE,
     toError: (message, errorOptions) => new StorageError(message, errorOptions),
   });
@@ -187,7 +182,11 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
         input.ExpressionAttributeValues = { ':metric': { S: query.metricType } };
       }
       const items = await readAll('list runs', { kind: 'scan', ...input });
-      return items.map(fromCursorItem).sort(compareCursors);
+      // The connect links' single-use records share the table; they are no cursors.
+      return items
+        .filter((item) => item.user_id?.S !== LEDGER_PARTITION)
+        .map(fromCursorItem)
+        .sort(compareCursors);
     },
 
     async putCursor(update: CursorUpdate) {
