@@ -66,9 +66,11 @@ describe('process faults: the Lambda deadline', () => {
         storage: { type: 'dynamodb' as const, ...tables },
         secrets: { type: 'ssm' as const, prefix },
       };
-      // A function with 3 s left; the fetch timeout (120 s by default) is far longer than that.
-      const end = Date.now() + 3_000;
-      const handler = createHandler({ loadConfig: async () => config, deadlineMarginMs: 1_500 });
+      // A function with 8 s left; the fetch timeout (120 s by default) is far longer than that. The
+      // healthy pair has ~5 s to finish (the deadline stops fetches a third of the margin before the
+      // end), room enough on a loaded CI machine.
+      const end = Date.now() + 8_000;
+      const handler = createHandler({ loadConfig: async () => config, deadlineMarginMs: 3_000 });
       const context = (left: () => number): LambdaContext => ({
         getRemainingTimeInMillis: left,
         awsRequestId: 'fault-stopped',
