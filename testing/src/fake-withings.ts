@@ -110,6 +110,8 @@ export interface FakeWithings extends FakeOAuthProvider {
   userOf(refreshToken: string): string | undefined;
   /** Answer the next `times` API requests with this envelope (HTTP 200), e.g. `{ status: 601 }`. */
   injectApi(envelope: FakeEnvelope, times?: number): void;
+  /** Answer the next `times` API requests with this HTTP response (a proxy's, an outage's). */
+  injectApiResponse(response: FakeResponse, times?: number): void;
   /** Called as each API request arrives, before it is answered. */
   onApi?: (request: FakeRequest) => void;
 }
@@ -119,8 +121,7 @@ const INVALID_TOKEN = 'XRequestID: Not provided invalid_token: The access token 
 const DEFAULT_SCOPES = ['user.info', 'user.metrics', 'user.activity'];
 const DEFAULT_UNITS = { weight: -3, fatRatio: -2 };
 
-const epochSeconds = (at: string | number): number =>
-  Math.floor((typeof at === 'number' ? at : Date.parse(at)) / 1000);
+const epochSeconds = (at: string | number): number => Math.floor((typeof at === 'number' ? at : Date.parse(at)) / 1000);
 
 /** A real value as Withings sends it: an integer `value` and its decimal exponent `unit`. */
 function encode(real: number, unit: number): { value: number; unit: number } {
@@ -141,7 +142,7 @@ export async function startFakeWithings(options: FakeWithingsOptions = {}): Prom
   for (const [id, user] of Object.entries(users)) for (const token of user.refreshTokens) userOfRefresh.set(token, id);
   // The old refresh token of each rotation, kept alive until its successor's access token is used.
   const retireOnUse = new Map<string, string>();
-  const injected: { envelope: FakeEnvelope; left: number }[] = [];
+  const injected: { response: FakeResponse; left: number }[] = [];
   let provider: FakeOAuthProvider | undefined;
   let known = new Set(userOfRefresh.keys());
   let fake: FakeWithings | undefined;
@@ -206,10 +207,7 @@ export async function startFakeWithings(options: FakeWithingsOptions = {}): Prom
   };
 
   const getmeas = (user: FakeWithingsUser, q: Record<string, string>): FakeResponse => {
-    const types = (q.meastypes ?? q.meastype ?? '')
-      .split(',')
-      .filter(Boolean)
-      .map(Number);
+    const types = (q.meastypes ?? q.meastype ?? '').split(',').filter(Boolean).map(Number);
     const start = q.startdate === undefined ? Number.NEGATIVE_INFINITY : Number(q.startdate);
     const end = q.enddate === undefined ? Number.POSITIVE_INFINITY : Number(q.enddate);
     if (Number.isNaN(start) || Number.isNaN(end)) return envelope(503, {}, 'Invalid Params');
@@ -285,7 +283,7 @@ export async function startFakeWithings(options: FakeWithingsOptions = {}): Prom
       if (next) {
         next.left -= 1;
         if (next.left <= 0) injected.shift();
-        return envelope(next.envelope.status, next.envelope.body ?? {}, next.envelope.error);
+        return next.response;
       }
       const userid = caller(request);
       if (userid === undefined) return envelope(401, {}, INVALID_TOKEN);
@@ -321,8 +319,11 @@ export async function startFakeWithings(options: FakeWithingsOptions = {}): Prom
       ),
     tokenRequests: () => started.requests.filter((r) => r.path === '/v2/oauth2'),
     userOf: (token: string) => userOfRefresh.get(token),
-    injectApi(envelopeToSend: FakeEnvelope, times = 1) {
-      injected.push({ envelope: envelopeToSend, left: times });
+    injectApi(answer: FakeEnvelope, times = 1) {
+      injected.push({ response: envelope(answer.status, answer.body ?? {}, answer.error), left: times });
+    },
+    injectApiResponse(response: FakeResponse, times = 1) {
+      injected.push({ response, left: times });
     },
   });
   // A token the test revokes or adds by hand is known too, so rotations are still told apart.

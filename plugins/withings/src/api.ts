@@ -150,15 +150,21 @@ export async function callWithings(
     throw new LifeStatsError(
       'E_PLUGIN_FAILED',
       `${PREFIX} Withings answered ${call.params.action ?? call.service} with something that is not its JSON envelope { status, body }`,
-      { hint: 'Check `apiRootUrl` in the entry config: it must be the Withings API origin (default https://wbsapi.withings.net/).' },
+      {
+        hint: 'Check `apiRootUrl` in the entry config: it must be the Withings API origin (default https://wbsapi.withings.net/).',
+      },
     );
   }
   if (envelope.status !== 0) throw statusError(envelope, call, context);
   const body = envelope.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new LifeStatsError('E_PLUGIN_FAILED', `${PREFIX} Withings answered ${call.params.action} with status 0 but no body`, {
-      hint: 'Run again later; if it persists, report it to the plugin authors.',
-    });
+    throw new LifeStatsError(
+      'E_PLUGIN_FAILED',
+      `${PREFIX} Withings answered ${call.params.action} with status 0 but no body`,
+      {
+        hint: 'Run again later; if it persists, report it to the plugin authors.',
+      },
+    );
   }
   return body as Record<string, unknown>;
 }
@@ -197,7 +203,11 @@ export async function callAllPages(
     }
     offset = next;
   }
-  throw new LifeStatsError('E_PLUGIN_FAILED', `${PREFIX} Withings kept paging ${call.params.action} past ${MAX_PAGES} pages`, {
-    hint: 'Run again later; if it persists, report it to the plugin authors.',
-  });
+  throw new LifeStatsError(
+    'E_PLUGIN_FAILED',
+    `${PREFIX} Withings kept paging ${call.params.action} past ${MAX_PAGES} pages`,
+    {
+      hint: 'Run again later; if it persists, report it to the plugin authors.',
+    },
+  );
 }

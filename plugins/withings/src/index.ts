@@ -1,11 +1,11 @@
 import {
+  type CheckContext,
   type DateWindow,
   dataTypeProperty,
   definePlugin,
   LifeStatsError,
   localDate,
   type Observation,
-  type CheckContext,
 } from '@life-stats/core';
 import { PLUGIN_ID } from './api.js';
 import { manifestDataTypes, type WithingsDataTypeName, withingsDataType } from './data-types.js';
@@ -43,9 +43,13 @@ const DATA_TYPES = manifestDataTypes();
 function endpoint(value: string | undefined, fallback: string, key: string): string {
   const url = value || fallback;
   if (key === 'apiRootUrl' && !url.endsWith('/')) {
-    throw new LifeStatsError('E_CONFIG', `[life-stats] [plugin:${PLUGIN_ID}] \`apiRootUrl\` must end with "/" (got ${url})`, {
-      hint: 'Write the API origin with a trailing slash, e.g. "https://wbsapi.withings.net/".',
-    });
+    throw new LifeStatsError(
+      'E_CONFIG',
+      `[life-stats] [plugin:${PLUGIN_ID}] \`apiRootUrl\` must end with "/" (got ${url})`,
+      {
+        hint: 'Write the API origin with a trailing slash, e.g. "https://wbsapi.withings.net/".',
+      },
+    );
   }
   return url;
 }

@@ -97,7 +97,12 @@ export function withingsTokenResponse(answer: OAuthTokenAnswer): Pick<OAuthToken
 export async function withingsIsUnauthorized(response: Response): Promise<boolean> {
   if (response.status === 401) return true;
   if (response.status !== 200) return false;
-  const envelope = readEnvelope(await response.clone().json().catch(() => undefined));
+  const envelope = readEnvelope(
+    await response
+      .clone()
+      .json()
+      .catch(() => undefined),
+  );
   // A missing scope is not cured by a new access token: the plugin asks to reconnect at once.
   return envelope !== undefined && isAuthFailure(envelope.status) && !/insufficient_scope/i.test(envelope.error ?? '');
 }

@@ -23,7 +23,9 @@ describe('every data type, with its unit and local day', () => {
       w = await startSampleWithings();
       const { ctx } = withingsContext(w, dataType);
       expect(await plugin.fetch(ctx)).toEqual(EXPECTED[dataType]);
-      expect(ctx.metric).toBe({ weight: 'weight_kg', 'body-fat': 'body_fat_pct', steps: 'steps', distance: 'distance_m' }[dataType]);
+      expect(ctx.metric).toBe(
+        { weight: 'weight_kg', 'body-fat': 'body_fat_pct', steps: 'steps', distance: 'distance_m' }[dataType],
+      );
     });
   }
 
