@@ -67,7 +67,8 @@ export function readEnvelope(body: unknown): WithingsEnvelope | undefined {
 function oauthErrorOf(envelope: WithingsEnvelope): string {
   const text = envelope.error ?? '';
   if (/client[_ ]?(id|secret)|invalid_client|signature/i.test(text)) return 'invalid_client';
-  if (/refresh[_ ]?token|invalid[_ ]?grant|\bcode\b|redirect_uri/i.test(text)) return 'invalid_grant';
+  // Not "invalid grant_type": that is a malformed request, which no new consent cures.
+  if (/refresh[_ ]?token|invalid[_ ]grant(?!_type)|\bcode\b|redirect_uri/i.test(text)) return 'invalid_grant';
   // "Authentication failed" at the token endpoint: the grant it was asked to use is not accepted.
   if (isAuthFailure(envelope.status)) return 'invalid_grant';
   return 'invalid_request';
