@@ -148,23 +148,15 @@ export function createPluginChecks<Config = Record<string, unknown>>(
 
   const manifest = (): NormalizedPlugin<Config> =>
     validateManifest(plugin, name) as unknown as NormalizedPlugin<Config>;
-  // One secret store across the cases, as a real one is: a refresh token a provider rotated in one
-  // case is what the next case reads (providers such as Withings retire the old one once used).
-  const stored: Record<string, string> = { ...secrets };
-  const opened: TestContext<Config>[] = [];
-  const context = (signal?: AbortSignal): TestContext<Config> => {
-    for (const earlier of opened) for (const write of earlier.secretWrites) stored[write.name] = write.value;
-    const created = createTestContext<Config>({
+  const context = (signal?: AbortSignal): TestContext<Config> =>
+    createTestContext<Config>({
       plugin: manifest(),
       config: structuredClone(config),
-      secrets: { ...stored },
+      secrets,
       window,
       ...(options.user ? { user: options.user } : {}),
       ...(signal ? { signal } : {}),
     });
-    opened.push(created);
-    return created;
-  };
 
   return {
     async setup() {

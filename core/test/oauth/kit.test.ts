@@ -11,22 +11,3 @@ describePlugin(acmePlugin(), {
   config: (url) => ({ apiRootUrl: `${url}/`, authUrl: `${url}/oauth/authorize`, tokenUrl: `${url}/oauth/token` }),
   secrets: { client_id: 'fake-client-id', client_secret: 'fake-client-secret', token: 'kit-refresh-token' },
 });
-
-/**
- * The kit's cases share one secret store, as a run's are: with a provider that retires a refresh
- * token once it rotates it, a `check()` that proves the grant (a forced refresh) after the fetch
- * cases presents the token they stored, not the retired one.
- */
-describePlugin(
-  {
-    ...acmePlugin({}, 'acme-checked'),
-    async check(ctx) {
-      await ctx.oauth!.accessToken({ forceRefresh: true });
-    },
-  },
-  {
-    server: () => startFakeAcme({ grants: { 'kit-refresh-token-2': undefined }, rotate: true }),
-    config: (url) => ({ apiRootUrl: `${url}/`, authUrl: `${url}/oauth/authorize`, tokenUrl: `${url}/oauth/token` }),
-    secrets: { client_id: 'fake-client-id', client_secret: 'fake-client-secret', token: 'kit-refresh-token-2' },
-  },
-);
