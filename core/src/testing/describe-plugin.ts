@@ -148,15 +148,26 @@ export function createPluginChecks<Config = Record<string, unknown>>(
 
   const manifest = (): NormalizedPlugin<Config> =>
     validateManifest(plugin, name) as unknown as NormalizedPlugin<Config>;
-  const context = (signal?: AbortSignal): TestContext<Config> =>
-    createTestContext<Config>({
+  // The cases share one secret store, as the pairs of a run do: a refresh token that the provider
+  // rotates in one case (Oura, Strava, Withings retire the old one) is the one the next case reads.
+  const stored: Record<string, string> = { ...secrets };
+  const context = (signal?: AbortSignal): TestContext<Config> => {
+    const made = createTestContext<Config>({
       plugin: manifest(),
       config: structuredClone(config),
-      secrets,
+      secrets: { ...stored },
       window,
       ...(options.user ? { user: options.user } : {}),
       ...(signal ? { signal } : {}),
     });
+    // ctx.oauth writes through this same object, so its rotations are kept too.
+    const set = made.ctx.secrets.set.bind(made.ctx.secrets);
+    made.ctx.secrets.set = async (name, value) => {
+      await set(name, value);
+      stored[name] = value;
+    };
+    return made;
+  };
 
   return {
     async setup() {
