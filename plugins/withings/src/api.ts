@@ -21,7 +21,7 @@ const PREFIX = `[life-stats] [plugin:${PLUGIN_ID}]`;
 const MAX_DETAIL = 200;
 
 /** A failed Withings call, as the cause of the error the plugin throws: status and words, no request. */
-export class WithingsStatusError extends Error {
+class WithingsStatusError extends Error {
   /** Withings' `status` (not an HTTP status: kept out of `status` so core never reads it as one). */
   readonly withingsStatus: number;
   constructor(withingsStatus: number, detail: string | undefined) {
@@ -41,7 +41,7 @@ export interface CallContext {
 }
 
 /** A service and its parameters. */
-export interface WithingsCall {
+interface WithingsCall {
   /** `measure` or `v2/measure`, relative to `apiRootUrl`. */
   service: string;
   params: Record<string, string>;
@@ -53,7 +53,7 @@ function detailOf(envelope: WithingsEnvelope): string | undefined {
 }
 
 /** The error for a non-zero `status` of a call. */
-export function statusError(envelope: WithingsEnvelope, call: WithingsCall, context: CallContext): Error {
+function statusError(envelope: WithingsEnvelope, call: WithingsCall, context: CallContext): Error {
   const detail = detailOf(envelope);
   const cause = new WithingsStatusError(envelope.status, detail);
   const what = `Withings answered ${call.params.action ?? call.service} with status ${describeStatus(envelope.status)}${detail ? `: ${detail}` : ''}`;
@@ -124,7 +124,7 @@ async function httpError(response: Response, call: WithingsCall): Promise<Error>
  * @throws {RetryableError} status 601 (too many requests) or 522 (timeout), HTTP 429 or 5xx.
  * @throws {LifeStatsError} `E_PLUGIN_FAILED` for any other status, with its documented meaning.
  */
-export async function callWithings(
+async function callWithings(
   apiRootUrl: string,
   call: WithingsCall,
   context: CallContext,
@@ -170,7 +170,7 @@ export async function callWithings(
 }
 
 /** Pages followed at most per request, against a server that always says `more`. */
-export const MAX_PAGES = 1000;
+const MAX_PAGES = 1000;
 
 /** `more` as Getmeas (`1`/`0`) and Getactivity (`true`/`false`) send it. */
 function hasMore(body: Record<string, unknown>): boolean {

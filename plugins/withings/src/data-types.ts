@@ -19,7 +19,7 @@ import type { PluginDataType } from '@life-stats/core';
 export const WITHINGS_SCOPES = Object.freeze({ metrics: 'user.metrics', activity: 'user.activity' } as const);
 
 /** How one data type is read. */
-export type WithingsDataType = Required<PluginDataType> & { scope: string } & (
+type WithingsDataType = Required<PluginDataType> & { scope: string } & (
     | {
         read: 'getmeas';
         /** The `meastype` of Getmeas. */

@@ -13,24 +13,13 @@ import { WITHINGS_API_ROOT_URL, WITHINGS_AUTH_URL, type WithingsEndpointsConfig,
 import { readActivity } from './read-activity.js';
 import { readMeasures } from './read-measures.js';
 
-export { callAllPages, callWithings, statusError, WithingsStatusError } from './api.js';
 export {
   DATA_TYPE_NAMES,
   WITHINGS_DATA_TYPES,
   WITHINGS_SCOPES,
   type WithingsDataTypeName,
 } from './data-types.js';
-export {
-  readEnvelope,
-  WITHINGS_API_ROOT_URL,
-  WITHINGS_AUTH_URL,
-  withingsIsUnauthorized,
-  withingsTokenResponse,
-  withingsTokenUrl,
-} from './oauth.js';
-export { type Activity, getactivityParams, observationsFromActivities } from './read-activity.js';
-export { getmeasParams, type MeasureGroup, observationsFromGroups, realValue } from './read-measures.js';
-export { describeStatus, type StatusFamily, statusFamily } from './status.js';
+export { WITHINGS_API_ROOT_URL, WITHINGS_AUTH_URL } from './oauth.js';
 
 /** The config of a `withings` entry (DESIGN.md "First-party plugins"). */
 export interface WithingsConfig extends WithingsEndpointsConfig {

@@ -34,7 +34,7 @@ export const WITHINGS_API_ROOT_URL = 'https://wbsapi.withings.net/';
 export const WITHINGS_AUTH_URL = 'https://account.withings.com/oauth2_user/authorize2';
 
 /** `<apiRootUrl>v2/oauth2`: Withings' token endpoint lives on its API origin. */
-export function withingsTokenUrl(config: WithingsEndpointsConfig): string {
+function withingsTokenUrl(config: WithingsEndpointsConfig): string {
   return new URL('v2/oauth2', config.apiRootUrl || WITHINGS_API_ROOT_URL).href;
 }
 

@@ -10,7 +10,7 @@ import { type CallContext, callAllPages, PLUGIN_ID } from './api.js';
  */
 
 /** An activity as Getactivity sends it (the fields read here). */
-export interface Activity {
+interface Activity {
   date?: string;
   timezone?: string;
   /** UNIX seconds of its last modification. */
@@ -23,7 +23,7 @@ export interface Activity {
  * The Getactivity parameters of a window. The reference does not say whether `enddateymd` is
  * inclusive: one day more is asked for, and what lies past the window is left out.
  */
-export function getactivityParams(field: string, window: DateWindow): Record<string, string> {
+function getactivityParams(field: string, window: DateWindow): Record<string, string> {
   return {
     action: 'getactivity',
     startdateymd: window.start,
@@ -37,7 +37,7 @@ export function getactivityParams(field: string, window: DateWindow): Record<str
  * date twice, the most recently modified aggregate wins. An activity without the field (or with
  * `null`) is a day without data: no row, never an invented 0.
  */
-export function observationsFromActivities(
+function observationsFromActivities(
   activities: readonly Activity[],
   field: 'steps' | 'distance',
   window: DateWindow,

@@ -18,7 +18,7 @@ import { type CallContext, callAllPages, PLUGIN_ID } from './api.js';
  */
 
 /** A measure group as Getmeas sends it (the fields read here). */
-export interface MeasureGroup {
+interface MeasureGroup {
   grpid?: number;
   /** How the group was attributed to the user: 1 = a device's measure that may be someone else's. */
   attrib?: number;
@@ -32,12 +32,12 @@ export interface MeasureGroup {
 const AMBIGUOUS = 1;
 
 /** `value × 10^unit`, computed so that 72345 × 10^-3 is exactly 72.345 (a division, not 0.001's float). */
-export function realValue(value: number, unit: number): number {
+function realValue(value: number, unit: number): number {
   return unit < 0 ? value / 10 ** -unit : value * 10 ** unit;
 }
 
 /** The Getmeas parameters of a window of local dates in `timeZone`: its first and last second. */
-export function getmeasParams(meastype: number, window: DateWindow, timeZone: string): Record<string, string> {
+function getmeasParams(meastype: number, window: DateWindow, timeZone: string): Record<string, string> {
   const start = Math.floor(startOfLocalDay(window.start, timeZone).getTime() / 1000);
   const end = Math.floor(startOfLocalDay(addDays(window.end, 1), timeZone).getTime() / 1000) - 1;
   return {
@@ -54,7 +54,7 @@ export function getmeasParams(meastype: number, window: DateWindow, timeZone: st
  * order: later `date` wins, then the higher `grpid` (a group re-entered at the same second).
  * Ambiguous groups (a shared scale's unattributed weighing) are left out.
  */
-export function observationsFromGroups(
+function observationsFromGroups(
   groups: readonly MeasureGroup[],
   meastype: number,
   window: DateWindow,

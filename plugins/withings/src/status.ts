@@ -19,7 +19,7 @@
  */
 
 /** A status family of the reference. */
-export type StatusFamily =
+type StatusFamily =
   | 'ok'
   | 'authentication-failed'
   | 'invalid-params'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeStatus, statusFamily, withingsIsUnauthorized, withingsTokenResponse } from '../src/index.js';
+import { withingsIsUnauthorized, withingsTokenResponse } from '../src/oauth.js';
+import { describeStatus, statusFamily } from '../src/status.js';
 
 /**
  * The documented status table (developer.withings.com/api-reference, "Response Status") and the
