@@ -95,6 +95,7 @@ const plugin = definePlugin<WithingsConfig>({
   // Neither service documents a range limit (both page with `offset`): a quarter keeps pages few.
   maxDaysPerFetch: 90,
   // "The standard Withings API enforces a 120 requests-per-minute limit for all applications."
+  // Core budgets it per entry and per fetch attempt, not per app and request: 601 is retried.
   rateLimit: { requestsPerMinute: 120 },
   exampleConfig: { dataType: 'weight' },
 
