@@ -92,7 +92,7 @@ async function runChild(
     const storage = createSqliteStorage({ path: join(dir, 'life-stats.db') });
     try {
       const rows = (await storage.queryMetrics({ metricType: 'steps' })).length;
-      const runs = (await storage.listRuns()).filter((r) => r.last_status === 'ok').length;
+      const runs = (await storage.listCursors()).filter((r) => r.last_status === 'ok').length;
       if (rows !== users * (BACKFILL_DAYS + 1) || runs !== users) {
         throw new Error(`expected ${users * (BACKFILL_DAYS + 1)} rows and ${users} ok runs, got ${rows} and ${runs}`);
       }

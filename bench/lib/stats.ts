@@ -1,5 +1,3 @@
-import { performance } from 'node:perf_hooks';
-
 /** The median (mean of the two middle values for an even count); NaN for no values. */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -7,13 +5,6 @@ export function median(values: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2);
   if (sorted.length % 2 === 1) return sorted[mid] as number;
   return ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-/** Run `fn` and return its result with the wall time in milliseconds. */
-export async function timed<T>(fn: () => Promise<T> | T): Promise<{ result: T; ms: number }> {
-  const started = performance.now();
-  const result = await fn();
-  return { result, ms: performance.now() - started };
 }
 
 /** `n` with thousands separators and `digits` decimals. */

@@ -1,7 +1,7 @@
 import type { BenchRow } from './types.js';
 
 /** Column text of a row's status. */
-export function status(row: BenchRow): string {
+function status(row: BenchRow): string {
   return row.pass ? 'ok' : 'MISS';
 }
 

@@ -25,11 +25,11 @@ export type ErrorCode =
   | 'E_SECRETS'
   | 'E_SECRETS_READONLY'
   | 'E_STORAGE'
-  | 'E_ABORTED'
+  | 'E_EVENTS'
   | 'E_DEADLINE'
+  | 'E_DEPENDENCY_MISSING'
   | 'E_AUTH'
   | 'E_SECRET_MISSING'
-  | 'E_API_TURNED_DOWN'
   | (string & {});
 
 export interface LifeStatsErrorOptions {
@@ -136,11 +136,64 @@ export class RetryableError extends LifeStatsError {
   }
 }
 
-/** Credentials are revoked or expired: the pair ends as `reconnect`, nothing is retried. */
+/** Options of {@link ReconnectRequiredError}. */
+export interface ReconnectRequiredErrorOptions extends LifeStatsErrorOptions {
+  /** The plugin whose credentials failed. Core fills it in for the pair when left out. */
+  pluginId?: string;
+  /** The user who must connect again. Core fills it in for the pair when left out. */
+  userId?: string;
+}
+
+/**
+ * Credentials are revoked or expired: the pair ends as `reconnect`, nothing is retried.
+ *
+ * A plugin needs to say only what went wrong. Core fills in `pluginId` and `userId` for the pair and,
+ * when the plugin gave no `hint`, the command that connects the user again (`life-stats auth <plugin>
+ * --user <user>` for an OAuth plugin), so the command is worded in one place.
+ */
 export class ReconnectRequiredError extends LifeStatsError {
-  constructor(message: string, options: LifeStatsErrorOptions = {}) {
+  pluginId: string | undefined;
+  userId: string | undefined;
+  constructor(message: string, options: ReconnectRequiredErrorOptions = {}) {
     super('E_RECONNECT_REQUIRED', message, options);
     this.name = 'ReconnectRequiredError';
+    this.pluginId = options.pluginId;
+    this.userId = options.userId;
+  }
+}
+
+/** A fetch did not finish within the per-fetch timeout: retried, like a network failure. */
+export class FetchTimeoutError extends LifeStatsError {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super('E_FETCH_TIMEOUT', `fetch did not finish within ${timeoutMs} ms`, {
+      hint: 'The provider is slow or the plugin ignores ctx.signal.',
+    });
+    this.name = 'FetchTimeoutError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The run neared its deadline (a Lambda's remaining time): the pair ends as `deferred` and the next
+ * run collects it. `started` tells a pair stopped while it ran from one that never began.
+ */
+export class DeadlineError extends LifeStatsError {
+  readonly started: boolean;
+  constructor(started: boolean) {
+    super(
+      'E_DEADLINE',
+      started
+        ? 'the run reached its deadline while this pair was running; what its unfinished fetch returned was not stored and its cursor did not move'
+        : 'the run reached its deadline before this pair started',
+      started
+        ? {
+            hint: 'The next run collects it. If this keeps happening, raise the function timeout or lower `concurrency`.',
+          }
+        : {},
+    );
+    this.name = 'DeadlineError';
+    this.started = started;
   }
 }
 

@@ -4,7 +4,18 @@
  * (`@life-stats/core/storage/sqlite`, …) so nothing loads an SDK it does not need.
  */
 
+export { STORE_DEFAULTS } from './config/defaults.js';
 export { type LoadConfigOptions, loadConfig } from './config/load-config.js';
+export type { LifeStatsConfigFile } from './config/schema.js';
+export {
+  createStaticConfigLoader,
+  type StaticConfig,
+  type StaticConfigLoaderOptions,
+  type StaticEntry,
+  type StaticPluginRef,
+  toStaticConfig,
+} from './config/static-config.js';
+export type { ConfigSettings, ConfigSource } from './config/to-loaded-config.js';
 export type { LoadedConfig, PluginEntry, SecretsConfig, StorageConfig, UserConfig } from './config/types.js';
 export {
   ConfigError,
@@ -18,6 +29,7 @@ export {
   PluginLoadError,
   PluginOutputError,
   ReconnectRequiredError,
+  type ReconnectRequiredErrorOptions,
   RetryableError,
   type RetryableErrorOptions,
   SecretAccessError,
@@ -38,8 +50,8 @@ export {
 export { consentScopes } from './oauth/consent-scopes.js';
 export { createOAuthSession, type OAuthSessionOptions, readGrantSecrets } from './oauth/session.js';
 export { entryScopes, type OAuthSettings, resolveOAuthSettings } from './oauth/settings.js';
-export { authCommand } from './oauth/token-errors.js';
 export type { OAuthClientCredentials } from './oauth/token-request.js';
+export { authCommand } from './plugins/connect-command.js';
 export {
   DATA_TYPE_KEY,
   type DataTypePropertyOptions,
@@ -74,9 +86,9 @@ export {
 export type { ReportData } from './report/build-report.js';
 export { classifyError, type ErrorKind, parseRetryAfter } from './run/classify-error.js';
 export { type RunOptions, runPairs } from './run/run-pairs.js';
-export type { PairResult, PairStatus, RunSummary } from './run/types.js';
+export type { PairResult, PairStatus, RunMode, RunSummary } from './run/types.js';
 export type { SecretStore } from './secrets/types.js';
-export type { MetricQuery, MetricRow, RunRow, RunUpdate, Storage } from './storage/types.js';
+export type { CursorRow, CursorUpdate, MetricQuery, MetricRow, Storage } from './storage/types.js';
 export {
   addDays,
   chunkWindow,

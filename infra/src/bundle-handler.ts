@@ -1,14 +1,15 @@
-import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LoadedConfig } from '@life-stats/core';
-import { build, type Plugin } from 'esbuild';
-import type { CapturedConfig, CapturedEntry } from './runtime/bundled-config.js';
+import { type LoadedConfig, type StaticEntry, toStaticConfig } from '@life-stats/core';
+import { build, type Metafile, type Plugin } from 'esbuild';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const coreHandler = join(repoRoot, 'core/src/lambda/handler.ts');
-const runtimeLoader = fileURLToPath(new URL('./runtime/bundled-config.ts', import.meta.url));
+/**
+ * This package's folder: the generated entry (written to a temp or output folder) imports
+ * `@life-stats/core` as this package depends on it, so it is resolved from here.
+ */
+const infraDir = fileURLToPath(new URL('../', import.meta.url));
 
 /** Packages never bundled: the Lambda stores in DynamoDB and imports no TypeScript at run time. */
 export const BUNDLE_EXTERNALS = ['better-sqlite3', 'typescript', 'tsx'] as const;
@@ -37,12 +38,16 @@ export interface HandlerBundle {
   files: string[];
   /** Files named by enabled entries' configs outside the config's folder, not shipped (`path: file`). */
   notShipped: string[];
+  /** Bytes each input file contributes to the bundle, by path (from esbuild's metafile). */
+  inputs: Record<string, number>;
 }
 
 /**
  * Bundle the Lambda handler with esbuild, locally (no Docker): generate an entry that imports the
  * enabled entries' plugins statically (a bundler cannot follow a plugin name read from config at
- * run time) together with the captured config, and builds the handler with `createHandler`.
+ * run time) together with the config settled at synth time, and builds the handler with core's
+ * `createStaticHandler`: the bundle validates nothing again, so it carries no config search and no
+ * JSON Schema compiler; it applies only the `LIFE_STATS_*` overrides.
  * Workspace packages (`@life-stats/*`) are bundled from their TypeScript sources when present, so a
  * stale or missing `dist` cannot end up in the function.
  */
@@ -75,7 +80,8 @@ export async function bundleHandler(options: BundleHandlerOptions): Promise<Hand
     banner: {
       js: "import { createRequire as __lsCreateRequire } from 'node:module'; const require = __lsCreateRequire(import.meta.url);",
     },
-    plugins: [workspaceSources(), lazyBuiltins()],
+    plugins: [workspaceSources(entryFile), lazyBuiltins()],
+    metafile: true,
     logLevel: 'silent',
   });
   if (result.errors.length > 0) throw new Error(`esbuild failed: ${result.errors.map((e) => e.text).join('; ')}`);
@@ -86,11 +92,22 @@ export async function bundleHandler(options: BundleHandlerOptions): Promise<Hand
     entryFile,
     files: generated.files,
     notShipped: generated.outside,
+    inputs: bytesByInput(result.metafile),
   };
 }
 
+function bytesByInput(metafile: Metafile): Record<string, number> {
+  const inputs: Record<string, number> = {};
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+      if (bytesInOutput > 0) inputs[path] = (inputs[path] ?? 0) + bytesInOutput;
+    }
+  }
+  return inputs;
+}
+
 /** Where data files an entry's config names (a CSV file) are copied, inside the asset. */
-export const BUNDLED_FILES_DIR = 'files';
+const BUNDLED_FILES_DIR = 'files';
 
 /** The generated entry module and the data files (relative to the config's folder) to ship with it. */
 export interface GeneratedEntry {
@@ -101,28 +118,27 @@ export interface GeneratedEntry {
 }
 
 /**
- * The generated entry module: static plugin imports, the captured config, `createHandler`. A
- * top-level string in an enabled entry's config that names an existing file inside the config's
- * folder (the csv plugin's `file`) is shipped in the asset and read from there in the function.
+ * The generated entry module: static plugin imports, the config settled at synth time (core's
+ * `toStaticConfig`), `createStaticHandler`. A top-level string in an enabled entry's config that
+ * names an existing file inside the config's folder (the csv plugin's `file`) is shipped in the asset
+ * and read from there in the function.
  */
 export function generateEntry(config: LoadedConfig): GeneratedEntry {
   const imports: string[] = [];
   const files = new Set<string>();
   const outside: string[] = [];
-  const entries: CapturedEntry[] = config.plugins.map((entry) => {
-    const captured: CapturedEntry = {
-      index: entry.index,
-      use: entry.use,
-      enabled: entry.enabled,
-      metric: entry.metric,
-      ...(entry.unit ? { unit: entry.unit } : {}),
-      ...(entry.dataType ? { dataType: entry.dataType } : {}),
-      schedule: entry.schedule,
-      config: entry.config,
-      ...(entry.rateLimit ? { rateLimit: entry.rateLimit } : {}),
-    };
-    if (!entry.enabled || !entry.loaded) return captured;
-    const bundled: string[] = [];
+  const settled = toStaticConfig(config, (entry) => {
+    const path = sourceOf(entry.loaded.resolvedPath);
+    // One plugin may serve several entries (csv for weight and for mood): import it once.
+    const index = imports.indexOf(path);
+    return index === -1 ? imports.push(path) - 1 : index;
+  });
+  settled.entries = settled.entries.map((entry) => (entry.enabled && entry.plugin ? shipFiles(entry) : entry));
+
+  /** Point the entry's existing files inside the config's folder at their copies in the asset. */
+  function shipFiles(entry: StaticEntry): StaticEntry {
+    const shipped: string[] = [];
+    const settledConfig = { ...entry.config };
     for (const [key, value] of Object.entries(entry.config)) {
       if (typeof value !== 'string' || !isAbsolute(value)) continue;
       if (!statSync(value, { throwIfNoEntry: false })?.isFile()) continue;
@@ -133,50 +149,23 @@ export function generateEntry(config: LoadedConfig): GeneratedEntry {
       }
       const path = relative(config.dir, value).split(sep).join('/');
       files.add(path);
-      captured.config = { ...captured.config, [key]: path };
-      bundled.push(key);
+      settledConfig[key] = path;
+      shipped.push(key);
     }
-    if (bundled.length > 0) captured.bundledFiles = bundled;
-    const path = sourceOf(entry.loaded.resolvedPath);
-    // One plugin may serve several entries (csv for weight and for mood): import it once.
-    let index = imports.indexOf(path);
-    if (index === -1) index = imports.push(path) - 1;
-    captured.module = {
-      index,
-      resolvedPath: entry.loaded.resolvedPath,
-      ...(entry.loaded.packageName === undefined ? {} : { packageName: entry.loaded.packageName }),
-      ...(entry.loaded.version === undefined ? {} : { version: entry.loaded.version }),
-    };
-    return captured;
-  });
-  const captured: CapturedConfig = { filepath: config.filepath, dir: config.dir, raw: rawConfig(config), entries };
+    return shipped.length > 0 ? { ...entry, config: settledConfig, files: shipped } : entry;
+  }
+
   const source = [
     '// Generated by @life-stats/infra at synth time. Do not edit.',
-    `import { createHandler } from ${JSON.stringify(coreHandler)};`,
-    `import { createBundledConfigLoader } from ${JSON.stringify(runtimeLoader)};`,
+    "import { createStaticHandler } from '@life-stats/core/lambda';",
     ...imports.map((path, i) => `import * as plugin${i} from ${JSON.stringify(path)};`),
-    `const captured = ${JSON.stringify(captured)};`,
+    `const config = ${JSON.stringify(settled)};`,
     `const modules = [${imports.map((_, i) => `plugin${i}`).join(', ')}];`,
     `const filesDir = new URL(${JSON.stringify(`./${BUNDLED_FILES_DIR}/`)}, import.meta.url);`,
-    'export const handler = createHandler({ loadConfig: createBundledConfigLoader(captured, modules, { filesDir }) });',
+    'export const handler = createStaticHandler(config, { modules, filesDir });',
     '',
   ].join('\n');
   return { source, files: [...files], outside };
-}
-
-/**
- * The config file's top-level settings as a raw file (the overrides are applied to it in the
- * function). `plugins` is left out: the entries are captured already settled.
- */
-function rawConfig(config: LoadedConfig): Record<string, unknown> {
-  return {
-    timezone: config.timezone,
-    backfillDays: config.backfillDays,
-    storage: config.storage.type === 'dynamodb' ? { ...config.storage } : { type: 'sqlite', path: config.storage.path },
-    secrets: config.secrets.type === 'file' ? { type: 'file', path: config.secrets.path } : { ...config.secrets },
-    users: config.users.map((user) => ({ ...user })),
-    ...(config.events ? { events: { ...config.events } } : {}),
-  };
 }
 
 /** A workspace package's compiled file mapped back to its source (`dist/x.js` → `src/x.ts`). */
@@ -213,8 +202,11 @@ export function lazyBuiltins(): Plugin {
   };
 }
 
-/** Resolve `@life-stats/*` as usual, then prefer the workspace package's TypeScript source. */
-function workspaceSources(): Plugin {
+/**
+ * Resolve `@life-stats/*` as usual — from this package's folder for the generated entry, which
+ * lives outside it — then prefer the workspace package's TypeScript source.
+ */
+function workspaceSources(entryFile: string): Plugin {
   return {
     name: 'life-stats-workspace-sources',
     setup(pluginBuild) {
@@ -223,12 +215,32 @@ function workspaceSources(): Plugin {
         const result = await pluginBuild.resolve(args.path, {
           kind: args.kind,
           importer: args.importer,
-          resolveDir: args.resolveDir,
+          resolveDir: args.importer === entryFile ? infraDir : args.resolveDir,
           pluginData: 'resolving',
         });
-        if (result.errors.length > 0) return { errors: result.errors };
-        return { ...result, path: sourceOf(result.path) };
+        if (result.errors.length === 0) return { ...result, path: sourceOf(result.path) };
+        // A workspace package not built yet: its export's `dist` file is missing, its source is not.
+        const [scope, name, ...rest] = args.path.split('/');
+        const manifest = await pluginBuild.resolve(`${scope}/${name}/package.json`, {
+          kind: args.kind,
+          resolveDir: args.importer === entryFile ? infraDir : args.resolveDir,
+          pluginData: 'resolving',
+        });
+        const source = manifest.errors.length === 0 ? exportSource(manifest.path, rest.join('/')) : undefined;
+        return source ? { path: source } : { errors: result.errors };
       });
     },
   };
+}
+
+/** The TypeScript source of a workspace package's export (`./dist/x.js` → `src/x.ts`), if it exists. */
+function exportSource(manifestPath: string, subpath: string): string | undefined {
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    exports?: Record<string, string | { default?: string }>;
+  };
+  const target = manifest.exports?.[subpath === '' ? '.' : `./${subpath}`];
+  const file = typeof target === 'string' ? target : target?.default;
+  if (!file) return undefined;
+  const source = sourceOf(join(dirname(manifestPath), file));
+  return existsSync(source) ? source : undefined;
 }

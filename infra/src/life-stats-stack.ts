@@ -1,4 +1,4 @@
-import type { LoadedConfig } from '@life-stats/core';
+import { type LoadedConfig, STORE_DEFAULTS } from '@life-stats/core';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -14,7 +14,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 /** The SSM prefix when the config does not use SSM (the Lambda always does). */
-export const DEFAULT_SSM_PREFIX = '/life-stats';
+export const DEFAULT_SSM_PREFIX = STORE_DEFAULTS.ssmPrefix;
 
 /** Props of {@link LifeStatsStack}. */
 export interface LifeStatsStackProps extends StackProps {
@@ -56,11 +56,23 @@ export class LifeStatsStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const prefix = props.ssmPrefix ?? (config.secrets.type === 'ssm' ? config.secrets.prefix : DEFAULT_SSM_PREFIX);
-    const tableNames =
-      config.storage.type === 'dynamodb'
-        ? { metrics: config.storage.metricsTable, runs: config.storage.runsTable }
-        : { metrics: 'life-stats-metrics', runs: 'life-stats-runs' };
+    [this.metricsTable, this.runsTable] = this.addTables(props);
+    const { fn, deadLetterQueue, logGroup } = this.addFunction(props, prefix);
+    this.function = fn;
+    this.deadLetterQueue = deadLetterQueue;
+    this.grantLeastPrivilege(prefix, config.events?.busName);
+    this.rules = this.addSchedules(config);
+    this.alarmTopic = this.addAlarms(props.alarmEmail);
+    this.addOutputs(logGroup);
+  }
 
+  /** The seed's two tables: on demand, point-in-time recovery, retained when the stack goes. */
+  private addTables(props: LifeStatsStackProps): [dynamodb.Table, dynamodb.Table] {
+    const { storage } = props.config;
+    const names =
+      storage.type === 'dynamodb'
+        ? { metrics: storage.metricsTable, runs: storage.runsTable }
+        : { metrics: STORE_DEFAULTS.metricsTable, runs: STORE_DEFAULTS.runsTable };
     const table = (construct: string, name: string, sortKey: string): dynamodb.Table =>
       new dynamodb.Table(this, construct, {
         tableName: name,
@@ -71,10 +83,18 @@ export class LifeStatsStack extends Stack {
         // The data is the product: deleting the stack must never delete it.
         removalPolicy: RemovalPolicy.RETAIN,
       });
-    this.metricsTable = table('MetricsTable', props.metricsTableName ?? tableNames.metrics, 'metric_date');
-    this.runsTable = table('RunsTable', props.runsTableName ?? tableNames.runs, 'metric_type');
+    return [
+      table('MetricsTable', props.metricsTableName ?? names.metrics, 'metric_date'),
+      table('RunsTable', props.runsTableName ?? names.runs, 'metric_type'),
+    ];
+  }
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+  /** The collector: its role, log group, dead-letter queue and the environment pointing it at AWS. */
+  private addFunction(
+    props: LifeStatsStackProps,
+    prefix: string,
+  ): { fn: lambda.Function; deadLetterQueue: sqs.Queue; logGroup: logs.LogGroup } {
+    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       retentionPeriod: Duration.days(14),
       enforceSSL: true,
     });
@@ -96,7 +116,7 @@ export class LifeStatsStack extends Stack {
       }),
     );
 
-    this.function = new lambda.Function(this, 'Handler', {
+    const fn = new lambda.Function(this, 'Handler', {
       role,
       description: 'life-stats: collect one number per person, per day, per metric',
       runtime: lambda.Runtime.NODEJS_22_X,
@@ -106,7 +126,7 @@ export class LifeStatsStack extends Stack {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.minutes(5),
       logGroup,
-      deadLetterQueue: this.deadLetterQueue,
+      deadLetterQueue,
       // A failed scheduled run is not retried blindly: the next schedule covers the gap.
       retryAttempts: 0,
       environment: {
@@ -119,8 +139,11 @@ export class LifeStatsStack extends Stack {
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
-    this.grantLeastPrivilege(prefix, config.events?.busName);
+    return { fn, deadLetterQueue, logGroup };
+  }
 
+  /** One EventBridge rule per enabled plugin entry (DESIGN.md "Infra"), by metric. */
+  private addSchedules(config: LoadedConfig): Map<string, events.Rule> {
     const rules = new Map<string, events.Rule>();
     for (const entry of config.plugins) {
       if (!entry.enabled) continue;
@@ -136,11 +159,14 @@ export class LifeStatsStack extends Stack {
       );
       rules.set(entry.metric, rule);
     }
-    this.rules = rules;
+    return rules;
+  }
 
-    this.alarmTopic = new sns.Topic(this, 'Alarms', { displayName: 'life-stats alarms' });
-    if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-    const notify = new cloudwatchActions.SnsAction(this.alarmTopic);
+  /** Alarms on the function's errors and on failed pairs, to an SNS topic (and an e-mail, if given). */
+  private addAlarms(alarmEmail: string | undefined): sns.Topic {
+    const topic = new sns.Topic(this, 'Alarms', { displayName: 'life-stats alarms' });
+    if (alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(alarmEmail));
+    const notify = new cloudwatchActions.SnsAction(topic);
 
     const errors = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
       alarmDescription: 'life-stats: the Lambda failed (bad config or event, crash, timeout). Read its logs.',
@@ -166,7 +192,10 @@ export class LifeStatsStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     for (const alarm of [errors, failedPairs]) alarm.addAlarmAction(notify);
+    return topic;
+  }
 
+  private addOutputs(logGroup: logs.LogGroup): void {
     new CfnOutput(this, 'FunctionName', { value: this.function.functionName });
     new CfnOutput(this, 'LogGroupName', { value: logGroup.logGroupName });
     new CfnOutput(this, 'MetricsTableName', { value: this.metricsTable.tableName });

@@ -63,6 +63,24 @@ describe('the Lambda bundle of the repository config', () => {
     expect(bundle.bytes).toBeLessThanOrEqual(MAX_BYTES);
   });
 
+  it('carries no config search, YAML parser or JSON Schema compiler: the config was settled at synth', () => {
+    const packages = new Set(
+      Object.keys(bundle.inputs).flatMap((path) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? []),
+    );
+    // The bundle's real dependencies are there, so an empty list cannot pass this by accident.
+    expect(packages).toContain('@aws-sdk/client-dynamodb');
+    expect(packages).toContain('csv-parse');
+    for (const name of ['ajv', 'cosmiconfig', 'js-yaml', 'import-meta-resolve', 'fast-uri']) {
+      expect(packages, name).not.toContain(name);
+    }
+    // Nor core's own file loader and validators.
+    const core = Object.keys(bundle.inputs).filter((path) => path.includes('core/src/config/'));
+    expect(core.some((path) => path.endsWith('static-config.ts'))).toBe(true);
+    for (const file of ['load-config.ts', 'validate-config.ts', 'plugin-config.ts', 'ajv-problems.ts']) {
+      expect(core.filter((path) => path.endsWith(file))).toEqual([]);
+    }
+  });
+
   it('imports exactly the enabled plugins statically', () => {
     const entry = readFileSync(bundle.entryFile, 'utf8');
     const imports = entry.match(/^import \* as plugin\d+ from .*$/gm) ?? [];

@@ -56,6 +56,6 @@ describe('generateEntry', () => {
     expect(generated.outside).toEqual([`plugins[0].config.key: ${join(elsewhere, 'key.pem')}`]);
     expect(generated.source).not.toContain('not for the cloud');
     expect(generated.source).toContain('"file":"data/in.csv"');
-    expect(generated.source).toContain('"bundledFiles":["file"]');
+    expect(generated.source).toContain('"files":["file"]');
   });
 });

@@ -2,6 +2,9 @@
  * The CDK app synthesized offline, for the repository's config and for a temp config with a
  * disabled entry, an entry schedule override, an SSM prefix, an event bus and the optional
  * context (alarm e-mail, GitHub OIDC).
+ *
+ * Over 300 lines on purpose: both apps are synthesized once (bundling the handler, several seconds)
+ * and every group below reads those two templates; split files would synthesize them again each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -64,7 +64,7 @@ export async function withStores<T>(
 }
 
 /** A `--from`/`--to` value: a real calendar date, else a usage error. */
-export function parseDateOption(flag: string, value: string | undefined): string | undefined {
+function parseDateOption(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (!isValidDate(value)) throw new UsageError(`${flag} must be a calendar date YYYY-MM-DD, got "${value}"`);
   return value;

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { formatError, hasErrorCode, isLifeStatsError } from '../errors.js';
+import type { RunMode } from '../run/types.js';
 import { executeAuth, registerAuth } from './commands/auth.js';
 import { executeCheck, registerCheck } from './commands/check.js';
 import { executeInit, registerInit } from './commands/init.js';
@@ -93,7 +94,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   registerRun(
     program,
     wrap(
-      (ctx, mode: 'run' | 'backfill', flags) => executeRun(ctx, flags, mode),
+      (ctx, mode: RunMode, flags) => executeRun(ctx, flags, mode),
       (_m, f) => f,
     ),
   );

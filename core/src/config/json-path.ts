@@ -16,7 +16,7 @@ export function appendPath(base: string, segment: PathSegment): string {
 }
 
 /** Join segments into a path. */
-export function formatPath(segments: readonly PathSegment[], base = ''): string {
+function formatPath(segments: readonly PathSegment[], base = ''): string {
   return segments.reduce<string>((path, segment) => appendPath(path, segment), base);
 }
 

@@ -6,15 +6,16 @@ import { defaultExport, importModule } from '../plugins/import-module.js';
 import { applyEnvOverrides, ENV_VARS } from './env-overrides.js';
 import { parseJsonFile } from './parse-json.js';
 import { resolveEntries } from './plugin-entries.js';
-import { configSchema, type ValidatedConfigFile } from './schema.js';
-import type { LoadedConfig, SecretsConfig, StorageConfig } from './types.js';
+import { configSchema } from './schema.js';
+import { toLoadedConfig } from './to-loaded-config.js';
+import type { LoadedConfig } from './types.js';
 import { asValidated, validateConfigFile } from './validate-config.js';
 
 /** The cosmiconfig module name: `package.json#life-stats`, `.life-stats.json`, `life-stats.config.*`. */
-export const MODULE_NAME = 'life-stats';
+const MODULE_NAME = 'life-stats';
 
 /** File names searched in each folder, in order. */
-export const SEARCH_PLACES = [
+const SEARCH_PLACES = [
   'package.json',
   '.life-stats.json',
   'life-stats.config.json',
@@ -70,18 +71,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const problems = [...overridden.problems, ...file.problems, ...plugins.problems];
   if (problems.length > 0) throw new ConfigError(sortProblems(problems), filepath);
 
-  const valid = asValidated(file.value);
-  return {
-    filepath,
-    dir,
-    timezone: valid.timezone,
-    backfillDays: valid.backfillDays,
-    storage: toStorage(valid.storage, dir),
-    secrets: toSecrets(valid.secrets, dir),
-    users: valid.users.map((user) => ({ id: user.id, timezone: user.timezone ?? valid.timezone })),
-    ...(valid.events ? { events: { busName: valid.events.busName } } : {}),
-    plugins: plugins.entries,
-  };
+  return toLoadedConfig(asValidated(file.value), { filepath, dir }, plugins.entries);
 }
 
 /**
@@ -90,7 +80,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
  *
  * @throws {LifeStatsError} `E_CONFIG_NOT_FOUND`; {@link ConfigError} when the file cannot be parsed.
  */
-export async function findConfigFile(options: LoadConfigOptions = {}): Promise<RawConfigFile> {
+async function findConfigFile(options: LoadConfigOptions = {}): Promise<RawConfigFile> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
   const fromEnv = env[ENV_VARS.config] || undefined;
@@ -159,20 +149,6 @@ async function guard<T>(filepath: string | undefined, load: () => Promise<T>): P
     const message = error instanceof Error ? error.message : String(error);
     throw new ConfigError([{ path: '', message: `the file cannot be loaded: ${message}` }], file, { cause: error });
   }
-}
-
-function toStorage(storage: ValidatedConfigFile['storage'], dir: string): StorageConfig {
-  if (storage.type === 'dynamodb') {
-    return { type: 'dynamodb', metricsTable: storage.metricsTable, runsTable: storage.runsTable };
-  }
-  // ":memory:" is SQLite's in-memory database, not a file name.
-  return { type: 'sqlite', path: storage.path === ':memory:' ? storage.path : resolve(dir, storage.path) };
-}
-
-function toSecrets(secrets: ValidatedConfigFile['secrets'], dir: string): SecretsConfig {
-  if (secrets.type === 'file') return { type: 'file', path: resolve(dir, secrets.path) };
-  if (secrets.type === 'ssm') return { type: 'ssm', prefix: secrets.prefix };
-  return { type: 'env' };
 }
 
 const TOP_LEVEL_ORDER = Object.keys(configSchema.properties);

@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { ConfigProblem } from '../errors.js';
 import type { JsonSchema } from '../plugins/types.js';
+import { isRecord } from '../util/is-record.js';
 import { ajvErrorsToProblems } from './ajv-problems.js';
 import { cloneJson } from './validate-config.js';
 
@@ -66,10 +67,6 @@ export function validatePluginConfig(
   }
   if (!validate(value)) return { config: value, problems: ajvErrorsToProblems(validate.errors, value, options.path) };
   return { config: resolvePaths(schema, value, options.dir) as Record<string, unknown>, problems: [] };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type ConfigProblem, isLifeStatsError } from '../errors.js';
 import { resolveEntryMetric } from '../plugins/data-types.js';
 import { loadPlugin } from '../plugins/load-plugin.js';
+import { isRecord } from '../util/is-record.js';
 import { resolveConfigPaths, validatePluginConfig } from './plugin-config.js';
 import { validateSchedule } from './schedule.js';
 import type { LoadedPlugin, PluginEntry } from './types.js';
@@ -90,7 +91,10 @@ export async function resolveEntries(plugins: unknown, options: ResolveEntriesOp
 
     const resolvedMetric = loaded ? resolveEntryMetric(loaded.plugin, config) : undefined;
     const metric = raw.metric ?? resolvedMetric?.metric ?? '';
-    if (enabled && metric !== '') {
+    // An entry whose data type did not validate has no metric of its own yet: its dataType problem
+    // is reported already, and a collision with the plugin's default metric would only mislead.
+    const unsettled = Boolean(loaded?.plugin.dataTypes) && !resolvedMetric?.dataType && raw.metric === undefined;
+    if (enabled && metric !== '' && !unsettled) {
       const owner = metricOwner.get(metric);
       if (owner === undefined) metricOwner.set(metric, index);
       else {
@@ -146,8 +150,4 @@ function describeLoadError(error: unknown): string {
     .replace(/:\n\s+- /, ': ')
     .replace(/\n\s+- /g, '; ');
   return error.hint ? `${message}. ${error.hint}` : message;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

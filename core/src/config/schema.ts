@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { STORE_DEFAULTS } from './defaults.js';
 
 /**
  * JSON Schema (draft-07) of the life-stats config file — the one source of truth. The TypeScript
@@ -60,7 +61,7 @@ export const configSchema = {
             path: {
               type: 'string',
               minLength: 1,
-              default: '.life-stats/life-stats.db',
+              default: STORE_DEFAULTS.sqlitePath,
               description: "The database file, relative to the config file's folder. Created when missing.",
             },
           },
@@ -74,13 +75,13 @@ export const configSchema = {
             metricsTable: {
               type: 'string',
               minLength: 1,
-              default: 'life-stats-metrics',
+              default: STORE_DEFAULTS.metricsTable,
               description: 'Metrics table: partition key user_id, sort key metric_date.',
             },
             runsTable: {
               type: 'string',
               minLength: 1,
-              default: 'life-stats-runs',
+              default: STORE_DEFAULTS.runsTable,
               description: 'Runs table: partition key user_id, sort key metric_type.',
             },
           },
@@ -104,7 +105,7 @@ export const configSchema = {
             path: {
               type: 'string',
               minLength: 1,
-              default: '.life-stats/secrets.json',
+              default: STORE_DEFAULTS.secretsPath,
               description: "The secrets file, relative to the config file's folder.",
             },
           },
@@ -118,7 +119,7 @@ export const configSchema = {
             prefix: {
               type: 'string',
               pattern: '^/',
-              default: '/life-stats',
+              default: STORE_DEFAULTS.ssmPrefix,
               description: 'Parameter path prefix: <prefix>/<namespace>/<user>/<name>.',
             },
           },
@@ -227,6 +228,3 @@ export type LifeStatsConfigFile = FromSchema<typeof configSchema, { keepDefaulte
 
 /** A config file after schema validation, with the schema's defaults applied. */
 export type ValidatedConfigFile = FromSchema<typeof configSchema>;
-
-/** One `plugins[]` item as written: a plugin name or an entry object. */
-export type PluginEntryFile = NonNullable<LifeStatsConfigFile['plugins']>[number];

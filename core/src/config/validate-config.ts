@@ -1,7 +1,8 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { ConfigProblem } from '../errors.js';
-import { DYNAMODB_TABLE_NAME } from '../storage/dynamodb-table-name.js';
+import { tableNameProblems } from '../storage/dynamodb-table-name.js';
 import { isValidTimeZone } from '../util/dates.js';
+import { isRecord } from '../util/is-record.js';
 import { ajvErrorsToProblems } from './ajv-problems.js';
 import { validateSchedule } from './schedule.js';
 import { configSchema, type ValidatedConfigFile } from './schema.js';
@@ -65,18 +66,7 @@ function semanticProblems(value: unknown): ConfigProblem[] {
     else problems.push({ path: `users[${i}].id`, message: `"${user.id}" is already used by users[${first}]` });
   });
 
-  if (isRecord(value.storage) && value.storage.type === 'dynamodb') {
-    for (const key of ['metricsTable', 'runsTable']) {
-      const table = value.storage[key];
-      // A non-string is already reported by the schema.
-      if (typeof table === 'string' && table !== '' && !DYNAMODB_TABLE_NAME.test(table)) {
-        problems.push({
-          path: `storage.${key}`,
-          message: `"${table}" is not a DynamoDB table name: 3–255 letters, digits, "_", "-" and ".", or a table ARN`,
-        });
-      }
-    }
-  }
+  problems.push(...tableNameProblems(value.storage));
 
   const plugins = Array.isArray(value.plugins) ? value.plugins : [];
   plugins.forEach((entry: unknown, i) => {
@@ -92,10 +82,6 @@ function checkTimeZone(problems: ConfigProblem[], path: string, zone: unknown): 
   if (typeof zone === 'string' && zone !== '' && !isValidTimeZone(zone)) {
     problems.push({ path, message: `"${zone}" is not an IANA time zone (e.g. "Europe/Berlin", "UTC")` });
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

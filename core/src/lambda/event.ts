@@ -15,7 +15,7 @@ export interface EventSelection {
 }
 
 /** The `source` of the events this package publishes (`Run Completed`). */
-export const EVENT_SOURCE = 'life-stats';
+const EVENT_SOURCE = 'life-stats';
 
 /**
  * Read a Lambda event (DESIGN.md "Lambda"): `{}`, `{ metric }`, `{ user_id }` or both; unknown keys

@@ -1,5 +1,10 @@
 import type { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import {
+  createStaticConfigLoader,
+  type StaticConfig,
+  type StaticConfigLoaderOptions,
+} from '../config/static-config.js';
 import type { LoadedConfig } from '../config/types.js';
 import { formatError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -48,6 +53,9 @@ export interface LambdaHandlerOptions {
   deadlineMarginMs?: number;
 }
 
+/** Options of {@link createStaticHandler}: the static loader's and the handler's. */
+export interface StaticHandlerOptions extends StaticConfigLoaderOptions, Omit<LambdaHandlerOptions, 'loadConfig'> {}
+
 interface Container {
   config: LoadedConfig;
   storage: Storage;
@@ -77,9 +85,28 @@ interface Tools {
  *    person must fix, and Lambda's `Errors` metric makes it visible.
  */
 export function createHandler(options: LambdaHandlerOptions = {}): LambdaHandler {
-  // Loaded on demand: a deployed bundle captures its config at synth time and never searches for a
-  // file, so cosmiconfig and the config validator stay out of its cold start.
-  const load = options.loadConfig ?? (async () => (await import('../config/load-config.js')).loadConfig());
+  return buildHandler(options.loadConfig ?? loadConfigFile, options);
+}
+
+/**
+ * The handler of a bundle (the Lambda the infra builds): the same as {@link createHandler}, on a
+ * config settled at build time and plugins imported statically (see `createStaticConfigLoader`).
+ * It never references the config file loader, so a bundle of it carries no config search and no
+ * JSON Schema compiler.
+ */
+export function createStaticHandler(config: StaticConfig, options: StaticHandlerOptions): LambdaHandler {
+  return buildHandler(createStaticConfigLoader(config, options), options);
+}
+
+/** The config file, found as the CLI finds it; imported on first use. */
+async function loadConfigFile(): Promise<LoadedConfig> {
+  return (await import('../config/load-config.js')).loadConfig();
+}
+
+function buildHandler(
+  load: () => Promise<LoadedConfig>,
+  options: Pick<LambdaHandlerOptions, 'deadlineMarginMs'>,
+): LambdaHandler {
   let container: Promise<Container> | undefined;
   let tools: Tools | undefined;
 
@@ -149,4 +176,5 @@ export function createHandler(options: LambdaHandlerOptions = {}): LambdaHandler
  * The Lambda entry point of `@life-stats/core/lambda`: `handler(event, context)` → run summary.
  * See {@link createHandler}.
  */
-export const handler: LambdaHandler = createHandler();
+// Pure: a bundle that uses only createStaticHandler drops it, and the file loader with it.
+export const handler: LambdaHandler = /* @__PURE__ */ createHandler();

@@ -4,7 +4,7 @@ import type { PairStatus, RunSummary } from '../run/types.js';
 import { SERVICE_NAME } from './logger.js';
 
 /** CloudWatch namespace of the run metrics. */
-export const METRICS_NAMESPACE = 'LifeStats';
+const METRICS_NAMESPACE = 'LifeStats';
 
 const STATUSES: readonly PairStatus[] = ['ok', 'failed', 'skipped', 'reconnect', 'deferred'];
 

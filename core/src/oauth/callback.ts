@@ -25,7 +25,7 @@ function authError(message: string, hint: string, cause?: unknown): LifeStatsErr
  *
  * @throws {LifeStatsError} `E_AUTH`, saying what went wrong and to run the consent again.
  */
-export function validateCallback(params: URLSearchParams, expectedState: string): URLSearchParams {
+function validateCallback(params: URLSearchParams, expectedState: string): URLSearchParams {
   if (!sameText(params.get('state') ?? '', expectedState)) {
     throw authError(
       'the answer from the browser does not carry the state of this request, so it was refused',

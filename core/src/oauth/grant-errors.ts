@@ -1,7 +1,7 @@
 import { formatError, LifeStatsError, ReconnectRequiredError } from '../errors.js';
+import { authCommand } from '../plugins/connect-command.js';
 import type { PluginSecrets } from '../plugins/types.js';
 import type { OAuthSettings } from './settings.js';
-import { authCommand } from './token-errors.js';
 
 /**
  * The errors of a user's grant that are not the token endpoint's answer: not connected yet, no

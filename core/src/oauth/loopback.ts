@@ -8,10 +8,10 @@ import { LifeStatsError } from '../errors.js';
  */
 
 /** The path the provider redirects to. */
-export const CALLBACK_PATH = '/oauth2callback';
+const CALLBACK_PATH = '/oauth2callback';
 
 /** What the handler of the answer tells the browser. */
-export interface LoopbackPage {
+interface LoopbackPage {
   status: number;
   title: string;
   text: string;

@@ -1,5 +1,7 @@
 import { LifeStatsError, ReconnectRequiredError, RetryableError } from '../errors.js';
+import { authCommand } from '../plugins/connect-command.js';
 import { parseRetryAfter } from '../run/classify-error.js';
+import { isRecord } from '../util/is-record.js';
 import type { OAuthSettings } from './settings.js';
 
 /**
@@ -32,7 +34,7 @@ export interface TokenEndpointAnswer {
  * The cause attached to token errors: the status and the OAuth error code, never the request or the
  * body (which may echo tokens).
  */
-export class OAuthHttpError extends Error {
+class OAuthHttpError extends Error {
   readonly status: number;
   readonly error: string | undefined;
   constructor(status: number, error: string | undefined, description: string) {
@@ -43,17 +45,8 @@ export class OAuthHttpError extends Error {
   }
 }
 
-/** `life-stats auth <plugin> --user <user>`: the command every reconnect message names. */
-export function authCommand(pluginId: string, userId: string): string {
-  return `life-stats auth ${pluginId} --user ${userId}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The RFC 6749 §5.2 fields of an answer, redacted and cut short. */
-export function readOAuthError(
+function readOAuthError(
   answer: Pick<TokenEndpointAnswer, 'body'>,
   redact: (text: string) => string,
 ): { error: string | undefined; description: string } {
@@ -169,7 +162,7 @@ export function invalidTokenResponseError(reason: string, context: TokenErrorCon
   );
 }
 
-export function hostOf(url: string): string {
+function hostOf(url: string): string {
   try {
     return new URL(url).host;
   } catch {

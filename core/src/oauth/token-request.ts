@@ -1,4 +1,5 @@
 import { LifeStatsError } from '../errors.js';
+import { isRecord } from '../util/is-record.js';
 import { isLoopbackUrl, loadOAuthLibrary, type OAuthLibrary } from './library.js';
 import { type OAuthSettings, splitScopes } from './settings.js';
 import {
@@ -57,10 +58,6 @@ export interface TokenRequestOptions {
   remember: (value: string | undefined) => void;
   redact: (text: string) => string;
   userId?: string | undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -5,7 +5,7 @@ import type { PluginEntry } from '../config/types.js';
  * the config file: `plugins[2] (google-fit-steps): <the plugin's message>`. Disabled entries are
  * not loaded and say nothing; the wording of the change is the plugin's, core names no provider.
  */
-export function deprecationWarnings(entries: readonly PluginEntry[]): string[] {
+function deprecationWarnings(entries: readonly PluginEntry[]): string[] {
   const warnings: string[] = [];
   for (const entry of entries) {
     const deprecated = entry.enabled ? entry.loaded?.plugin.deprecated : undefined;

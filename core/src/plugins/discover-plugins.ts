@@ -7,7 +7,7 @@ import type { NormalizedPlugin } from './types.js';
 import { validateManifest } from './validate-manifest.js';
 
 /** The keyword that marks a package as a life-stats plugin, whatever its name. */
-export const PLUGIN_KEYWORD = 'life-stats-plugin';
+const PLUGIN_KEYWORD = 'life-stats-plugin';
 
 /** Package names that are plugins by convention: `@life-stats/plugin-*`, `life-stats-plugin-*`, `@<scope>/life-stats-plugin-*`. */
 const PLUGIN_NAME_RE = /^(@life-stats\/plugin-|(@[^/]+\/)?life-stats-plugin-)[a-z0-9][a-z0-9._-]*$/;
@@ -41,7 +41,7 @@ export interface DiscoveredPlugin {
 }
 
 /** Does this package.json describe a plugin, by keyword or by name? */
-export function isPluginPackage(json: Record<string, unknown>): boolean {
+function isPluginPackage(json: Record<string, unknown>): boolean {
   const name = json.name;
   if (typeof name !== 'string') return false;
   const keywords = Array.isArray(json.keywords) ? json.keywords : [];

@@ -73,12 +73,3 @@ async function importPlugin(use: string, resolved: ResolvedPlugin): Promise<Load
     ...(resolved.version === undefined ? {} : { version: resolved.version }),
   };
 }
-
-/** True for the errors {@link loadPlugin} throws on purpose (not found, invalid, wrong apiVersion). */
-export function isPluginLoadError(error: unknown): error is PluginLoadError {
-  return (
-    hasErrorCode(error, 'E_PLUGIN_NOT_FOUND') ||
-    hasErrorCode(error, 'E_PLUGIN_INVALID') ||
-    hasErrorCode(error, 'E_PLUGIN_API_VERSION')
-  );
-}

@@ -1,8 +1,9 @@
 import { Ajv } from 'ajv';
 import { PluginLoadError } from '../errors.js';
-import { oauthDeclaredSecrets } from '../oauth/settings.js';
 import { isValidDate } from '../util/dates.js';
-import { type JsonSchema, type NormalizedPlugin, PLUGIN_API_VERSION, type PluginOAuth } from './types.js';
+import { isRecord } from '../util/is-record.js';
+import { normalizePlugin, unwrapInterop } from './normalize-plugin.js';
+import { type NormalizedPlugin, PLUGIN_API_VERSION } from './types.js';
 import { checkOAuth } from './validate-oauth.js';
 
 const PLUGIN_ID_RE = /^[a-z][a-z0-9-]*$/;
@@ -10,17 +11,9 @@ const METRIC_TYPE_RE = /^[a-z][a-z0-9_]*$/;
 const SECRET_NAME_RE = /^[a-z][a-z0-9_]*$/;
 const DATA_TYPE_RE = /^[a-z][a-z0-9-]*$/;
 
-const DEFAULT_SCHEDULE = 'rate(1 day)';
-const DEFAULT_SETTLE_DAYS = 1;
-const DEFAULT_MAX_DAYS_PER_FETCH = 30;
-
 const HINT = 'Export the plugin as `export default definePlugin({ id, apiVersion: 1, metric, fetch })`.';
 
 type Problems = string[];
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
@@ -29,15 +22,6 @@ function describeValue(value: unknown): string {
     return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
   return typeof value;
-}
-
-/**
- * A module compiled to CommonJS and imported from ESM hands over `{ default: plugin }` as its
- * default export; accept that shape rather than rejecting a plugin over its build setup.
- */
-function unwrapInterop(value: unknown): unknown {
-  if (isRecord(value) && !('id' in value) && !('fetch' in value) && isRecord(value.default)) return value.default;
-  return value;
 }
 
 function checkRegex(problems: Problems, path: string, value: unknown, re: RegExp): void {
@@ -264,24 +248,5 @@ export function validateManifest(value: unknown, source: string): NormalizedPlug
     );
   }
 
-  const id = plugin.id as string;
-  const secrets = (plugin.secrets ?? {}) as Record<string, unknown>;
-  // An OAuth plugin's client and refresh token are its secrets, declared or not.
-  const oauthSecrets = oauthDeclaredSecrets(plugin.oauth as PluginOAuth | undefined);
-  return {
-    ...(plugin as unknown as NormalizedPlugin),
-    // Read through the object, not the spread: a class-based plugin keeps these on its prototype.
-    fetch: plugin.fetch as NormalizedPlugin['fetch'],
-    ...(plugin.check === undefined ? {} : { check: plugin.check as NonNullable<NormalizedPlugin['check']> }),
-    ...(plugin.oauth === undefined ? {} : { oauth: plugin.oauth as PluginOAuth }),
-    configSchema: (plugin.configSchema as JsonSchema | undefined) ?? { type: 'object' },
-    secrets: {
-      namespace: (secrets.namespace as string | undefined) ?? id,
-      user: [...new Set([...((secrets.user as string[] | undefined) ?? []), ...oauthSecrets.user])],
-      shared: [...new Set([...((secrets.shared as string[] | undefined) ?? []), ...oauthSecrets.shared])],
-    },
-    schedule: (plugin.schedule as string | undefined) ?? DEFAULT_SCHEDULE,
-    settleDays: (plugin.settleDays as number | undefined) ?? DEFAULT_SETTLE_DAYS,
-    maxDaysPerFetch: (plugin.maxDaysPerFetch as number | undefined) ?? DEFAULT_MAX_DAYS_PER_FETCH,
-  };
+  return normalizePlugin(plugin);
 }

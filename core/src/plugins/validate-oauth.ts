@@ -2,6 +2,7 @@
  * The `oauth` manifest field's checks (see `oauth/types.ts` for the shape). Every problem is
  * collected with its path, like the rest of the manifest's.
  */
+import { isRecord } from '../util/is-record.js';
 
 const SECRET_NAME_RE = /^[a-z][a-z0-9_]*$/;
 const CLIENT_AUTH = ['client_secret_post', 'client_secret_basic', 'none'];
@@ -26,10 +27,6 @@ const RESERVED_TOKEN_PARAMS = [
 ];
 
 type Problems = string[];
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function kind(value: unknown): string {
   if (value === null) return 'null';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { StorageError } from '../errors.js';
+import { LifeStatsError } from '../errors.js';
 
 /** The charting library's browser build and stylesheet, to inline into the report. */
 export interface ChartAssets {
@@ -21,10 +21,13 @@ export async function loadChartAssets(): Promise<ChartAssets> {
     ]);
     return { script, css };
   } catch (cause) {
-    // Not a storage problem, but the same kind of failure: a file the tool needs is not there.
-    throw new StorageError('[report] could not read the charting library (package `uplot`)', {
-      hint: 'Reinstall @life-stats/core so its dependency `uplot` is present.',
-      cause,
-    });
+    throw new LifeStatsError(
+      'E_DEPENDENCY_MISSING',
+      '[life-stats] [report] could not read the charting library (package `uplot`)',
+      {
+        hint: 'Reinstall @life-stats/core so its dependency `uplot` is present.',
+        cause,
+      },
+    );
   }
 }

@@ -68,7 +68,7 @@ function parseField(text: string, min: number, max: number, names: string[] = []
 }
 
 /** The first whole UTC minute after `now` matching the six EventBridge cron fields, if any. */
-export function nextCronMinute(expression: string, now: Date): Date | undefined {
+function nextCronMinute(expression: string, now: Date): Date | undefined {
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 6) return undefined;
   const [minF = '', hourF = '', domF = '', monthF = '', dowF = '', yearF = ''] = fields;

@@ -2,7 +2,7 @@ import type { MetricRow } from '../storage/types.js';
 import { addDays, eachDate } from '../util/dates.js';
 
 /** Days in the trailing moving average. */
-export const MOVING_AVERAGE_DAYS = 7;
+const MOVING_AVERAGE_DAYS = 7;
 
 /** One user × metric laid out day by day; a day with no stored value is `null`, never 0. */
 export interface DailySeries {

@@ -15,7 +15,7 @@ export interface StatusEntry {
   schedule?: string;
   /** ISO 8601 start of the last fully written run. */
   last_run_time?: string;
-  /** The run row's status, or `never` when the store has no run row. */
+  /** The cursor row's status, or `never` when the store has no cursor row. */
   last_status: string;
   last_error?: string;
   /** Local days of the last 30 (today included, in the user's zone) with no stored value. */
@@ -27,10 +27,10 @@ export interface StatusEntry {
 }
 
 /** Statuses that need a person: `status` exits 1 when any pair has one. */
-export const ATTENTION_STATUSES: readonly string[] = ['failed', 'reconnect'];
+const ATTENTION_STATUSES: readonly string[] = ['failed', 'reconnect'];
 
 /**
- * The health of every user × metric known to the store (run rows, recent metric rows) or to the
+ * The health of every user × metric known to the store (cursor rows, recent metric rows) or to the
  * config (enabled entries × users). Uses only the `Storage` interface, so it works on every adapter.
  */
 export async function buildStatus(options: {
@@ -48,8 +48,8 @@ export async function buildStatus(options: {
 
   const entries = config.plugins.filter((e) => e.enabled && e.metric !== undefined);
   for (const user of config.users) for (const entry of entries) add(user.id, entry.metric);
-  const runs = await storage.listRuns();
-  for (const run of runs) add(run.user_id, run.metric_type);
+  const cursors = await storage.listCursors();
+  for (const cursor of cursors) add(cursor.user_id, cursor.metric_type);
 
   // One query over the widest window any zone needs, then count per pair in that pair's own window.
   const windows = new Map<string, { from: string; to: string }>();
@@ -77,7 +77,7 @@ export async function buildStatus(options: {
 
   const out: StatusEntry[] = [];
   for (const { user, metric } of pairs.values()) {
-    const run = runs.find((r) => r.user_id === user && r.metric_type === metric);
+    const cursor = cursors.find((r) => r.user_id === user && r.metric_type === metric);
     const entry = entries.find((e) => e.metric === metric);
     windowOf(user);
     const status: StatusEntry = {
@@ -85,13 +85,13 @@ export async function buildStatus(options: {
       metric,
       ...(entry?.loaded ? { plugin: entry.loaded.plugin.id } : {}),
       ...(entry ? { schedule: entry.schedule } : {}),
-      ...(run?.last_run_time ? { last_run_time: run.last_run_time } : {}),
-      last_status: run?.last_status ?? 'never',
-      ...(run?.last_error ? { last_error: run.last_error } : {}),
+      ...(cursor?.last_run_time ? { last_run_time: cursor.last_run_time } : {}),
+      last_status: cursor?.last_status ?? 'never',
+      ...(cursor?.last_error ? { last_error: cursor.last_error } : {}),
       missing_days: STATUS_WINDOW_DAYS - (present.get(key(user, metric))?.size ?? 0),
     };
     if (entry) {
-      const next = nextScheduledRun(entry.schedule, run?.last_run_time, now);
+      const next = nextScheduledRun(entry.schedule, cursor?.last_run_time, now);
       if (next.next) status.next_run = next.next;
       if (next.note) status.next_run_note = next.note;
     } else {

@@ -1,5 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
-import { LifeStatsError } from '../errors.js';
+import { FetchTimeoutError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { classifyError, retryAfterOf } from './classify-error.js';
 
@@ -20,15 +20,6 @@ export interface CallOptions extends RetryOptions {
   log: Logger;
   /** Runs before every attempt (e.g. a shared rate budget). */
   beforeAttempt?: (signal: AbortSignal) => Promise<void>;
-}
-
-class FetchTimeoutError extends LifeStatsError {
-  constructor(timeoutMs: number) {
-    super('E_FETCH_TIMEOUT', `fetch did not finish within ${timeoutMs} ms`, {
-      hint: 'The provider is slow or the plugin ignores ctx.signal.',
-    });
-    this.name = 'FetchTimeoutError';
-  }
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,35 +1,11 @@
 import { hasErrorCode, isLifeStatsError } from '../errors.js';
+import { causeChain as causes, networkErrorCode } from '../util/network-errors.js';
 
 /** How the engine treats a failed fetch. */
 export type ErrorKind = 'retry' | 'reconnect' | 'fatal';
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'E_FETCH_TIMEOUT',
-]);
-
-function* causes(error: unknown): Generator<Record<string, unknown>> {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    yield current as Record<string, unknown>;
-    current = (current as { cause?: unknown }).cause;
-  }
-}
-
 /** An HTTP status carried by common client errors (gaxios `status`/`response.status`, `statusCode`). */
-export function httpStatusOf(error: unknown): number | undefined {
+function httpStatusOf(error: unknown): number | undefined {
   for (const e of causes(error)) {
     for (const v of [e.status, e.statusCode, (e.response as Record<string, unknown> | undefined)?.status]) {
       if (typeof v === 'number' && v >= 100 && v < 600) return v;
@@ -62,19 +38,18 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
 }
 
 /**
- * Retry what is transient by nature: `RetryableError`, network failures, the per-fetch timeout,
- * HTTP 429 and 5xx. `ReconnectRequiredError` is never retried. Anything else fails the pair at once.
+ * Retry what is transient by nature: `RetryableError`, network failures (by their code, also when
+ * wrapped, as `fetch` wraps them in a `TypeError`), the per-fetch timeout, HTTP 429 and 5xx.
+ * `ReconnectRequiredError` is never retried. Anything else fails the pair at once.
  */
 export function classifyError(error: unknown): ErrorKind {
   if (hasErrorCode(error, 'E_RECONNECT_REQUIRED')) return 'reconnect';
   if (hasErrorCode(error, 'E_RETRYABLE')) return 'retry';
   // Other deliberate life-stats errors (bad output, secret access…) are not transient.
   if (isLifeStatsError(error) && !hasErrorCode(error, 'E_FETCH_TIMEOUT')) return 'fatal';
-  for (const e of causes(error)) {
-    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return 'retry';
-  }
+  if (networkErrorCode(error) !== undefined) return 'retry';
+  for (const e of causes(error)) if (e.code === 'E_FETCH_TIMEOUT') return 'retry';
   const status = httpStatusOf(error);
   if (status !== undefined && (status === 429 || status >= 500)) return 'retry';
-  if (error instanceof TypeError && error.message === 'fetch failed') return 'retry';
   return 'fatal';
 }

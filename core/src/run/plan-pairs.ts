@@ -1,18 +1,18 @@
 import type { EnabledEntry, LoadedConfig, UserConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import type { SecretStore } from '../secrets/types.js';
-import type { RunRow, Storage } from '../storage/types.js';
+import type { CursorRow, Storage } from '../storage/types.js';
 
 /** One (plugin entry, user) pair to run. */
 export interface Pair {
   entry: EnabledEntry;
   user: UserConfig;
   /**
-   * The pair's run row as read when the run was planned (one listing for every pair, instead of a
-   * read per pair). Another run may move the cursor since; an older cursor only widens the window,
+   * The pair's cursor row as read when the run was planned (one listing for every pair, instead of
+   * a read per pair). Another run may move the cursor since; an older cursor only widens the window,
    * which the idempotent upserts make harmless, and the cursor write still never goes backwards.
    */
-  run?: RunRow;
+  cursor?: CursorRow;
 }
 
 export interface Selection {
@@ -34,7 +34,7 @@ export function selectEntries(config: LoadedConfig, metric?: string): EnabledEnt
 
 /**
  * The users of each entry (DESIGN.md "Users"): config users ∪ users with a user secret in the plugin's
- * namespace ∪ users with a run row for the metric. Discovered users get the config's default zone.
+ * namespace ∪ users with a cursor row (a `runs` table row) for the metric. Discovered users get the config's default zone.
  */
 export async function planPairs(
   config: LoadedConfig,
@@ -43,13 +43,13 @@ export async function planPairs(
 ): Promise<Pair[]> {
   const entries = selectEntries(config, selection.metric);
   const byNamespace = new Map<string, Promise<string[]>>();
-  const runUsers = new Map<string, string[]>();
-  const runRows = new Map<string, RunRow>();
-  for (const run of await deps.storage.listRuns()) {
-    const list = runUsers.get(run.metric_type) ?? [];
-    list.push(run.user_id);
-    runUsers.set(run.metric_type, list);
-    runRows.set(`${run.metric_type}\u0000${run.user_id}`, run);
+  const cursorUsers = new Map<string, string[]>();
+  const cursors = new Map<string, CursorRow>();
+  for (const cursor of await deps.storage.listCursors()) {
+    const list = cursorUsers.get(cursor.metric_type) ?? [];
+    list.push(cursor.user_id);
+    cursorUsers.set(cursor.metric_type, list);
+    cursors.set(`${cursor.metric_type}\u0000${cursor.user_id}`, cursor);
   }
   const configured = new Map(config.users.map((u) => [u.id, u]));
   const pairs: Pair[] = [];
@@ -64,11 +64,15 @@ export async function planPairs(
       }
       secretUsers = await pending;
     }
-    const ids = new Set([...configured.keys(), ...secretUsers, ...(runUsers.get(entry.metric) ?? [])]);
+    const ids = new Set([...configured.keys(), ...secretUsers, ...(cursorUsers.get(entry.metric) ?? [])]);
     for (const id of ids) {
       if (selection.user !== undefined && id !== selection.user) continue;
-      const run = runRows.get(`${entry.metric}\u0000${id}`);
-      pairs.push({ entry, user: configured.get(id) ?? { id, timezone: config.timezone }, ...(run ? { run } : {}) });
+      const cursor = cursors.get(`${entry.metric}\u0000${id}`);
+      pairs.push({
+        entry,
+        user: configured.get(id) ?? { id, timezone: config.timezone },
+        ...(cursor ? { cursor } : {}),
+      });
     }
   }
   if (selection.user !== undefined && pairs.length === 0) {

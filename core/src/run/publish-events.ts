@@ -1,30 +1,32 @@
 import type { EventBridgeClient, EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
-import { formatError } from '../errors.js';
+import { type AwsClientOptions, createAwsClient, defineAwsSdk } from '../aws/client.js';
+import { classifyAwsError } from '../aws/errors.js';
+import { formatError, LifeStatsError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { PairStatus, RunSummary } from './types.js';
 
 /** The `source` and `detail-type` of the event published after each run. */
-export const RUN_COMPLETED = { source: 'life-stats', detailType: 'Run Completed' } as const;
+const RUN_COMPLETED = { source: 'life-stats', detailType: 'Run Completed' } as const;
 
 /** EventBridge's limit for one entry (detail, source, detail-type and bus name together). */
 const MAX_ENTRY_BYTES = 256 * 1024;
 
 /** Options of {@link publishRunCompleted}. */
-export interface PublishRunCompletedOptions {
+export interface PublishRunCompletedOptions extends AwsClientOptions<EventBridgeClient, EventBridgeClientConfig> {
   /** Name or ARN of the event bus (`events.busName` in the config). */
   busName: string;
   summary: RunSummary;
   logger: Logger;
-  /** A ready client. @default one client per process, configured from the environment */
-  client?: EventBridgeClient;
-  /** Options for a new client, when no `client` is given. */
-  clientConfig?: EventBridgeClientConfig;
 }
 
 type Sdk = typeof import('@aws-sdk/client-eventbridge');
 
-let sdkModule: Promise<Sdk> | undefined;
-let sharedClient: EventBridgeClient | undefined;
+const eventBridge = defineAwsSdk<Sdk, EventBridgeClient, EventBridgeClientConfig>({
+  packageName: '@aws-sdk/client-eventbridge',
+  importSdk: () => import('@aws-sdk/client-eventbridge'),
+  clientClass: 'EventBridgeClient',
+  createClient: (sdk, config) => new sdk.EventBridgeClient(config),
+});
 
 /**
  * Publish one `Run Completed` event (source `life-stats`, the run summary as detail) so downstream
@@ -39,20 +41,15 @@ let sharedClient: EventBridgeClient | undefined;
 export async function publishRunCompleted(options: PublishRunCompletedOptions): Promise<boolean> {
   const { busName, summary, logger } = options;
   const log = logger.child({ eventBus: busName });
+  const aws = createAwsClient(eventBridge, options, {
+    source: '[life-stats] [events]',
+    toError: (message, errorOptions) => new LifeStatsError('E_EVENTS', message, errorOptions),
+  });
   try {
-    // The SDK is CommonJS: a bundle (esbuild, as the infra builds the Lambda) may expose only `default`.
-    sdkModule ??= import('@aws-sdk/client-eventbridge').then((module: Sdk | { default: Sdk }) =>
-      'EventBridgeClient' in module ? module : module.default,
-    );
-    const { EventBridgeClient: Client, PutEventsCommand } = await sdkModule;
-    let client = options.client ?? (options.clientConfig ? new Client(options.clientConfig) : sharedClient);
-    if (!client) {
-      sharedClient = new Client({});
-      client = sharedClient;
-    }
+    const { sdk, client } = await aws.get();
     const detail = fitDetail(summary, busName);
     const output = await client.send(
-      new PutEventsCommand({
+      new sdk.PutEventsCommand({
         Entries: [
           { EventBusName: busName, Source: RUN_COMPLETED.source, DetailType: RUN_COMPLETED.detailType, Detail: detail },
         ],
@@ -69,12 +66,14 @@ export async function publishRunCompleted(options: PublishRunCompletedOptions): 
     log.info(`published a "Run Completed" event to bus ${busName}`, { eventId: entry?.EventId });
     return true;
   } catch (error) {
-    const denied = /AccessDenied|not authorized/i.test(`${(error as Error)?.name} ${(error as Error)?.message}`);
+    const denied = classifyAwsError(error).kind === 'access-denied';
     log.error(
       `could not publish the "Run Completed" event to bus ${busName}: ${formatError(error)}; the run itself is unaffected` +
         (denied ? ` (allow events:PutEvents on the bus ${busName} to the role running life-stats)` : ''),
     );
     return false;
+  } finally {
+    aws.destroy();
   }
 }
 
@@ -85,7 +84,7 @@ function fitDetail(summary: RunSummary, busName: string): string {
   const full = JSON.stringify(summary);
   if (fits(full)) return full;
   const counts = countByStatus(summary);
-  const notOk = summary.runs.filter((run) => run.status !== 'ok');
+  const notOk = summary.runs.filter((pair) => pair.status !== 'ok');
   const compact = JSON.stringify({ runs: notOk, counts, truncated: true });
   if (fits(compact)) return compact;
   return JSON.stringify({ runs: [], counts, truncated: true });
@@ -94,6 +93,6 @@ function fitDetail(summary: RunSummary, busName: string): string {
 /** Number of pairs per status, every status present. */
 export function countByStatus(summary: RunSummary): Record<PairStatus, number> {
   const counts: Record<PairStatus, number> = { ok: 0, failed: 0, skipped: 0, reconnect: 0, deferred: 0 };
-  for (const run of summary.runs) counts[run.status]++;
+  for (const pair of summary.runs) counts[pair.status]++;
   return counts;
 }

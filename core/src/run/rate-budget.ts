@@ -2,12 +2,12 @@
  * Shared request budgets: one per plugin entry, shared by every user of a run, so a provider's
  * per-app quota holds with hundreds of users. Attempts are spaced evenly at `60 000 / rpm` ms.
  */
-export interface RateBudget {
+interface RateBudget {
   /** Resolves when the next request may start. */
   take(signal?: AbortSignal): Promise<void>;
 }
 
-export function createRateBudget(requestsPerMinute: number, clock: () => number = () => performance.now()): RateBudget {
+function createRateBudget(requestsPerMinute: number, clock: () => number = () => performance.now()): RateBudget {
   const interval = 60_000 / requestsPerMinute;
   let next = Number.NEGATIVE_INFINITY;
   return {
@@ -33,7 +33,12 @@ export function createRateBudget(requestsPerMinute: number, clock: () => number 
   };
 }
 
-export function createRateBudgets() {
+/** The request budgets of one run, one per key (a plugin entry), shared by its pairs. */
+export interface RateBudgets {
+  get(key: string, requestsPerMinute: number): RateBudget;
+}
+
+export function createRateBudgets(): RateBudgets {
   const budgets = new Map<string, RateBudget>();
   return {
     get(key: string, requestsPerMinute: number): RateBudget {

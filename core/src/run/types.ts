@@ -1,5 +1,11 @@
 import type { DateWindow } from '../plugins/types.js';
 
+/**
+ * What a run does: `scheduled` computes each pair's window from its cursor and moves the cursor;
+ * `backfill` fetches an explicit window and never moves it.
+ */
+export type RunMode = 'scheduled' | 'backfill';
+
 /** How one (plugin entry, user) pair ended. */
 export type PairStatus = 'ok' | 'failed' | 'skipped' | 'reconnect' | 'deferred';
 

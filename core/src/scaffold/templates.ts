@@ -1,7 +1,7 @@
 import type { PluginNames } from './plugin-names.js';
 
 /** The `@life-stats/core` range a new plugin declares as its peer dependency. */
-export const CORE_PEER_RANGE = '^0.1.0';
+const CORE_PEER_RANGE = '^0.1.0';
 
 /** Files of a new plugin package, by path relative to its folder. */
 export function pluginTemplates(names: PluginNames, coreVersion: string): Record<string, string> {
@@ -113,7 +113,8 @@ export default definePlugin<Config>({
   async fetch(ctx) {
     const apiKey = ctx.secrets.get('api_key');
     if (!apiKey) {
-      throw new ReconnectRequiredError('no api_key secret: set it with \`life-stats secrets set ${names.id} api_key\`');
+      // Core adds the command that stores it (\`life-stats secrets set … --user …\`) as the hint.
+      throw new ReconnectRequiredError('no api_key secret is stored for this user');
     }
     const url = new URL('daily', ctx.config.baseUrl.endsWith('/') ? ctx.config.baseUrl : \`\${ctx.config.baseUrl}/\`);
     url.searchParams.set('from', ctx.window.start);

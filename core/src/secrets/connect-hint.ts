@@ -1,3 +1,4 @@
+import { connectCommand } from '../plugins/connect-command.js';
 import type { NormalizedPlugin } from '../plugins/types.js';
 import type { SecretStore } from './types.js';
 
@@ -20,8 +21,7 @@ export function connectHint(
   } catch {
     // A name the store cannot hold (e.g. an SSM-invalid user id): the command alone still helps.
   }
-  if (plugin.oauth) {
-    return `run \`life-stats auth ${plugin.id} --user ${userId}\`${where ? ` (it stores the refresh token as ${where})` : ''}`;
-  }
-  return `run \`life-stats secrets set ${namespace} ${name} --user ${userId}\`${where ? ` (read from ${where})` : ''}`;
+  const command = connectCommand(plugin, userId) ?? `life-stats secrets set ${namespace} ${name} --user ${userId}`;
+  if (plugin.oauth) return `run \`${command}\`${where ? ` (it stores the refresh token as ${where})` : ''}`;
+  return `run \`${command}\`${where ? ` (read from ${where})` : ''}`;
 }

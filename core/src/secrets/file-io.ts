@@ -48,7 +48,7 @@ export async function readSecretsFile(path: string): Promise<SecretsData> {
 }
 
 /** The file a write lands in: the target of a symlink (e.g. into a dotfiles folder), else `path`. */
-export async function writeTarget(path: string): Promise<string> {
+async function writeTarget(path: string): Promise<string> {
   return realpath(path).catch(() => path);
 }
 

@@ -10,12 +10,11 @@ export const FILE_PREFIX = '[life-stats] [secrets:file]';
 /** The key under a namespace that holds per-user secrets; it cannot name a shared secret. */
 export const USERS_KEY = 'users';
 const LAYOUT = '{ "<namespace>": { "<name>": "…", "users": { "<user>": { "<name>": "…" } } } }';
-export const RESET_HINT =
-  'Fix the file by hand, or delete it and store the secrets again with `life-stats secrets set`.';
+const RESET_HINT = 'Fix the file by hand, or delete it and store the secrets again with `life-stats secrets set`.';
 /** Report at most this many layout problems; the rest are counted. */
 const MAX_PROBLEMS = 10;
 
-export interface NamespaceSecrets {
+interface NamespaceSecrets {
   shared: Map<string, string>;
   users: Map<string, Map<string, string>>;
 }

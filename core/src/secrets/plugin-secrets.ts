@@ -71,21 +71,6 @@ export async function loadPluginSecrets(options: LoadPluginSecretsOptions): Prom
   });
 }
 
-/** Options of {@link hasUserSecrets}. */
-export type HasUserSecretsOptions = Omit<LoadPluginSecretsOptions, 'redactor'>;
-
-/**
- * False when the plugin declares user secrets and the user has none of them set: such a user is
- * not connected yet, and the run skips them (status `skipped`, hint `life-stats auth`). True
- * otherwise, including for a plugin that declares no user secret.
- */
-export async function hasUserSecrets(options: HasUserSecretsOptions): Promise<boolean> {
-  const { store, plugin, userId } = options;
-  if (plugin.secrets.user.length === 0) return true;
-  const values = await readSecrets(store, plugin.secrets.namespace, plugin.secrets.user, userId);
-  return values.size > 0;
-}
-
 /** The values that are set, by name; all read at once. */
 async function readSecrets(
   store: SecretStore,

@@ -1,19 +1,14 @@
 import type { Parameter, SSMClient, SSMClientConfig } from '@aws-sdk/client-ssm';
-import { isLifeStatsError, SecretsError } from '../errors.js';
+import { type AwsClientOptions, createAwsClient, defineAwsSdk } from '../aws/client.js';
+import { STORE_DEFAULTS } from '../config/defaults.js';
+import { SecretsError } from '../errors.js';
+import { SOURCE, toSecretsError } from './ssm-errors.js';
 import type { SecretStore } from './types.js';
 
 /** Options of {@link createSsmSecrets}. */
-export interface SsmSecretsOptions {
+export interface SsmSecretsOptions extends AwsClientOptions<SSMClient, SSMClientConfig> {
   /** Parameter path every secret lives under; IAM can be scoped to it. @default '/life-stats' */
   prefix?: string;
-  /** A ready client (shared, not owned). */
-  client?: SSMClient;
-  /**
-   * Options for a client of this store's own. Without `client` and `clientConfig`, one client
-   * configured from the environment (`AWS_REGION`, `AWS_ENDPOINT_URL_SSM`, the credential chain) is
-   * created per process and shared, so a warm Lambda container reuses its connections.
-   */
-  clientConfig?: SSMClientConfig;
   /**
    * How long a value read from SSM is reused. A run reads each secret several times (planning,
    * then every pair); a warm Lambda container keeps the store between invocations, and this bounds
@@ -35,14 +30,17 @@ interface CacheEntry {
   generation: number;
 }
 
-const SOURCE = '[life-stats] [secrets:ssm]';
 /** Characters SSM allows in one level of a parameter name. */
 const SEGMENT = /^[A-Za-z0-9_.-]+$/;
 /** AWS's largest `GetParametersByPath` page. */
 const PAGE_SIZE = 10;
 
-let sdkModule: Promise<Sdk> | undefined;
-let sharedClient: SSMClient | undefined;
+const ssm = defineAwsSdk<Sdk, SSMClient, SSMClientConfig>({
+  packageName: '@aws-sdk/client-ssm',
+  importSdk: () => import('@aws-sdk/client-ssm'),
+  clientClass: 'SSMClient',
+  createClient: (sdk, config) => new sdk.SSMClient(config),
+});
 
 /**
  * Secrets in SSM Parameter Store (DESIGN.md "Secrets"): `<prefix>/<namespace>/<name>` for shared
@@ -58,24 +56,17 @@ let sharedClient: SSMClient | undefined;
  * await secrets.get('google-fit', 'token', 'me'); // reads /life-stats/google-fit/me/token
  */
 export function createSsmSecrets(options: SsmSecretsOptions = {}): SecretStore {
-  const prefix = normalizePrefix(options.prefix ?? '/life-stats');
+  const prefix = normalizePrefix(options.prefix ?? STORE_DEFAULTS.ssmPrefix);
   const ttl = Math.max(0, options.cacheTtlMs ?? 60_000);
   const cache = new Map<string, CacheEntry>();
   /** Namespaces listed whole, until when: a secret of theirs missing from the listing is not set. */
   const listed = new Map<string, number>();
-  let ownClient: SSMClient | undefined;
+  const aws = createAwsClient(ssm, options, {
+    source: SOURCE,
+    toError: (message, errorOptions) => new SecretsError(message, errorOptions),
+  });
+  const connect = () => aws.get();
   let generation = 0;
-
-  async function connect(): Promise<{ sdk: Sdk; client: SSMClient }> {
-    const sdk = await loadSdk();
-    if (options.client) return { sdk, client: options.client };
-    if (options.clientConfig) {
-      ownClient ??= new sdk.SSMClient(options.clientConfig);
-      return { sdk, client: ownClient };
-    }
-    sharedClient ??= new sdk.SSMClient({});
-    return { sdk, client: sharedClient };
-  }
 
   function remember(path: string, value: Promise<string | undefined>, writeGeneration = 0): void {
     if (ttl === 0) return;
@@ -88,7 +79,7 @@ export function createSsmSecrets(options: SsmSecretsOptions = {}): SecretStore {
       const output = await client.send(new sdk.GetParameterCommand({ Name: path, WithDecryption: true }));
       return output.Parameter?.Value;
     } catch (error) {
-      if (errorName(error) === 'ParameterNotFound') return undefined;
+      if ((error as { name?: unknown } | null)?.name === 'ParameterNotFound') return undefined;
       throw toSecretsError(error, { action: 'read', path, permission: 'ssm:GetParameter', kms: 'kms:Decrypt' });
     }
   }
@@ -220,91 +211,4 @@ function checkSegment(what: string, value: string): string {
     });
   }
   return value;
-}
-
-interface FailedRequest {
-  /** `read`, `write`, `list the users under`. */
-  action: string;
-  path: string;
-  /** The SSM IAM action the request needs. */
-  permission: string;
-  /** The KMS action it needs on the parameter's key. */
-  kms: string;
-  /** The value being written: kept out of the message and the cause. */
-  value?: string;
-}
-
-function toSecretsError(error: unknown, request: FailedRequest): SecretsError {
-  if (isLifeStatsError(error)) return error as SecretsError;
-  const { action, path, permission, kms, value } = request;
-  const name = errorName(error);
-  let reason = error instanceof Error ? error.message : String(error);
-  // AWS validation messages may quote the rejected input, i.e. the secret being written.
-  if (value) reason = reason.split(value).join('[redacted]');
-  const cause = value === undefined ? error : Object.assign(new Error(reason), { name: name || 'Error' });
-  const prefix = `${SOURCE} cannot ${action} ${path}:`;
-  const resource = `arn:aws:ssm:<region>:<account>:parameter${path}`;
-
-  if (name === 'AccessDeniedException' || /not authorized|access ?denied/i.test(reason)) {
-    const viaKms = /kms/i.test(reason) || name.startsWith('KMS');
-    return new SecretsError(`${prefix} access denied (${viaKms ? kms : permission} is missing)`, {
-      hint: viaKms
-        ? `Allow ${kms} on the KMS key of the parameter to the role or user running life-stats.`
-        : `Allow ${permission} on ${resource}${action === 'write' ? '' : '*'} (IAM can scope it to the prefix) to the role or user running life-stats.`,
-      cause,
-    });
-  }
-  if (name === 'ThrottlingException' || name === 'TooManyUpdates') {
-    return new SecretsError(`${prefix} SSM is throttling requests even after retries (${name})`, {
-      hint: 'Run again later; consider raising the Parameter Store throughput setting of the account.',
-      cause,
-    });
-  }
-  if (
-    [
-      'UnrecognizedClientException',
-      'InvalidSignatureException',
-      'ExpiredTokenException',
-      'CredentialsProviderError',
-    ].includes(name)
-  ) {
-    return new SecretsError(`${prefix} the AWS credentials were refused or not found (${name})`, {
-      hint: 'Check AWS_PROFILE / AWS_ACCESS_KEY_ID or your SSO session (`aws sso login`), and AWS_REGION.',
-      cause,
-    });
-  }
-  if (/region is missing/i.test(reason)) {
-    return new SecretsError(`${prefix} no AWS region is configured`, { hint: 'Set AWS_REGION.', cause });
-  }
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EPIPE)$/.test(code)) {
-    return new SecretsError(`${prefix} cannot reach SSM (${code})`, {
-      hint: 'Check the network and AWS_REGION; when using a local endpoint, check AWS_ENDPOINT_URL_SSM.',
-      cause,
-    });
-  }
-  return new SecretsError(`${prefix} ${name ? `${name}: ` : ''}${reason}`, {
-    hint: 'If this persists, report it with the message above.',
-    cause,
-  });
-}
-
-function errorName(error: unknown): string {
-  const name = (error as { name?: unknown } | null)?.name;
-  return typeof name === 'string' && name !== 'Error' ? name : '';
-}
-
-function loadSdk(): Promise<Sdk> {
-  // The SDK is CommonJS: a bundle (esbuild, as the infra builds the Lambda) may expose only `default`.
-  sdkModule ??= import('@aws-sdk/client-ssm').then(
-    (module: Sdk | { default: Sdk }) => ('SSMClient' in module ? module : module.default),
-    (error: unknown) => {
-      sdkModule = undefined;
-      throw new SecretsError(`${SOURCE} cannot load @aws-sdk/client-ssm: ${(error as Error)?.message ?? error}`, {
-        hint: 'Install it next to @life-stats/core: npm install @aws-sdk/client-ssm',
-        cause: error,
-      });
-    },
-  );
-  return sdkModule;
 }

@@ -4,7 +4,7 @@ import type { Item } from './dynamodb-items.js';
 import { SOURCE } from './dynamodb-items.js';
 
 /** DynamoDB's limit of items in one `BatchWriteItem` request. */
-export const MAX_BATCH_ITEMS = 25;
+const MAX_BATCH_ITEMS = 25;
 
 /** How unprocessed items are retried. */
 export interface BatchRetryOptions {

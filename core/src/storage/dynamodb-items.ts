@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { StorageError } from '../errors.js';
-import type { MetricQuery, MetricRow, RunRow } from './types.js';
+import type { CursorRow, MetricQuery, MetricRow } from './types.js';
 
 /** A DynamoDB item in the low-level (`{ S: … }` / `{ N: … }`) shape. */
 export type Item = Record<string, AttributeValue>;
@@ -11,7 +11,7 @@ export const SOURCE = '[life-stats] [storage:dynamodb]';
  * Several attribute names of the seed's schema (`date`, `value`, `timestamp`, `source`) are DynamoDB
  * reserved words, so every expression refers to attributes through these placeholders.
  */
-export const NAMES = {
+const NAMES = {
   '#user': 'user_id',
   '#key': 'metric_date',
   '#metric': 'metric_type',
@@ -27,7 +27,7 @@ export const NAMES = {
 type NameRef = keyof typeof NAMES;
 
 /** The sort key of the metrics table: dates first, so one user's rows sort by date. */
-export function metricDateKey(date: string, metricType: string): string {
+function metricDateKey(date: string, metricType: string): string {
   return `${date}#${metricType}`;
 }
 
@@ -77,16 +77,16 @@ export function fromMetricItem(item: Item, table: string): MetricRow {
   };
 }
 
-/** A run row from a stored item; absent optional attributes stay absent. */
-export function fromRunItem(item: Item): RunRow {
-  const run: RunRow = {
+/** A cursor row from a stored item; absent optional attributes stay absent. */
+export function fromCursorItem(item: Item): CursorRow {
+  const cursor: CursorRow = {
     user_id: item.user_id?.S ?? '',
     metric_type: item.metric_type?.S ?? '',
     last_status: item.last_status?.S ?? '',
   };
-  if (item.last_run_time?.S !== undefined) run.last_run_time = item.last_run_time.S;
-  if (item.last_error?.S !== undefined) run.last_error = item.last_error.S;
-  return run;
+  if (item.last_run_time?.S !== undefined) cursor.last_run_time = item.last_run_time.S;
+  if (item.last_error?.S !== undefined) cursor.last_error = item.last_error.S;
+  return cursor;
 }
 
 /** The parts of a Query or Scan request that express a {@link MetricQuery}. */

@@ -4,37 +4,30 @@ import type {
   QueryCommandInput,
   ScanCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { type AwsClientOptions, createAwsClient, defineAwsSdk } from '../aws/client.js';
+import { STORE_DEFAULTS } from '../config/defaults.js';
 import { StorageError } from '../errors.js';
 import { type BatchRetryOptions, type BatchWriter, createBatchWriter } from './dynamodb-batch.js';
 import { toStorageError } from './dynamodb-errors.js';
 import {
   buildMetricRequest,
   compareMetricRows,
+  fromCursorItem,
   fromMetricItem,
-  fromRunItem,
   type Item,
   pick,
   SOURCE,
   toMetricItem,
 } from './dynamodb-items.js';
 import { DYNAMODB_TABLE_NAME } from './dynamodb-table-name.js';
-import type { MetricQuery, MetricRow, RunRow, RunUpdate, Storage } from './types.js';
+import type { CursorRow, CursorUpdate, MetricQuery, MetricRow, Storage } from './types.js';
 
 /** Options of {@link createDynamoDbStorage}. */
-export interface DynamoDbStorageOptions {
+export interface DynamoDbStorageOptions extends AwsClientOptions<DynamoDBClient, DynamoDBClientConfig> {
   /** Partition key `user_id`, sort key `metric_date`. @default 'life-stats-metrics' */
   metricsTable?: string;
   /** Partition key `user_id`, sort key `metric_type`. @default 'life-stats-runs' */
   runsTable?: string;
-  /** A ready client. It is shared, not owned: `close()` leaves it open. */
-  client?: DynamoDBClient;
-  /**
-   * Options for a client of this store's own (created on first use, destroyed by `close()`).
-   * Without `client` and `clientConfig`, one client configured from the environment (`AWS_REGION`,
-   * `AWS_ENDPOINT_URL_DYNAMODB`, the credential chain) is created per process and shared by every
-   * store, so a warm Lambda container reuses its connections.
-   */
-  clientConfig?: DynamoDBClientConfig;
   /** Retrying items DynamoDB returns as `UnprocessedItems`. */
   batchRetry?: BatchRetryOptions;
   /**
@@ -48,13 +41,12 @@ export interface DynamoDbStorageOptions {
 
 type Sdk = typeof import('@aws-sdk/client-dynamodb');
 
-const DEFAULT_METRICS_TABLE = 'life-stats-metrics';
-const DEFAULT_RUNS_TABLE = 'life-stats-runs';
-
-// Module scope on purpose: one SDK load and one environment-configured client per process (per
-// Lambda container), whatever the number of stores opened.
-let sdkModule: Promise<Sdk> | undefined;
-let sharedClient: DynamoDBClient | undefined;
+const dynamodb = defineAwsSdk<Sdk, DynamoDBClient, DynamoDBClientConfig>({
+  packageName: '@aws-sdk/client-dynamodb',
+  importSdk: () => import('@aws-sdk/client-dynamodb'),
+  clientClass: 'DynamoDBClient',
+  createClient: (sdk, config) => new sdk.DynamoDBClient(config),
+});
 
 /**
  * The cloud store: the seed's two DynamoDB tables (DESIGN.md "Storage").
@@ -69,8 +61,8 @@ let sharedClient: DynamoDBClient | undefined;
  * const storage = createDynamoDbStorage({ metricsTable: 'life-stats-metrics', runsTable: 'life-stats-runs' });
  */
 export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Storage {
-  const metricsTable = options.metricsTable ?? DEFAULT_METRICS_TABLE;
-  const runsTable = options.runsTable ?? DEFAULT_RUNS_TABLE;
+  const metricsTable = options.metricsTable ?? STORE_DEFAULTS.metricsTable;
+  const runsTable = options.runsTable ?? STORE_DEFAULTS.runsTable;
   for (const [key, table] of [
     ['metricsTable', metricsTable],
     ['runsTable', runsTable],
@@ -82,7 +74,10 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
     }
   }
 
-  let ownClient: DynamoDBClient | undefined;
+  const aws = createAwsClient(dynamodb, options, {
+    source: SOURCE,
+    toError: (message, errorOptions) => new StorageError(message, errorOptions),
+  });
   let closed = false;
 
   function checkOpen(action: string, table: string): void {
@@ -95,14 +90,7 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
 
   async function connect(action: string, table: string): Promise<{ sdk: Sdk; client: DynamoDBClient }> {
     checkOpen(action, table);
-    const sdk = await loadSdk();
-    if (options.client) return { sdk, client: options.client };
-    if (options.clientConfig) {
-      ownClient ??= new sdk.DynamoDBClient(options.clientConfig);
-      return { sdk, client: ownClient };
-    }
-    sharedClient ??= new sdk.DynamoDBClient({});
-    return { sdk, client: sharedClient };
+    return aws.get();
   }
 
   /** Run `fn`, turning whatever it throws into a StorageError about `action` on `table`. */
@@ -178,7 +166,7 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
       return items.map((item) => fromMetricItem(item, metricsTable)).sort(compareMetricRows);
     },
 
-    async getRun(userId: string, metricType: string) {
+    async getCursor(userId: string, metricType: string) {
       const output = await attempt('read a run', 'GetItem', runsTable, (sdk, client) =>
         client.send(
           new sdk.GetItemCommand({
@@ -188,10 +176,10 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
           }),
         ),
       );
-      return output.Item ? fromRunItem(output.Item) : undefined;
+      return output.Item ? fromCursorItem(output.Item) : undefined;
     },
 
-    async listRuns(query: { metricType?: string } = {}) {
+    async listCursors(query: { metricType?: string } = {}) {
       const input: ScanCommandInput = { TableName: runsTable, ConsistentRead: true };
       if (query.metricType !== undefined) {
         input.FilterExpression = '#metric = :metric';
@@ -199,10 +187,10 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
         input.ExpressionAttributeValues = { ':metric': { S: query.metricType } };
       }
       const items = await readAll('list runs', { kind: 'scan', ...input });
-      return items.map(fromRunItem).sort(compareRuns);
+      return items.map(fromCursorItem).sort(compareCursors);
     },
 
-    async putRun(update: RunUpdate) {
+    async putCursor(update: CursorUpdate) {
       await attempt('write a run', 'UpdateItem', runsTable, async (sdk, client) => {
         const key = { user_id: { S: update.user_id }, metric_type: { S: update.metric_type } };
         const set = ['#status = :status'];
@@ -246,32 +234,12 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
     async close() {
       if (closed) return;
       closed = true;
-      ownClient?.destroy();
-      ownClient = undefined;
+      aws.destroy();
     },
   };
 }
 
-function loadSdk(): Promise<Sdk> {
-  sdkModule ??= import('@aws-sdk/client-dynamodb').then(namedExports, (error: unknown) => {
-    sdkModule = undefined;
-    throw new StorageError(`${SOURCE} cannot load @aws-sdk/client-dynamodb: ${(error as Error)?.message ?? error}`, {
-      hint: 'Install it next to @life-stats/core: npm install @aws-sdk/client-dynamodb',
-      cause: error,
-    });
-  });
-  return sdkModule;
-}
-
-/**
- * The SDK is CommonJS: Node's `import()` exposes its named exports, but a bundle (esbuild, as the
- * infra builds the Lambda) may hand back only `default` = `module.exports`.
- */
-function namedExports(module: Sdk | { default: Sdk }): Sdk {
-  return 'DynamoDBClient' in module ? module : module.default;
-}
-
-function compareRuns(a: RunRow, b: RunRow): number {
+function compareCursors(a: CursorRow, b: CursorRow): number {
   return a.user_id < b.user_id
     ? -1
     : a.user_id > b.user_id

@@ -11,8 +11,12 @@ export interface MetricRow {
   source: string;
 }
 
-/** The cursor of one user × metric: the seed's `runs` table row. */
-export interface RunRow {
+/**
+ * The cursor of one user × metric: a row of the seed's `runs` table (DESIGN.md's "run row"). Its
+ * `last_run_time` is where the next scheduled run starts; status and error say how the last pair
+ * ended.
+ */
+export interface CursorRow {
   user_id: string;
   metric_type: string;
   /** ISO 8601 start of the last fully written run; absent until one succeeded. */
@@ -21,8 +25,8 @@ export interface RunRow {
   last_error?: string;
 }
 
-/** What a pair's end writes to its run row. */
-export interface RunUpdate {
+/** What a pair's end writes to its cursor row. */
+export interface CursorUpdate {
   user_id: string;
   metric_type: string;
   last_status: string;
@@ -41,7 +45,11 @@ export interface MetricQuery {
   to?: string;
 }
 
-/** A store for metrics and run cursors. Adapters: SQLite (embedded default), DynamoDB. */
+/**
+ * A store for metrics and cursors: the `metrics` and `runs` tables of DESIGN.md "Storage".
+ * Adapters: SQLite (embedded default), DynamoDB; a third-party one runs `describeStorage` from
+ * `@life-stats/core/testing`.
+ */
 export interface Storage {
   /** Adapter name, for messages (`sqlite`, `dynamodb`). */
   readonly name: string;
@@ -49,10 +57,11 @@ export interface Storage {
   putMetrics(rows: readonly MetricRow[]): Promise<void>;
   /** Rows matching the query, ordered by user, metric, date. */
   queryMetrics(query?: MetricQuery): Promise<MetricRow[]>;
-  getRun(userId: string, metricType: string): Promise<RunRow | undefined>;
-  /** Every run row (optionally of one metric). */
-  listRuns(query?: { metricType?: string }): Promise<RunRow[]>;
-  /** Record a pair's outcome; `last_run_time` only moves forward. */
-  putRun(update: RunUpdate): Promise<void>;
+  /** The cursor row of one user × metric; `undefined` before its first pair ended. */
+  getCursor(userId: string, metricType: string): Promise<CursorRow | undefined>;
+  /** Every cursor row (optionally of one metric), ordered by user, metric. */
+  listCursors(query?: { metricType?: string }): Promise<CursorRow[]>;
+  /** Record a pair's outcome; `last_run_time` only moves forward, also between processes. */
+  putCursor(update: CursorUpdate): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,9 +1,9 @@
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import type { LogRecord } from '../log/logger.js';
 import type { DateWindow, NormalizedPlugin, Observation, PluginDefinition, PluginUser } from '../plugins/types.js';
 import { validateManifest } from '../plugins/validate-manifest.js';
 import { validateObservations } from '../run/validate-output.js';
+import { call, expectRejected, expectResolved, leakedSecrets, settleWithin, waitFor } from './plugin-outcome.js';
 import { createTestContext, DEFAULT_TEST_WINDOW, type TestContext } from './test-context.js';
 
 /** The parts of a fake provider the kit uses; `startFakeServer()`'s result has them all. */
@@ -64,65 +64,6 @@ export interface PluginChecks {
   secrets(): Promise<void>;
   /** `check()` resolves; a no-op when the plugin has none. */
   check(): Promise<void>;
-}
-
-type Outcome<T> = { status: 'resolved'; value: T } | { status: 'rejected'; reason: unknown } | { status: 'timeout' };
-
-/** Settle `promise` or give up after `ms`; the promise's late rejection is still handled. */
-function settleWithin<T>(promise: Promise<T>, ms: number): Promise<Outcome<T>> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Outcome<T>>((resolve) => {
-    timer = setTimeout(() => resolve({ status: 'timeout' }), ms);
-  });
-  const settled = promise.then(
-    (value): Outcome<T> => ({ status: 'resolved', value }),
-    (reason: unknown): Outcome<T> => ({ status: 'rejected', reason }),
-  );
-  return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Call a plugin method so that a synchronous throw becomes a rejection, like an async one. */
-function call<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return Promise.resolve(fn());
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-function messageOf(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
-}
-
-/** Unwrap an outcome or fail with a message about what the plugin did. */
-function expectResolved<T>(outcome: Outcome<T>, what: string, ms: number): T {
-  if (outcome.status === 'timeout') throw new Error(`${what} did not settle within ${ms} ms`);
-  if (outcome.status === 'rejected') {
-    throw new Error(`${what} rejected: ${messageOf(outcome.reason)}`, { cause: outcome.reason });
-  }
-  return outcome.value;
-}
-
-function expectRejected(outcome: Outcome<unknown>, when: string, ms: number): void {
-  if (outcome.status === 'timeout') {
-    throw new Error(`fetch was still running ${ms} ms after ${when}; pass ctx.signal to every request`);
-  }
-  if (outcome.status === 'resolved') {
-    throw new Error(`fetch resolved although ${when}; pass ctx.signal to every request and let its abort reject`);
-  }
-}
-
-async function waitFor(condition: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
-function leakedSecrets(logs: readonly LogRecord[], secrets: Record<string, string>): string[] {
-  const text = logs.map((l) => `${l.message} ${JSON.stringify(l.fields)}`).join('\n');
-  // Very short values would match ordinary text; core's redactor ignores them too.
-  return Object.entries(secrets)
-    .filter(([, value]) => value.length >= 4 && text.includes(value))
-    .map(([name]) => name);
 }
 
 function pluginName(plugin: unknown): string {

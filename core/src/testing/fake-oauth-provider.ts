@@ -92,6 +92,12 @@ export interface FakeOAuthProvider {
   requestsTo(route: FakeOAuthRoute): FakeRequest[];
   /** Does `request` carry `Authorization: Bearer <a live access token>`? */
   authorized(request: FakeRequest): boolean;
+  /**
+   * The grant behind the bearer token of `request`, named by its first refresh token (the one in
+   * `grants`, or the one the code exchange issued) and kept across rotations, so an API route can
+   * serve each user their own data. `undefined` without a live access token.
+   */
+  grantOf(request: FakeRequest): string | undefined;
   /** Accept another refresh token (a grant made elsewhere), with its scopes. */
   addGrant(refreshToken: string, scopes?: readonly string[]): void;
   /** The next refresh of `refreshToken` (any, when left out) returns a new refresh token and retires it. */
@@ -116,6 +122,8 @@ export interface FakeOAuthProvider {
 }
 
 interface Grant {
+  /** The grant's first refresh token: its name for {@link FakeOAuthProvider.grantOf}. */
+  id: string;
   scopes: readonly string[] | undefined;
 }
 
@@ -124,6 +132,11 @@ function basicCredentials(header: unknown): { id: string; secret: string } | und
   const [id, secret] = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':');
   if (id === undefined || secret === undefined) return undefined;
   return { id: decodeURIComponent(id.replace(/\+/g, ' ')), secret: decodeURIComponent(secret.replace(/\+/g, ' ')) };
+}
+
+function bearer(request: FakeRequest): string | undefined {
+  const header = request.headers.authorization;
+  return typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
 }
 
 /** Start a fake OAuth provider on `127.0.0.1` (an ephemeral port). */
@@ -145,10 +158,11 @@ export async function startFakeOAuthProvider(options: FakeOAuthProviderOptions =
   const tokenShape = options.tokenShape ?? ((body: FakeTokenBody): FakeResponse => ({ json: body }));
 
   const live = new Map<string, Grant>(
-    Object.entries(options.grants ?? { 'fake-refresh-token': undefined }).map(([t, s]) => [t, { scopes: s }]),
+    Object.entries(options.grants ?? { 'fake-refresh-token': undefined }).map(([t, s]) => [t, { id: t, scopes: s }]),
   );
   const everRefresh = new Set<string>(live.keys());
   const accessTokens = new Set<string>();
+  const grantOfAccess = new Map<string, Grant>();
   const expired = new Set<string>();
   const codes = new Map<string, { redirectUri: string; challenge: string | undefined; scopes: string[] }>();
   const rotateNext = new Set<string | '*'>();
@@ -174,6 +188,7 @@ export async function startFakeOAuthProvider(options: FakeOAuthProviderOptions =
     issued += 1;
     const accessToken = `fake-access-${issued}-${randomBytes(6).toString('hex')}`;
     accessTokens.add(accessToken);
+    grantOfAccess.set(accessToken, grant);
     return tokenShape({
       access_token: accessToken,
       token_type: 'Bearer',
@@ -255,9 +270,9 @@ export async function startFakeOAuthProvider(options: FakeOAuthProviderOptions =
           .digest('base64url');
         if (challenge !== pending.challenge) return fail(400, 'invalid_grant', 'PKCE verification failed');
       }
-      const grant: Grant = { scopes: pending.scopes };
-      if (omitRefresh) return issue(grant, undefined);
+      if (omitRefresh) return issue({ id: `grant-without-refresh-${issued + 1}`, scopes: pending.scopes }, undefined);
       const refreshToken = newRefresh();
+      const grant: Grant = { id: refreshToken, scopes: pending.scopes };
       live.set(refreshToken, grant);
       return issue(grant, refreshToken);
     }
@@ -282,13 +297,16 @@ export async function startFakeOAuthProvider(options: FakeOAuthProviderOptions =
     liveRefreshTokens: () => [...live.keys()],
     requestsTo: (route) => server.requests.filter((r) => r.path === paths[route]),
     authorized(request) {
-      const header = request.headers.authorization;
-      if (typeof header !== 'string' || !header.startsWith('Bearer ')) return false;
-      const presented = header.slice(7);
-      return accessTokens.has(presented) && !expired.has(presented);
+      const presented = bearer(request);
+      return presented !== undefined && accessTokens.has(presented) && !expired.has(presented);
+    },
+    grantOf(request) {
+      const presented = bearer(request);
+      if (presented === undefined || expired.has(presented)) return undefined;
+      return grantOfAccess.get(presented)?.id;
     },
     addGrant(refreshToken, scopes) {
-      live.set(refreshToken, { scopes });
+      live.set(refreshToken, { id: refreshToken, scopes });
       everRefresh.add(refreshToken);
     },
     rotateOnNextRefresh(refreshToken) {

@@ -16,7 +16,16 @@ export {
   describeSecrets,
   type SecretSeed,
 } from './describe-secrets.js';
-export { type DescribeStorageOptions, describeStorage } from './describe-storage.js';
+export {
+  type CreateStorage,
+  type DescribeStorageOptions,
+  describeCursorRows,
+  describeMetricRows,
+  describeStorage,
+  describeStorageLifecycle,
+  type StorageFixture,
+  useStorageFixture,
+} from './describe-storage.js';
 export {
   type FakeOAuthError,
   type FakeOAuthProvider,

@@ -5,7 +5,7 @@ import { tempDir } from '@life-stats/testing/engine';
 import { describe, expect, it } from 'vitest';
 import type { StatusEntry } from '../../src/report/status.js';
 import { createSqliteStorage } from '../../src/storage/sqlite.js';
-import type { MetricRow, RunUpdate } from '../../src/storage/types.js';
+import type { CursorUpdate, MetricRow } from '../../src/storage/types.js';
 import { addDays, localDate } from '../../src/util/dates.js';
 
 const PLUGIN = `export default {
@@ -19,7 +19,7 @@ async function project(options: {
   users?: { id: string; timezone?: string }[];
   plugins?: Record<string, unknown>[];
   rows?: MetricRow[];
-  runs?: RunUpdate[];
+  runs?: CursorUpdate[];
 }) {
   const dir = tempDir('life-stats-status-');
   writeFileSync(path.join(dir, 'counter.mjs'), PLUGIN);
@@ -33,7 +33,7 @@ async function project(options: {
   writeFileSync(path.join(dir, 'life-stats.config.json'), JSON.stringify(config));
   const storage = createSqliteStorage({ path: path.join(dir, 'ls.db') });
   await storage.putMetrics(options.rows ?? []);
-  for (const run of options.runs ?? []) await storage.putRun(run);
+  for (const run of options.runs ?? []) await storage.putCursor(run);
   await storage.close();
   return dir;
 }

@@ -46,6 +46,7 @@ describe('plugins that read several kinds of data (dataType)', () => {
       { use: './multi.mjs', config: { dataType: 'wieght' } },
       { use: './multi.mjs', config: { dataType: 'distance' } },
       { use: './multi.mjs', config: { dataType: 'distance' } },
+      { use: './multi.mjs', config: { dataType: 'steps' } },
     ]);
     let error: ConfigError | undefined;
     try {
@@ -56,6 +57,9 @@ describe('plugins that read several kinds of data (dataType)', () => {
     expect(hasErrorCode(error, 'E_CONFIG')).toBe(true);
     const paths = error?.problems.map((problem) => problem.path);
     expect(paths).toContain('plugins[0].config.dataType');
+    // The entry with the typo gets one problem, and claims no metric: plugins[3] may write "steps".
+    expect(error?.problems.filter((problem) => problem.path.startsWith('plugins[0]'))).toHaveLength(1);
+    expect(paths).not.toContain('plugins[3].metric');
     const collision = error?.problems.find((problem) => problem.path === 'plugins[2].metric');
     expect(collision?.message).toContain('"distance_m" (the default metric of data type "distance" of plugin multi)');
   });

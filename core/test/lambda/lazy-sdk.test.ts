@@ -69,7 +69,7 @@ describe('AWS SDK and Powertools are loaded only where they are used', () => {
       `
       import { createDynamoDbStorage } from '${src('storage/dynamodb.ts')}';
       const storage = createDynamoDbStorage({ clientConfig: { endpoint: 'http://127.0.0.1:9', maxAttempts: 1 } });
-      await storage.getRun('me', 'steps').catch(() => undefined);
+      await storage.getCursor('me', 'steps').catch(() => undefined);
     `,
       { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' },
     );

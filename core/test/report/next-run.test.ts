@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextCronMinute, nextScheduledRun } from '../../src/report/next-run.js';
+import { nextScheduledRun } from '../../src/report/next-run.js';
 
 const NOW = new Date('2026-11-25T10:15:30Z'); // a Wednesday
 
@@ -24,12 +24,12 @@ describe('nextScheduledRun', () => {
   });
 
   it('honours days of the week (1 = Sunday, names too), months and years', () => {
-    expect(nextCronMinute('0 8 ? * MON-FRI *', new Date('2026-11-27T09:00:00Z'))?.toISOString()).toBe(
-      '2026-11-30T08:00:00.000Z',
-    );
-    expect(nextCronMinute('0 8 ? * 1 *', NOW)?.toISOString()).toBe('2026-11-29T08:00:00.000Z');
-    expect(nextCronMinute('0 0 1 JAN ? *', NOW)?.toISOString()).toBe('2027-01-01T00:00:00.000Z');
-    expect(nextCronMinute('0 0 1 1 ? 2025', NOW)).toBeUndefined();
+    const next = (cron: string, now = NOW) => nextScheduledRun(`cron(${cron})`, undefined, now);
+    expect(next('0 8 ? * MON-FRI *', new Date('2026-11-27T09:00:00Z'))).toEqual({ next: '2026-11-30T08:00:00.000Z' });
+    expect(next('0 8 ? * 1 *')).toEqual({ next: '2026-11-29T08:00:00.000Z' });
+    expect(next('0 0 1 JAN ? *')).toEqual({ next: '2027-01-01T00:00:00.000Z' });
+    // Only years already past: no next run.
+    expect(next('0 0 1 1 ? 2025')).toEqual({ note: 'cron (not computable)' });
   });
 
   it('gives a note instead of a time for cron syntax it does not compute or unknown schedules', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadChartAssets } from '../../src/report/assets.js';
 import { buildReport } from '../../src/report/build-report.js';
-import { escapeHtml, jsonForScript, renderReportHtml } from '../../src/report/render-html.js';
+import { renderReportHtml } from '../../src/report/render-html.js';
 import { createSqliteStorage } from '../../src/storage/sqlite.js';
 
 const EVIL = '<img src=x onerror=alert(1)>"&\'</script>';
@@ -49,7 +49,8 @@ describe('renderReportHtml', () => {
     const data = await reportOf([{ user: EVIL, metric: 'steps', date: '2026-11-01', value: 1 }]);
     const html = renderReportHtml(data, await loadChartAssets());
     expect(html).not.toContain('<img src=x');
-    expect(html).toContain(escapeHtml(EVIL));
+    // In the page, as character references of its five HTML-special characters.
+    expect(html).toContain('&#60;img src=x onerror=alert(1)&#62;&#34;&#38;&#39;&#60;/script&#62;');
     // The only closing script tags are the three the page itself has.
     expect(html.match(/<\/script>/g)).toHaveLength(3);
     const json = /<script type="application\/json" id="life-stats-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '';
@@ -58,9 +59,15 @@ describe('renderReportHtml', () => {
     expect(html).toContain('uPlot');
   });
 
-  it('escapes for script embedding', () => {
-    expect(jsonForScript({ a: '</script><!--\u2028' })).toBe('{"a":"\\u003c/script\\u003e\\u003c!--\\u2028"}');
-    expect(JSON.parse(jsonForScript({ a: '</script>&' }))).toEqual({ a: '</script>&' });
+  it('escapes for script embedding: no tag, comment or JS line separator survives in the embedded JSON', async () => {
+    const user = '</script><!--\u2028&';
+    const html = renderReportHtml(await reportOf([{ user, metric: 'steps', date: '2026-11-01', value: 1 }]), {
+      script: '',
+      css: '',
+    });
+    const json = /<script type="application\/json" id="life-stats-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '';
+    expect(json).toContain('"user":"\\u003c/script\\u003e\\u003c!--\\u2028\\u0026"');
+    expect(JSON.parse(json).charts[0].user).toBe(user);
   });
 
   it('says so when nothing matches', async () => {

@@ -1,40 +1,14 @@
-import { at, captureLogger, FAST_RETRY, makeConfig, makeStores, tempDir } from '@life-stats/testing/engine';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ReconnectRequiredError, RetryableError } from '../../src/errors.js';
+/** The run engine: windows in each user's calendar, the cursor, idempotent upserts, concurrency and rate budgets. */
+import { at, makeConfig, tempDir } from '@life-stats/testing/engine';
+import { describe, expect, it } from 'vitest';
 import { definePlugin } from '../../src/plugins/define-plugin.js';
-import type { DateWindow, PluginContext } from '../../src/plugins/types.js';
+import type { PluginContext } from '../../src/plugins/types.js';
 import { runPairs } from '../../src/run/run-pairs.js';
 import type { Storage } from '../../src/storage/types.js';
 import { eachDate } from '../../src/util/dates.js';
+import { closeStoresAfterEach, dailyPlugin, stores } from './engine-rig.js';
 
-const open: Storage[] = [];
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
-
-function stores(dir: string) {
-  const s = makeStores(dir);
-  open.push(s.storage);
-  return s;
-}
-
-/** A plugin that returns `value(date)` for every date of its window and records the windows it saw. */
-function dailyPlugin(id = 'daily', value: (date: string) => number | undefined = () => 1) {
-  const windows: { user: string; window: DateWindow }[] = [];
-  const plugin = definePlugin({
-    id,
-    apiVersion: 1,
-    metric: { type: id.replace(/-/g, '_') },
-    async fetch(ctx) {
-      windows.push({ user: ctx.user.id, window: ctx.window });
-      return eachDate(ctx.window.start, ctx.window.end).flatMap((date) => {
-        const v = value(date);
-        return v === undefined ? [] : [{ date, value: v }];
-      });
-    },
-  });
-  return { plugin, windows };
-}
+closeStoresAfterEach();
 
 describe('runPairs', () => {
   it('first run backfills in each user’s own calendar, chunked by maxDaysPerFetch', async () => {
@@ -63,7 +37,7 @@ describe('runPairs', () => {
     const rows = await storage.queryMetrics({ userId: 'ny' });
     expect(rows.map((r) => r.date)).toEqual(eachDate('2026-10-25', '2026-11-01'));
     expect(rows[0]).toMatchObject({ user_id: 'ny', metric_type: 'daily', value: 1, source: 'daily' });
-    expect((await storage.getRun('ny', 'daily'))?.last_run_time).toBe('2026-11-02T04:30:00.000Z');
+    expect((await storage.getCursor('ny', 'daily'))?.last_run_time).toBe('2026-11-02T04:30:00.000Z');
   });
 
   it('is idempotent: a rerun overwrites, never duplicates', async () => {
@@ -94,12 +68,12 @@ describe('runPairs', () => {
       putMetrics: (rows) => (failWrites ? Promise.reject(new Error('disk full')) : real.putMetrics(rows)),
     };
     await runPairs({ config, storage, secrets, now: at('2026-11-10T12:00:00Z') });
-    expect((await real.getRun('me', 'daily'))?.last_run_time).toBe('2026-11-10T12:00:00.000Z');
+    expect((await real.getCursor('me', 'daily'))?.last_run_time).toBe('2026-11-10T12:00:00.000Z');
 
     failWrites = true;
     const failed = await runPairs({ config, storage, secrets, now: at('2026-11-15T12:00:00Z') });
     expect(failed.runs[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('disk full') });
-    const row = await real.getRun('me', 'daily');
+    const row = await real.getCursor('me', 'daily');
     expect(row).toMatchObject({ last_run_time: '2026-11-10T12:00:00.000Z', last_status: 'failed' });
     expect(row?.last_error).toContain('disk full');
 
@@ -109,73 +83,11 @@ describe('runPairs', () => {
     expect(windows.at(-1)?.window).toEqual({ start: '2026-11-09', end: '2026-11-20' });
     const dates = (await real.queryMetrics()).map((r) => r.date);
     expect(dates).toEqual(eachDate('2026-11-03', '2026-11-20'));
-    expect(await real.getRun('me', 'daily')).toMatchObject({
+    expect(await real.getCursor('me', 'daily')).toMatchObject({
       last_status: 'ok',
       last_run_time: '2026-11-20T12:00:00.000Z',
     });
-    expect((await real.getRun('me', 'daily'))?.last_error).toBeUndefined();
-  });
-
-  it('retries RetryableError with backoff, waiting at least retryAfterMs', async () => {
-    const dir = tempDir();
-    const attempts: number[] = [];
-    const plugin = definePlugin({
-      id: 'flaky',
-      apiVersion: 1,
-      metric: { type: 'flaky' },
-      async fetch(ctx) {
-        attempts.push(Date.now());
-        if (attempts.length < 3) throw new RetryableError('429 Too Many Requests', { retryAfterMs: 150 });
-        return [{ date: ctx.window.end, value: 5 }];
-      },
-    });
-    const { storage, secrets } = stores(dir);
-    const { logger, records } = captureLogger();
-    const summary = await runPairs({
-      config: makeConfig(dir, [{ plugin }]),
-      storage,
-      secrets,
-      logger,
-      retry: FAST_RETRY,
-      now: at('2026-11-25T12:00:00Z'),
-    });
-    expect(summary.runs[0]).toMatchObject({ status: 'ok', items: 1 });
-    expect(attempts).toHaveLength(3);
-    expect((attempts[1] ?? 0) - (attempts[0] ?? 0)).toBeGreaterThanOrEqual(145);
-    expect((attempts[2] ?? 0) - (attempts[1] ?? 0)).toBeGreaterThanOrEqual(145);
-    expect(records.filter((r) => r.level === 'warn' && r.message.includes('retrying'))).toHaveLength(2);
-  });
-
-  it('retries HTTP 5xx and network errors, but not other errors', async () => {
-    const dir = tempDir();
-    const counts = { http: 0, net: 0, bug: 0 };
-    const make = (id: 'http' | 'net' | 'bug', fail: () => Error) =>
-      definePlugin({
-        id,
-        apiVersion: 1,
-        metric: { type: id },
-        async fetch(ctx: PluginContext) {
-          counts[id]++;
-          if (counts[id] < 2 || id === 'bug') throw fail();
-          return [{ date: ctx.window.end, value: 1 }];
-        },
-      });
-    const http = make('http', () => Object.assign(new Error('Service Unavailable'), { status: 503 }));
-    const net = make(
-      'net',
-      () => new TypeError('fetch failed', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) }),
-    );
-    const bug = make('bug', () => new Error('undefined is not a function'));
-    const { storage, secrets } = stores(dir);
-    const summary = await runPairs({
-      config: makeConfig(dir, [{ plugin: http }, { plugin: net }, { plugin: bug }]),
-      storage,
-      secrets,
-      retry: FAST_RETRY,
-      now: at('2026-11-25T12:00:00Z'),
-    });
-    expect(summary.runs.map((r) => r.status)).toEqual(['ok', 'ok', 'failed']);
-    expect(counts).toEqual({ http: 2, net: 2, bug: 1 });
+    expect((await real.getCursor('me', 'daily'))?.last_error).toBeUndefined();
   });
 
   it('bounds fetches in flight by concurrency, while pairs that are writing give their slot to the next fetch', async () => {
@@ -217,9 +129,9 @@ describe('runPairs', () => {
         }
       },
       queryMetrics: (q) => sqlite.queryMetrics(q),
-      getRun: (u, m) => sqlite.getRun(u, m),
-      listRuns: (q) => sqlite.listRuns(q),
-      putRun: (u) => sqlite.putRun(u),
+      getCursor: (u, m) => sqlite.getCursor(u, m),
+      listCursors: (q) => sqlite.listCursors(q),
+      putCursor: (u) => sqlite.putCursor(u),
       close: () => sqlite.close(),
     };
     const summary = await runPairs({ config, storage, secrets, concurrency: 3, now: at('2026-11-25T12:00:00Z') });
@@ -255,8 +167,8 @@ describe('runPairs', () => {
     ]);
     expect(summary.runs[0]?.error).toContain('boom');
     expect(await storage.queryMetrics({ metricType: 'daily' })).toHaveLength(8);
-    expect(await storage.getRun('me', 'broken')).toMatchObject({ last_status: 'failed' });
-    expect((await storage.getRun('me', 'broken'))?.last_run_time).toBeUndefined();
+    expect(await storage.getCursor('me', 'broken')).toMatchObject({ last_status: 'failed' });
+    expect((await storage.getCursor('me', 'broken'))?.last_run_time).toBeUndefined();
   });
 
   it.each([
@@ -291,91 +203,7 @@ describe('runPairs', () => {
     expect(summary.runs[0]?.error).toMatch(message);
     expect(summary.runs[0]?.error).toContain('[plugin:bad]');
     expect(await storage.queryMetrics()).toEqual([]);
-    expect((await storage.getRun('me', 'bad'))?.last_run_time).toBeUndefined();
-  });
-
-  it('starts no new pair past the deadline; deferred pairs are collected by the next run', async () => {
-    const dir = tempDir();
-    const { plugin: daily } = dailyPlugin();
-    let remaining = 100_000;
-    // Each fetch takes 40 s of the function's time.
-    const plugin = {
-      ...daily,
-      fetch: async (ctx: PluginContext) => {
-        remaining -= 40_000;
-        return daily.fetch(ctx);
-      },
-    };
-    const users = ['a', 'b', 'c', 'd'].map((id) => ({ id, timezone: 'UTC' }));
-    const config = makeConfig(dir, [{ plugin }], { users });
-    const { storage, secrets } = stores(dir);
-    const summary = await runPairs({
-      config,
-      storage,
-      secrets,
-      concurrency: 1,
-      now: at('2026-11-25T12:00:00Z'),
-      deadlineMarginMs: 30_000,
-      remainingTimeMs: () => remaining,
-    });
-    expect(summary.runs.map((r) => r.status)).toEqual(['ok', 'ok', 'deferred', 'deferred']);
-    expect(summary.runs[2]?.error).toMatch(/deadline/);
-    expect(await storage.getRun('c', 'daily')).toBeUndefined();
-    const next = await runPairs({ config, storage, secrets, now: at('2026-11-25T13:00:00Z') });
-    expect(next.runs.map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
-    expect(await storage.queryMetrics({ userId: 'd' })).toHaveLength(8);
-  });
-
-  it('aborts a fetch that hangs past the timeout, retries it, then fails the pair', async () => {
-    const dir = tempDir();
-    let calls = 0;
-    const plugin = definePlugin({
-      id: 'hang',
-      apiVersion: 1,
-      metric: { type: 'hang' },
-      fetch: () => {
-        calls++;
-        return new Promise(() => {}); // ignores ctx.signal and never resolves
-      },
-    });
-    const { storage, secrets } = stores(dir);
-    const summary = await runPairs({
-      config: makeConfig(dir, [{ plugin }]),
-      storage,
-      secrets,
-      fetchTimeoutMs: 50,
-      retry: { retries: 1, minTimeoutMs: 5, maxTimeoutMs: 5 },
-      now: at('2026-11-25T12:00:00Z'),
-    });
-    expect(summary.runs[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/within 50 ms/) });
-    expect(calls).toBe(2);
-  });
-
-  it('reconnect: no retry, a hint to re-authenticate, other pairs go on', async () => {
-    const dir = tempDir();
-    let calls = 0;
-    const revoked = definePlugin({
-      id: 'revoked',
-      apiVersion: 1,
-      metric: { type: 'revoked' },
-      async fetch() {
-        calls++;
-        throw new ReconnectRequiredError('invalid_grant: Token has been expired or revoked.');
-      },
-    });
-    const { plugin } = dailyPlugin();
-    const { storage, secrets } = stores(dir);
-    const summary = await runPairs({
-      config: makeConfig(dir, [{ plugin: revoked }, { plugin }]),
-      storage,
-      secrets,
-      retry: FAST_RETRY,
-      now: at('2026-11-25T12:00:00Z'),
-    });
-    expect(summary.runs.map((r) => r.status)).toEqual(['reconnect', 'ok']);
-    expect(summary.runs[0]?.error).toContain('life-stats auth revoked --user me');
-    expect(calls).toBe(1);
-    expect(await storage.getRun('me', 'revoked')).toMatchObject({ last_status: 'reconnect' });
+    expect((await storage.getCursor('me', 'bad'))?.last_run_time).toBeUndefined();
   });
 
   it('backfill fetches the explicit window and never moves the cursor', async () => {
@@ -402,98 +230,7 @@ describe('runPairs', () => {
       { start: '2026-01-31', end: '2026-03-01' },
       { start: '2026-03-02', end: '2026-03-31' },
     ]);
-    expect((await storage.getRun('me', 'daily'))?.last_run_time).toBe('2026-11-25T12:00:00.000Z');
-  });
-
-  it('users are config users ∪ users with secrets in the namespace ∪ users with run rows; no secrets → skipped', async () => {
-    const dir = tempDir();
-    const seen: string[] = [];
-    const plugin = definePlugin({
-      id: 'acme-water',
-      apiVersion: 1,
-      metric: { type: 'water_ml' },
-      secrets: { namespace: 'acme', user: ['api_key'], shared: ['client_id'] },
-      async fetch(ctx) {
-        seen.push(`${ctx.user.id}:${ctx.secrets.get('api_key')}:${ctx.secrets.get('client_id')}`);
-        return [];
-      },
-    });
-    const { storage, secrets } = stores(dir);
-    await secrets.set('acme', 'client_id', 'shared-client');
-    await secrets.set('acme', 'api_key', 'key-of-bob', 'bob');
-    await secrets.set('other', 'api_key', 'key-of-eve', 'eve');
-    await storage.putRun({ user_id: 'carol', metric_type: 'water_ml', last_status: 'ok' });
-    const summary = await runPairs({
-      config: makeConfig(dir, [{ plugin }], { users: [{ id: 'me', timezone: 'UTC' }] }),
-      storage,
-      secrets,
-      now: at('2026-11-25T12:00:00Z'),
-    });
-    const byUser = Object.fromEntries(summary.runs.map((r) => [r.user, r]));
-    expect(Object.keys(byUser).sort()).toEqual(['bob', 'carol', 'me']);
-    expect(byUser.bob?.status).toBe('ok');
-    expect(byUser.me).toMatchObject({
-      status: 'skipped',
-      hint: expect.stringContaining('life-stats secrets set acme api_key --user me'),
-    });
-    expect(byUser.carol?.status).toBe('skipped');
-    expect(seen).toEqual(['bob:key-of-bob:shared-client']);
-  });
-
-  it('a plugin reading an undeclared secret fails, naming the plugin and the secret', async () => {
-    const dir = tempDir();
-    const nosy = definePlugin({
-      id: 'nosy',
-      apiVersion: 1,
-      metric: { type: 'nosy' },
-      secrets: { user: ['token'] },
-      async fetch(ctx) {
-        ctx.secrets.get('client_secret');
-        return [];
-      },
-    });
-    const { storage, secrets } = stores(dir);
-    await secrets.set('nosy', 'token', 'tok-123456', 'me');
-    await secrets.set('nosy', 'client_secret', 'not-declared-secret');
-    const summary = await runPairs({
-      config: makeConfig(dir, [{ plugin: nosy }]),
-      storage,
-      secrets,
-      now: at('2026-11-25T12:00:00Z'),
-    });
-    expect(summary.runs[0]?.status).toBe('failed');
-    expect(summary.runs[0]?.error).toMatch(/nosy/);
-    expect(summary.runs[0]?.error).toMatch(/client_secret/);
-  });
-
-  it('never lets a secret value reach logs, errors or the summary', async () => {
-    const dir = tempDir();
-    const token = 'ya29.super-secret-access-token';
-    const leaky = definePlugin({
-      id: 'leaky',
-      apiVersion: 1,
-      metric: { type: 'leaky' },
-      secrets: { user: ['token'] },
-      async fetch(ctx) {
-        ctx.log.info(`using token ${ctx.secrets.get('token')}`, { token: ctx.secrets.get('token') });
-        throw new Error(`401 for Authorization: Bearer ${ctx.secrets.get('token')}`);
-      },
-    });
-    const { storage, secrets } = stores(dir);
-    await secrets.set('leaky', 'token', token, 'me');
-    const { logger, text } = captureLogger();
-    const summary = await runPairs({
-      config: makeConfig(dir, [{ plugin: leaky }]),
-      storage,
-      secrets,
-      logger,
-      now: at('2026-11-25T12:00:00Z'),
-    });
-    expect(summary.runs[0]?.status).toBe('failed');
-    expect(text()).toContain('using token');
-    expect(text()).not.toContain(token);
-    expect(JSON.stringify(summary)).not.toContain(token);
-    expect((await storage.getRun('me', 'leaky'))?.last_error).not.toContain(token);
+    expect((await storage.getCursor('me', 'daily'))?.last_run_time).toBe('2026-11-25T12:00:00.000Z');
   });
 
   it('throttles one entry across all users with a shared rate budget', async () => {

@@ -6,7 +6,7 @@ import { formatError, type LifeStatsError } from '../../src/errors.js';
 import { createRedactor } from '../../src/log/redact.js';
 import type { NormalizedPlugin } from '../../src/plugins/types.js';
 import { createFileSecrets } from '../../src/secrets/file.js';
-import { hasUserSecrets, loadPluginSecrets } from '../../src/secrets/plugin-secrets.js';
+import { loadPluginSecrets } from '../../src/secrets/plugin-secrets.js';
 import type { SecretStore } from '../../src/secrets/types.js';
 
 type SecretsOf = Pick<NormalizedPlugin, 'id' | 'secrets'>;
@@ -146,14 +146,5 @@ describe('loadPluginSecrets', () => {
     expect(redactor.redact('health-me-token fit-alice-token')).toBe('health-me-token fit-alice-token');
     await secrets.set('token', 'rotated-me-token');
     expect(redactor.redact('new token rotated-me-token')).toBe('new token [redacted]');
-  });
-});
-
-describe('hasUserSecrets', () => {
-  it('tells whether a user has any declared user secret; a plugin without user secrets needs none', async () => {
-    await expect(hasUserSecrets({ store, plugin: googleFitSteps, userId: 'me' })).resolves.toBe(true);
-    await expect(hasUserSecrets({ store, plugin: googleFitSteps, userId: 'bob' })).resolves.toBe(false);
-    const csv: SecretsOf = { id: 'csv', secrets: { namespace: 'csv', user: [], shared: ['api_key'] } };
-    await expect(hasUserSecrets({ store, plugin: csv, userId: 'nobody' })).resolves.toBe(true);
   });
 });

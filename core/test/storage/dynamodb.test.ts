@@ -50,7 +50,7 @@ describe('dynamodb storage on the wire', () => {
   it('stores items with the seed schema: composite sort key, value as N, the rest as S', async () => {
     const { storage, metricsTable, runsTable } = await freshStore();
     await storage.putMetrics([row({ value: 72.45, source: 'csv', date: '2026-11-24' })]);
-    await storage.putRun({ user_id: 'me', metric_type: 'steps', last_status: 'failed', last_error: 'boom' });
+    await storage.putCursor({ user_id: 'me', metric_type: 'steps', last_status: 'failed', last_error: 'boom' });
     expect(await local.scan(metricsTable)).toEqual([
       {
         user_id: { S: 'me' },
@@ -66,7 +66,7 @@ describe('dynamodb storage on the wire', () => {
       { user_id: { S: 'me' }, metric_type: { S: 'steps' }, last_status: { S: 'failed' }, last_error: { S: 'boom' } },
     ]);
     // Clearing the error removes the attribute instead of storing an empty one.
-    await storage.putRun({ user_id: 'me', metric_type: 'steps', last_status: 'ok', last_run_time: T1 });
+    await storage.putCursor({ user_id: 'me', metric_type: 'steps', last_status: 'ok', last_run_time: T1 });
     expect(await local.scan(runsTable)).toEqual([
       { user_id: { S: 'me' }, metric_type: { S: 'steps' }, last_status: { S: 'ok' }, last_run_time: { S: T1 } },
     ]);
@@ -280,7 +280,7 @@ describe('dynamodb storage on the wire', () => {
     expect(hasErrorCode(error, 'E_STORAGE')).toBe(true);
     expect(formatError(error)).toMatch(/cannot write metrics \(table no-such-metrics\): the table does not exist/);
     expect(formatError(error)).toContain('LIFE_STATS_METRICS_TABLE');
-    await expect(storage.getRun('me', 'steps')).rejects.toThrow(/table no-such-runs/);
+    await expect(storage.getCursor('me', 'steps')).rejects.toThrow(/table no-such-runs/);
     await storage.close();
   });
 

@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { rejection } from '@life-stats/testing/assertions';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { isLifeStatsError, type LifeStatsError } from '../../src/errors.js';
 import { createSqliteStorage } from '../../src/storage/sqlite.js';
-import type { MetricRow, RunUpdate, Storage } from '../../src/storage/types.js';
+import type { MetricRow, Storage } from '../../src/storage/types.js';
 import { describeStorage } from '../../src/testing/describe-storage.js';
 
 const root = mkdtempSync(join(tmpdir(), 'life-stats-sqlite-'));
@@ -28,15 +26,6 @@ const row = (fields: Partial<MetricRow> = {}): MetricRow => ({
   source: 'google-fit-steps',
   ...fields,
 });
-
-async function rejection(promise: Promise<unknown>): Promise<LifeStatsError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isLifeStatsError(error)) throw new Error(`expected a life-stats error, got ${String(error)}`);
-  return error;
-}
 
 describe('createSqliteStorage', () => {
   const stores: Storage[] = [];
@@ -62,7 +51,7 @@ describe('createSqliteStorage', () => {
     const path = freshPath();
     const first = createSqliteStorage({ path });
     await first.putMetrics([row(), row({ date: '2026-11-25', value: 72.45 })]);
-    await first.putRun({
+    await first.putCursor({
       user_id: 'me',
       metric_type: 'steps',
       last_status: 'ok',
@@ -72,7 +61,7 @@ describe('createSqliteStorage', () => {
 
     const second = track(createSqliteStorage({ path }));
     expect(await second.queryMetrics()).toEqual([row(), row({ date: '2026-11-25', value: 72.45 })]);
-    expect(await second.getRun('me', 'steps')).toEqual({
+    expect(await second.getCursor('me', 'steps')).toEqual({
       user_id: 'me',
       metric_type: 'steps',
       last_status: 'ok',
@@ -84,7 +73,7 @@ describe('createSqliteStorage', () => {
     const path = freshPath();
     const storage = track(createSqliteStorage({ path }));
     await storage.putMetrics([row()]);
-    await storage.putRun({ user_id: 'me', metric_type: 'steps', last_status: 'failed', last_error: 'boom' });
+    await storage.putCursor({ user_id: 'me', metric_type: 'steps', last_status: 'failed', last_error: 'boom' });
 
     const db = new Database(path, { readonly: true });
     handles.push(db);
@@ -131,204 +120,4 @@ describe('createSqliteStorage', () => {
     await storage.putMetrics([row()]);
     expect(await storage.queryMetrics({ userId: 'me' })).toEqual([row()]);
   });
-
-  it('reports a file that is not a SQLite database and leaves its bytes alone', async () => {
-    const path = freshPath();
-    const storage = track(createSqliteStorage({ path }));
-    await storage.queryMetrics(); // creates the folder
-    await storage.close();
-    const garbage = Buffer.from('these are my notes, not a database\n'.repeat(200));
-    writeFileSync(path, garbage);
-
-    const other = track(createSqliteStorage({ path }));
-    for (const attempt of [other.putMetrics([row()]), other.queryMetrics(), other.putRun(runUpdate())]) {
-      const error = await rejection(attempt);
-      expect(error.code).toBe('E_STORAGE');
-      expect(error.message).toMatch(/^\[life-stats\] \[storage:sqlite\] /);
-      expect(error.message).toContain(path);
-      expect(error.message).toMatch(/is not a SQLite database/);
-      expect(error.hint).toMatch(/storage\.path/);
-      expect(error.cause).toMatchObject({ code: 'SQLITE_NOTADB' });
-    }
-    expect(readFileSync(path).equals(garbage)).toBe(true);
-  });
-
-  it('reports a corrupt database and leaves its bytes alone', async () => {
-    const path = freshPath();
-    const first = createSqliteStorage({ path });
-    await first.putMetrics(Array.from({ length: 2000 }, (_, i) => row({ user_id: `user-${i}` })));
-    await first.close();
-    // Keep page 1 (header and schema) and scribble over the data pages.
-    const bytes = readFileSync(path);
-    bytes.fill(0xab, 4096);
-    writeFileSync(path, bytes);
-
-    const storage = track(createSqliteStorage({ path }));
-    const error = await rejection(storage.queryMetrics());
-    expect(error.code).toBe('E_STORAGE');
-    expect(error.message).toMatch(/^\[life-stats\] \[storage:sqlite\] cannot query metrics: /);
-    expect(error.message).toContain(`${path} is corrupt`);
-    expect(error.hint).toMatch(/backup/);
-    expect(error.cause).toMatchObject({ code: expect.stringMatching(/^SQLITE_CORRUPT/) });
-    expect(readFileSync(path).equals(bytes)).toBe(true);
-  });
-
-  it('reports a database another process holds locked, and works once it is released', async () => {
-    const path = freshPath();
-    const owner = createSqliteStorage({ path });
-    await owner.putMetrics([row({ value: 1 })]);
-    await owner.close();
-
-    const holder = new Database(path);
-    handles.push(holder);
-    holder.exec('BEGIN EXCLUSIVE');
-    const storage = track(createSqliteStorage({ path, busyTimeoutMs: 100 }));
-    const started = Date.now();
-    const error = await rejection(storage.putMetrics([row({ value: 2 })]));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
-    expect(error.code).toBe('E_STORAGE');
-    expect(error.message).toBe(
-      `[life-stats] [storage:sqlite] cannot write metrics: ${path} is locked by another life-stats process (gave up after 100 ms)`,
-    );
-    expect(error.hint).toMatch(/Wait for the other run/);
-    expect(error.cause).toMatchObject({ code: expect.stringMatching(/^SQLITE_BUSY/) });
-    const runError = await rejection(storage.putRun(runUpdate()));
-    expect(runError.message).toMatch(/cannot write a run: .* is locked by another life-stats process/);
-
-    holder.exec('ROLLBACK');
-    await storage.putMetrics([row({ value: 3 })]);
-    expect(await storage.queryMetrics()).toEqual([row({ value: 3 })]);
-  });
-
-  it('reports a lock held while opening a new file, and opens once it is released', async () => {
-    const path = freshPath();
-    mkdirSync(dirname(path), { recursive: true });
-    const holder = new Database(path);
-    handles.push(holder);
-    holder.exec('CREATE TABLE other (x); BEGIN EXCLUSIVE; INSERT INTO other VALUES (1)');
-
-    const waiting = track(createSqliteStorage({ path, busyTimeoutMs: 50 }));
-    const error = await rejection(waiting.queryMetrics());
-    expect(error.message).toMatch(/cannot open: .* is locked by another life-stats process/);
-
-    holder.exec('COMMIT');
-    expect(await waiting.queryMetrics()).toEqual([]);
-  });
-
-  it('reports a parent folder that cannot be created', async () => {
-    const blocker = join(root, `plain-file-${++counter}`);
-    writeFileSync(blocker, 'a file where a folder should be');
-    const path = join(blocker, 'sub', 'life-stats.db');
-    const storage = track(createSqliteStorage({ path }));
-    const error = await rejection(storage.queryMetrics());
-    expect(error.code).toBe('E_STORAGE');
-    expect(error.message).toMatch(/^\[life-stats\] \[storage:sqlite\] cannot create the folder /);
-    expect(error.message).toContain(join(blocker, 'sub'));
-    expect(error.hint).toMatch(/storage\.path/);
-    expect(error.cause).toMatchObject({ code: 'ENOTDIR' });
-    expect(readFileSync(blocker, 'utf8')).toBe('a file where a folder should be');
-  });
-
-  it('refuses a database written by a newer schema', async () => {
-    const path = freshPath();
-    const storage = track(createSqliteStorage({ path }));
-    await storage.queryMetrics();
-    await storage.close();
-    const db = new Database(path);
-    db.pragma('user_version = 99');
-    db.close();
-
-    const newer = track(createSqliteStorage({ path }));
-    const error = await rejection(newer.queryMetrics());
-    expect(error.code).toBe('E_STORAGE');
-    expect(error.message).toMatch(/written by a newer life-stats \(schema version 99/);
-  });
-
-  it('refuses use after close', async () => {
-    const storage = createSqliteStorage({ path: freshPath() });
-    await storage.queryMetrics();
-    await storage.close();
-    const error = await rejection(storage.queryMetrics());
-    expect(error.message).toMatch(/cannot query metrics: the store for .* is closed/);
-  });
-
-  it('two storage instances on one file never move last_run_time back', async () => {
-    const path = freshPath();
-    const a = track(createSqliteStorage({ path }));
-    const b = track(createSqliteStorage({ path }));
-    await a.putRun(runUpdate({ last_run_time: '2026-11-25T05:30:00.000Z' }));
-    await b.putRun(runUpdate({ last_run_time: '2026-11-24T05:30:00.000Z', last_status: 'failed', last_error: 'x' }));
-    expect(await a.getRun('me', 'steps')).toEqual({
-      user_id: 'me',
-      metric_type: 'steps',
-      last_status: 'failed',
-      last_error: 'x',
-      last_run_time: '2026-11-25T05:30:00.000Z',
-    });
-  });
-
-  it('two processes racing putRun with different times end with the latest time', async () => {
-    const dir = join(root, `race-${++counter}`);
-    const path = join(dir, 'life-stats.db');
-    const setup = createSqliteStorage({ path });
-    await setup.queryMetrics();
-    await setup.close();
-
-    const base = Date.parse('2026-01-01T00:00:00.000Z');
-    const times = (offset: number) =>
-      Array.from({ length: 1500 }, (_, i) => new Date(base + ((i * 7919 + offset) % 100_000) * 1000).toISOString());
-    const timesA = times(1);
-    const timesB = times(50_000);
-    const latest = [...timesA, ...timesB].sort().at(-1);
-
-    const script = join(dir, 'race.mjs');
-    writeFileSync(
-      script,
-      `import { existsSync, writeFileSync } from 'node:fs';
-const [moduleUrl, path, dir, me, other, timesJson] = process.argv.slice(2);
-const { createSqliteStorage } = await import(moduleUrl);
-const storage = createSqliteStorage({ path, busyTimeoutMs: 20000 });
-await storage.getRun('me', 'steps');
-// Start writing only once both processes are ready, so the writes really interleave.
-writeFileSync(dir + '/ready-' + me, '');
-while (!existsSync(dir + '/ready-' + other)) await new Promise((r) => setTimeout(r, 2));
-for (const time of JSON.parse(timesJson)) {
-  await storage.putRun({ user_id: 'me', metric_type: 'steps', last_status: 'ok-' + me, last_run_time: time });
-}
-await storage.close();
-`,
-    );
-    const repo = fileURLToPath(new URL('../../../', import.meta.url));
-    const moduleUrl = pathToFileURL(fileURLToPath(new URL('../../src/storage/sqlite.ts', import.meta.url))).href;
-    const run = (me: string, other: string, list: string[]) =>
-      new Promise<void>((resolvePromise, reject) => {
-        const child = spawn(
-          process.execPath,
-          ['--import', 'tsx', script, moduleUrl, path, dir, me, other, JSON.stringify(list)],
-          { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] },
-        );
-        let stderr = '';
-        child.stderr.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-        });
-        child.on('error', reject);
-        child.on('exit', (code) =>
-          code === 0 ? resolvePromise() : reject(new Error(`racer ${me} exited ${code}: ${stderr}`)),
-        );
-      });
-    await Promise.all([run('a', 'b', timesA), run('b', 'a', timesB)]);
-
-    const storage = track(createSqliteStorage({ path }));
-    expect((await storage.getRun('me', 'steps'))?.last_run_time).toBe(latest);
-  }, 60_000);
 });
-
-function runUpdate(fields: Partial<RunUpdate> = {}): RunUpdate {
-  return {
-    user_id: 'me',
-    metric_type: 'steps',
-    last_status: 'ok',
-    last_run_time: '2026-11-24T05:30:00.000Z',
-    ...fields,
-  };
-}

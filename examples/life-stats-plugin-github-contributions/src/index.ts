@@ -16,7 +16,7 @@ export interface GitHubContributionsConfig {
 }
 
 /** Where GitHub's GraphQL API lives. */
-export const GITHUB_GRAPHQL_URL = 'https://api.github.com/graphql';
+const GITHUB_GRAPHQL_URL = 'https://api.github.com/graphql';
 
 const QUERY = `query($login: String!, $from: DateTime!, $to: DateTime!) {
   user(login: $login) {

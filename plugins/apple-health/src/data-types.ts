@@ -7,7 +7,7 @@ import type { StoredUnit } from './units.js';
  * - `mean`: the day's mean of every sample;
  * - `last`: the day's last sample (latest start; the later one in the file on a tie).
  */
-export type Aggregation = 'sum' | 'sleep' | 'mean' | 'last';
+type Aggregation = 'sum' | 'sleep' | 'mean' | 'last';
 
 /** One row of DESIGN.md's Data types table for apple-health. */
 export interface DataTypeSpec {

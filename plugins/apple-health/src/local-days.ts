@@ -22,11 +22,6 @@ export function dayToDate(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** `YYYY-MM-DD` → day number. */
-export function dateToDay(date: string): number {
-  return Math.floor(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
-}
-
 /** Local days of `timeZone` (a name core has validated). */
 export function createLocalDays(timeZone: string): LocalDays {
   // Hour index → offset in ms, or NaN for an hour holding a transition.

@@ -8,7 +8,7 @@ import { DATA_TYPE_NAMES } from './data-types.js';
  * Bumped whenever parsing or the daily rules change, so a cache written by an older plugin is
  * never believed.
  */
-export const RULES_VERSION = 1;
+const RULES_VERSION = 1;
 
 /** What a summary was computed from. */
 export interface SummaryKey {

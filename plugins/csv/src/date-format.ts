@@ -1,3 +1,5 @@
+import { csvError } from './csv-error.js';
+
 /** Turns one cell into a `YYYY-MM-DD` date, or `undefined` when the cell does not match the format. */
 export type DateParser = (text: string) => string | undefined;
 
@@ -21,7 +23,7 @@ function isRealDate(year: number, month: number, day: number): boolean {
  * Compile a date format such as `YYYY-MM-DD`, `DD/MM/YYYY`, `M/D/YYYY` or `DD.MM.YYYY`.
  * `YYYY` is a four-digit year, `MM`/`DD` two digits, `M`/`D` one or two; anything else is literal.
  *
- * @throws Error when the format lacks a year, month or day, or has one twice.
+ * @throws LifeStatsError when the format lacks a year, month or day, or has one twice.
  */
 export function createDateParser(format: string): DateParser {
   const order: Part[] = [];
@@ -39,8 +41,9 @@ export function createDateParser(format: string): DateParser {
   }
   const parts: Part[] = ['year', 'month', 'day'];
   if (order.length !== 3 || parts.some((p) => order.filter((o) => o === p).length !== 1)) {
-    throw new Error(
-      `[plugin:csv] dateFormat ${JSON.stringify(format)} must contain a year (YYYY), a month (MM or M) and a day (DD or D), once each`,
+    throw csvError(
+      `dateFormat ${JSON.stringify(format)} must contain a year (YYYY), a month (MM or M) and a day (DD or D), once each`,
+      'Set `dateFormat` to the shape of the dates in the file, e.g. "DD.MM.YYYY" or "M/D/YYYY".',
     );
   }
   const re = new RegExp(`^${pattern}$`);

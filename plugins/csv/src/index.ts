@@ -1,4 +1,5 @@
 import { definePlugin, type Observation } from '@life-stats/core';
+import { csvError } from './csv-error.js';
 import { createDateParser } from './date-format.js';
 import { parseValue } from './parse-value.js';
 import { readTable, requireColumn } from './read-table.js';
@@ -83,8 +84,9 @@ export default definePlugin<CsvConfig>({
       if (rawDate === '') continue;
       const date = parseDate(rawDate);
       if (date === undefined) {
-        throw new Error(
-          `[plugin:csv] ${table.path} line ${line}, column ${JSON.stringify(dateColumn)}: ${JSON.stringify(rawDate)} is not a date in the format ${dateFormat} (set \`dateFormat\` to match the file)`,
+        throw csvError(
+          `${table.path} line ${line}, column ${JSON.stringify(dateColumn)}: ${JSON.stringify(rawDate)} is not a date in the format ${dateFormat}`,
+          'Set `dateFormat` to match the file, or fix that line.',
         );
       }
       if (date < ctx.window.start || date > ctx.window.end) continue;
@@ -92,12 +94,12 @@ export default definePlugin<CsvConfig>({
       if (rawValue === '') continue;
       const value = parseValue(rawValue, decimalComma);
       if (value === undefined) {
-        const commaHint =
-          !decimalComma && /^[+-]?\d+,\d+$/.test(rawValue)
-            ? ' (a decimal comma is read only when `delimiter` is not `,`)'
-            : '';
-        throw new Error(
-          `[plugin:csv] ${table.path} line ${line}, column ${JSON.stringify(valueColumn)}: ${JSON.stringify(rawValue)} is not a number${commaHint}`,
+        const decimalCommaInCommaFile = !decimalComma && /^[+-]?\d+,\d+$/.test(rawValue);
+        throw csvError(
+          `${table.path} line ${line}, column ${JSON.stringify(valueColumn)}: ${JSON.stringify(rawValue)} is not a number`,
+          decimalCommaInCommaFile
+            ? 'A decimal comma is read only when `delimiter` is not `,`: write a decimal point, or use another delimiter.'
+            : 'Fix that line: a value is a number (a blank cell is a day without data).',
         );
       }
       if (byDate.has(date)) duplicates.add(date);

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { csvError } from './csv-error.js';
 
 /** One data row: its cells by column name, and the file line it ends on (1-based, header = 1). */
-export interface TableRow {
+interface TableRow {
   cells: Record<string, string | undefined>;
   line: number;
 }
@@ -28,8 +29,8 @@ function isAbort(error: unknown, signal: AbortSignal): boolean {
  * Read and parse a CSV file with a header row. Cells are trimmed, a BOM is dropped, empty lines
  * are skipped, and rows shorter than the header are kept (a spreadsheet drops trailing empty cells).
  *
- * @throws Error naming the file when it is missing, unreadable or not CSV; an abort rejects with
- *   the signal's reason.
+ * @throws LifeStatsError naming the file when it is missing, unreadable or not CSV; an abort
+ *   rejects with the signal's reason.
  */
 export async function readTable(file: string, delimiter: string, signal: AbortSignal): Promise<Table> {
   signal.throwIfAborted();
@@ -41,12 +42,17 @@ export async function readTable(file: string, delimiter: string, signal: AbortSi
   } catch (error) {
     if (isAbort(error, signal)) throw signal.reason ?? error;
     if (hasCode(error, 'ENOENT')) {
-      throw new Error(
-        `[plugin:csv] file not found: ${path}. Check \`file\` in the entry's config (a relative path starts at the config file's folder).`,
-        { cause: error },
+      throw csvError(
+        `file not found: ${path}`,
+        "Check `file` in the entry's config (a relative path starts at the config file's folder).",
+        error,
       );
     }
-    throw new Error(`[plugin:csv] cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    throw csvError(
+      `cannot read ${path}: ${(error as Error).message}`,
+      'Check that the file is readable by the user running life-stats.',
+      error,
+    );
   }
   signal.throwIfAborted();
 
@@ -66,9 +72,15 @@ export async function readTable(file: string, delimiter: string, signal: AbortSi
       info: true,
     });
   } catch (error) {
-    throw new Error(`[plugin:csv] cannot parse ${path} as CSV: ${(error as Error).message}`, { cause: error });
+    throw csvError(
+      `cannot parse ${path} as CSV: ${(error as Error).message}`,
+      'Fix the file at the place named, or set `delimiter` to the character that separates its columns.',
+      error,
+    );
   }
-  if (!columns) throw new Error(`[plugin:csv] ${path} is empty: it needs a header row naming its columns`);
+  if (!columns) {
+    throw csvError(`${path} is empty`, 'Give it a header row naming its columns, then one row per date.');
+  }
   return { path, columns, rows: records.map(({ record, info }) => ({ cells: record, line: info.lines })) };
 }
 
@@ -81,9 +93,7 @@ export function requireColumn(table: Table, column: string, key: string, delimit
   // One column whose name holds another delimiter almost always means `delimiter` is wrong.
   const hint =
     table.columns.length === 1
-      ? ` Only one column was found: is \`delimiter\` (${JSON.stringify(delimiter)}) right?`
-      : '';
-  throw new Error(
-    `[plugin:csv] ${table.path} has no column ${JSON.stringify(column)} (${key}); its columns are: ${found}.${hint}`,
-  );
+      ? `Only one column was found: is \`delimiter\` (${JSON.stringify(delimiter)}) right?`
+      : `Set \`${key}\` to one of the file's columns.`;
+  throw csvError(`${table.path} has no column ${JSON.stringify(column)} (${key}); its columns are: ${found}`, hint);
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatError, hasErrorCode } from '@life-stats/core';
 import { createTestContext, describePlugin } from '@life-stats/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import csvPlugin, { type CsvConfig } from '../src/index.js';
@@ -25,11 +26,14 @@ async function fetchRows(config: CsvConfig, win = window) {
   return { observations, logs: test.logs };
 }
 
+/** What a failed fetch prints: the message and, after an arrow, its next step. */
 async function fetchError(config: CsvConfig): Promise<string> {
   try {
     await fetchRows(config);
   } catch (error) {
-    return (error as Error).message;
+    // Like every life-stats error: a code that fails the pair at once, a message and a hint.
+    expect(hasErrorCode(error, 'E_PLUGIN_FAILED')).toBe(true);
+    return formatError(error);
   }
   throw new Error('fetch did not fail');
 }
@@ -112,14 +116,15 @@ describe('csv plugin', () => {
   it('names the file, line and column of a value that is not a number', async () => {
     const file = csv('date,kg\n2026-11-19,79\n2026-11-20,79 kg\n');
     expect(await fetchError({ file, dateColumn: 'date', valueColumn: 'kg' })).toBe(
-      `[plugin:csv] ${file} line 3, column "kg": "79 kg" is not a number`,
+      `[life-stats] [plugin:csv] ${file} line 3, column "kg": "79 kg" is not a number\n` +
+        '  → Fix that line: a value is a number (a blank cell is a day without data).',
     );
   });
 
   it('explains a decimal comma in a comma-delimited file', async () => {
     const file = csv('date,kg\n2026-11-20,"79,4"\n');
     expect(await fetchError({ file, dateColumn: 'date', valueColumn: 'kg' })).toContain(
-      'line 2, column "kg": "79,4" is not a number (a decimal comma is read only when `delimiter` is not `,`)',
+      'line 2, column "kg": "79,4" is not a number\n  → A decimal comma is read only when `delimiter` is not `,`',
     );
   });
 
@@ -133,7 +138,8 @@ describe('csv plugin', () => {
   it('names the line of a date that does not match the format, or is not a real date', async () => {
     const file = csv('date,kg\n2026-11-20,79\n20.11.2026,79\n');
     expect(await fetchError({ file, dateColumn: 'date', valueColumn: 'kg' })).toBe(
-      `[plugin:csv] ${file} line 3, column "date": "20.11.2026" is not a date in the format YYYY-MM-DD (set \`dateFormat\` to match the file)`,
+      `[life-stats] [plugin:csv] ${file} line 3, column "date": "20.11.2026" is not a date in the format YYYY-MM-DD\n` +
+        '  → Set `dateFormat` to match the file, or fix that line.',
     );
     const impossible = csv('date,kg\n2026-02-30,79\n');
     expect(await fetchError({ file: impossible, dateColumn: 'date', valueColumn: 'kg' })).toContain(
@@ -144,31 +150,34 @@ describe('csv plugin', () => {
   it('lists the header columns when a configured column is missing', async () => {
     const file = csv('date,weight\n2026-11-20,79\n');
     expect(await fetchError({ file, dateColumn: 'date', valueColumn: 'kg' })).toBe(
-      `[plugin:csv] ${file} has no column "kg" (valueColumn); its columns are: "date", "weight".`,
+      `[life-stats] [plugin:csv] ${file} has no column "kg" (valueColumn); its columns are: "date", "weight"\n` +
+        "  → Set `valueColumn` to one of the file's columns.",
     );
   });
 
   it('suspects the delimiter when the header has a single column', async () => {
     const file = csv('day;mood\n20.11.2026;7\n');
     expect(await fetchError({ file, dateColumn: 'day', valueColumn: 'mood', dateFormat: 'DD.MM.YYYY' })).toContain(
-      'its columns are: "day;mood". Only one column was found: is `delimiter` (",") right?',
+      'its columns are: "day;mood"\n  → Only one column was found: is `delimiter` (",") right?',
     );
   });
 
   it('names the path of a file that does not exist', async () => {
     const file = join(dir, 'missing.csv');
     expect(await fetchError({ file, dateColumn: 'date', valueColumn: 'kg' })).toBe(
-      `[plugin:csv] file not found: ${file}. Check \`file\` in the entry's config (a relative path starts at the config file's folder).`,
+      `[life-stats] [plugin:csv] file not found: ${file}\n` +
+        "  → Check `file` in the entry's config (a relative path starts at the config file's folder).",
     );
   });
 
   it('refuses an empty file and a date format without a day', async () => {
     const empty = csv('');
     expect(await fetchError({ file: empty, dateColumn: 'date', valueColumn: 'kg' })).toBe(
-      `[plugin:csv] ${empty} is empty: it needs a header row naming its columns`,
+      `[life-stats] [plugin:csv] ${empty} is empty\n  → Give it a header row naming its columns, then one row per date.`,
     );
     expect(await fetchError({ file: empty, dateColumn: 'date', valueColumn: 'kg', dateFormat: 'YYYY-MM' })).toBe(
-      '[plugin:csv] dateFormat "YYYY-MM" must contain a year (YYYY), a month (MM or M) and a day (DD or D), once each',
+      '[life-stats] [plugin:csv] dateFormat "YYYY-MM" must contain a year (YYYY), a month (MM or M) and a day (DD or D), once each\n' +
+        '  → Set `dateFormat` to the shape of the dates in the file, e.g. "DD.MM.YYYY" or "M/D/YYYY".',
     );
   });
 

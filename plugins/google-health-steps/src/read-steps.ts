@@ -33,7 +33,7 @@ export const HEALTH_MAX_DAYS_PER_REQUEST = 30;
 const MAX_PAGES = 50;
 
 /** `google.type.Date`. */
-export interface CivilDate {
+interface CivilDate {
   year: number;
   month: number;
   day: number;
@@ -45,13 +45,13 @@ interface CivilDateTime {
 }
 
 /** One point of a `DailyRollUpDataPointsResponse`, as far as steps go. */
-export interface DailyRollupDataPoint {
+interface DailyRollupDataPoint {
   civilStartTime?: CivilDateTime | null;
   civilEndTime?: CivilDateTime | null;
   steps?: { countSum?: string | number | null } | null;
 }
 
-export interface DailyRollUpResponse {
+interface DailyRollUpResponse {
   rollupDataPoints?: DailyRollupDataPoint[] | null;
   nextPageToken?: string | null;
 }

@@ -42,7 +42,7 @@ interface SleepStage {
 }
 
 /** One sleep session as far as this plugin reads it (`Sleep`). */
-export interface SleepSession {
+interface SleepSession {
   interval?: {
     startTime?: string | null;
     endTime?: string | null;

@@ -9,7 +9,7 @@ export const REFRESH = '1//fake-refresh-token';
  * One civil day of every data type inside the kit's sample window (2026-11-18..2026-11-25), in the
  * API's own units, with what the plugin must store for it.
  */
-export const SAMPLE_RECORDS: HealthRecord[] = [
+const SAMPLE_RECORDS: HealthRecord[] = [
   { type: 'distance', at: '2026-11-20T10:00:00Z', value: 1_234_567 },
   { type: 'distance', at: '2026-11-20T15:00:00Z', value: 1_000 },
   { type: 'floors', at: '2026-11-21T09:00:00Z', value: 3 },
@@ -32,10 +32,10 @@ export const SAMPLE_RECORDS: HealthRecord[] = [
   { type: 'hydration-log', at: '2026-11-25T13:00:00Z', value: 500 },
 ];
 
-export const SAMPLE_STEPS = [{ at: '2026-11-20T12:00:00Z', steps: 4321 }];
+const SAMPLE_STEPS = [{ at: '2026-11-20T12:00:00Z', steps: 4321 }];
 
 /** A night across midnight (ends on the 20th) and a nap the same afternoon. */
-export const SAMPLE_SLEEPS: SleepRecord[] = [
+const SAMPLE_SLEEPS: SleepRecord[] = [
   { start: '2026-11-19T23:10:00Z', end: '2026-11-20T07:05:00Z', minutesAsleep: 420 },
   { start: '2026-11-20T14:00:00Z', end: '2026-11-20T14:40:00Z', minutesAsleep: 35, nap: true },
 ];

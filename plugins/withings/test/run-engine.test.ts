@@ -90,7 +90,7 @@ async function setup(options: { users?: readonly User[]; dataTypes?: WithingsDat
   );
   const file = path.join(dir, 'secrets.json');
   const stored = (userId: string) => JSON.parse(readFileSync(file, 'utf8')).withings.users[userId].token as string;
-  const run = async (store: SecretStore = secrets, mode: 'run' | 'backfill' = 'backfill') => {
+  const run = async (store: SecretStore = secrets, mode: 'scheduled' | 'backfill' = 'backfill') => {
     const log = captureLogger();
     const summary = await runPairs({
       config,
@@ -194,19 +194,19 @@ describe('withings in the run engine', () => {
   it('a revoked grant ends every entry of the user `reconnect` with the exact command; the other user goes on', async () => {
     const t = await setup();
     t.fake.revoke(USERS[1].token);
-    const { summary } = await t.run(t.secrets, 'run');
+    const { summary } = await t.run(t.secrets, 'scheduled');
     const bob = summary.runs.filter((r) => r.user === 'bob');
     expect(bob.map((r) => r.status)).toEqual(['reconnect', 'reconnect', 'reconnect', 'reconnect']);
     for (const r of bob) expect(r.error).toContain('`life-stats auth withings --user bob`');
     expect(summary.runs.filter((r) => r.user === 'alice').every((r) => r.status === 'ok')).toBe(true);
     expect(await t.storage.queryMetrics({ userId: 'bob' })).toEqual([]);
-    expect((await t.storage.getRun('bob', 'weight_kg'))?.last_status).toBe('reconnect');
+    expect((await t.storage.getCursor('bob', 'weight_kg'))?.last_status).toBe('reconnect');
   });
 
   it('status 601 is retried and the pair completes; when it persists the pair fails, nothing stored, cursor kept', async () => {
     const t = await setup({ users: [USERS[0]], dataTypes: ['steps'] });
     t.fake.injectApi({ status: 601, error: 'Too many request' }, 2);
-    const first = await t.run(t.secrets, 'run');
+    const first = await t.run(t.secrets, 'scheduled');
     // The first run's window is 2026-11-03..05 in Paris; the 3rd has no activity.
     expect(first.summary.runs).toMatchObject([{ status: 'ok', items: 2 }]);
     expect((await t.storage.queryMetrics({ userId: 'alice' })).map((r) => r.date)).toEqual([
@@ -218,11 +218,11 @@ describe('withings in the run engine', () => {
 
     const t2 = await setup({ users: [USERS[0]], dataTypes: ['steps'] });
     t2.fake.injectApi({ status: 601, error: 'Too many request' }, 50);
-    const second = await t2.run(t2.secrets, 'run');
+    const second = await t2.run(t2.secrets, 'scheduled');
     expect(second.summary.runs).toMatchObject([{ status: 'failed' }]);
     expect(second.summary.runs[0]?.error).toContain('601 (Too many requests)');
     expect(await t2.storage.queryMetrics({ userId: 'alice' })).toEqual([]);
-    const row = await t2.storage.getRun('alice', 'steps');
+    const row = await t2.storage.getCursor('alice', 'steps');
     expect(row?.last_status).toBe('failed');
     expect(row?.last_run_time ?? null).toBeNull();
   });

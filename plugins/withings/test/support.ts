@@ -27,7 +27,7 @@ export const SAMPLE_MEASURES: FakeMeasure[] = [
   { at: '2026-11-22T07:00:00Z', weight: 80, units: { weight: 1 } },
 ];
 
-export const SAMPLE_ACTIVITIES: FakeActivity[] = [
+const SAMPLE_ACTIVITIES: FakeActivity[] = [
   { date: '2026-11-19', steps: 8543, distance: 6234.5 },
   { date: '2026-11-23', steps: 0, distance: 0 },
   { date: '2026-11-24', steps: 120 },

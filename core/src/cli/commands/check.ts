@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatError, hasErrorCode } from '../../errors.js';
 import { pluginOAuthFor } from '../../oauth/plugin-context.js';
+import { completeReconnectError } from '../../plugins/connect-command.js';
 import { callWithRetry } from '../../run/call-plugin.js';
 import { planPairs } from '../../run/plan-pairs.js';
 import { loadPluginSecrets } from '../../secrets/plugin-secrets.js';
@@ -59,6 +60,7 @@ export async function executeCheck(ctx: CommandContext, flags: CheckFlags): Prom
         out.push([...row, 'ok', '']);
       } catch (error) {
         const status = hasErrorCode(error, 'E_RECONNECT_REQUIRED') ? 'reconnect' : 'failed';
+        completeReconnectError(error, plugin, user.id);
         out.push([...row, status, ctx.redactor.redact(formatError(error)).replace(/\n/g, ' ')]);
       }
     }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { STORE_DEFAULTS } from '../../config/defaults.js';
 import { UsageError } from '../../errors.js';
 import { isValidTimeZone } from '../../util/dates.js';
 import type { CommandContext } from '../context.js';
@@ -12,13 +13,13 @@ interface InitFlags {
 }
 
 /** A config that validates as written: the user's zone, a SQLite store and a secrets file. */
-export function starterConfig(timezone: string, userId: string): Record<string, unknown> {
+function starterConfig(timezone: string, userId: string): Record<string, unknown> {
   return {
     $schema: './node_modules/@life-stats/core/config.schema.json',
     timezone,
     backfillDays: 7,
-    storage: { type: 'sqlite', path: '.life-stats/life-stats.db' },
-    secrets: { type: 'file', path: '.life-stats/secrets.json' },
+    storage: { type: 'sqlite', path: STORE_DEFAULTS.sqlitePath },
+    secrets: { type: 'file', path: STORE_DEFAULTS.secretsPath },
     users: [{ id: userId, timezone }],
     plugins: [],
   };

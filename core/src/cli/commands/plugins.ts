@@ -16,7 +16,7 @@ interface PluginsFlags extends GlobalOptions {
  * A plugin as `plugins --json` prints it: a configured entry (`source: "config"`), or an installed
  * plugin package no entry uses (`source: "installed"`, `enabled: false`).
  */
-export interface PluginListing {
+interface PluginListing {
   use: string;
   source: 'config' | 'installed';
   enabled: boolean;

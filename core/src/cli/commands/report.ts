@@ -17,7 +17,7 @@ interface ReportFlags extends GlobalOptions {
 }
 
 /** Default output file, in the working directory. */
-export const DEFAULT_REPORT_FILE = 'life-stats-report.html';
+const DEFAULT_REPORT_FILE = 'life-stats-report.html';
 
 /** `report`: one offline HTML file with a chart per user × metric. Prints the file's path on stdout. */
 export async function executeReport(ctx: CommandContext, flags: ReportFlags): Promise<number> {

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { selectEntries } from '../../run/plan-pairs.js';
 import { runPairs } from '../../run/run-pairs.js';
-import { type RunSummary, summaryNeedsAttention } from '../../run/types.js';
+import { type RunMode, type RunSummary, summaryNeedsAttention } from '../../run/types.js';
 import { type CommandContext, type GlobalOptions, loadCliConfig, parseDateRange, withStores } from '../context.js';
 import { formatTable } from '../format-table.js';
 import { createProgress } from '../progress.js';
@@ -30,26 +30,30 @@ function printSummary(ctx: CommandContext, summary: RunSummary, json: boolean): 
     ctx.io.stdout.write('Nothing to run: no enabled plugin entry has a user.\n');
     return;
   }
-  const rows = summary.runs.map((r) => [
-    r.user,
-    r.metric,
-    r.plugin,
-    r.status,
-    r.window ? `${r.window.start}..${r.window.end}` : '',
-    r.items ?? '',
-    r.error ?? r.hint ?? '',
+  const rows = summary.runs.map((pair) => [
+    pair.user,
+    pair.metric,
+    pair.plugin,
+    pair.status,
+    pair.window ? `${pair.window.start}..${pair.window.end}` : '',
+    pair.items ?? '',
+    pair.error ?? pair.hint ?? '',
   ]);
   ctx.io.stdout.write(formatTable(['user', 'metric', 'plugin', 'status', 'window', 'items', 'note'], rows));
 }
 
 /** `run` and `backfill`: the same engine; backfill has an explicit window and never moves the cursor. */
-export async function executeRun(ctx: CommandContext, flags: RunFlags, mode: 'run' | 'backfill'): Promise<number> {
+export async function executeRun(ctx: CommandContext, flags: RunFlags, mode: RunMode): Promise<number> {
   const range = mode === 'backfill' ? parseDateRange(flags.from, flags.to) : {};
   const config = await loadCliConfig(ctx.io, flags);
   // A metric that selects nothing is a usage error before any store is opened.
   selectEntries(config, flags.metric);
   const json = flags.json === true;
-  const progress = createProgress(ctx.io, mode, !json && ctx.io.stderr.isTTY === true);
+  const progress = createProgress(
+    ctx.io,
+    mode === 'backfill' ? 'backfill' : 'run',
+    !json && ctx.io.stderr.isTTY === true,
+  );
   ctx.setBeforeLog(() => progress.clear());
   const controller = new AbortController();
   const onSigint = () => controller.abort(new Error('interrupted (SIGINT)'));
@@ -82,7 +86,7 @@ export async function executeRun(ctx: CommandContext, flags: RunFlags, mode: 'ru
   }
 }
 
-export function registerRun(program: Command, action: (mode: 'run' | 'backfill', flags: RunFlags) => Promise<void>) {
+export function registerRun(program: Command, action: (mode: RunMode, flags: RunFlags) => Promise<void>) {
   program
     .command('run')
     .description('collect every enabled metric for every user, from the last run (or backfillDays) to today')
@@ -90,7 +94,7 @@ export function registerRun(program: Command, action: (mode: 'run' | 'backfill',
     .option('--user <user>', 'only this user')
     .option('--concurrency <n>', 'fetches in flight at once (default 8)', positiveInt)
     .option('--json', 'print the run summary as JSON on stdout')
-    .action((flags: RunFlags) => action('run', flags));
+    .action((flags: RunFlags) => action('scheduled', flags));
   program
     .command('backfill')
     .description('fetch an explicit window of local dates; never moves the run cursor')

@@ -1,0 +1,192 @@
+/**
+ * The steps of one (plugin entry, user) pair (DESIGN.md "Run semantics"): its secrets (or a skip),
+ * its window, a fetch per chunk with retries, validation, the upserts, then the cursor — and, when
+ * anything fails, the status and error recorded in its cursor row while the cursor stays.
+ */
+import type { LoadedConfig } from '../config/types.js';
+import { DeadlineError, formatError, hasErrorCode } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { Redactor } from '../log/redact.js';
+import { pluginOAuthFor } from '../oauth/plugin-context.js';
+import { completeReconnectError } from '../plugins/connect-command.js';
+import type { DateWindow, PluginSecrets } from '../plugins/types.js';
+import { connectHint } from '../secrets/connect-hint.js';
+import { loadPluginSecrets } from '../secrets/plugin-secrets.js';
+import type { SecretStore } from '../secrets/types.js';
+import type { CursorUpdate, Storage } from '../storage/types.js';
+import { chunkWindow } from '../util/dates.js';
+import { callWithRetry, type RetryOptions } from './call-plugin.js';
+import { classifyError } from './classify-error.js';
+import type { Pair } from './plan-pairs.js';
+import type { RateBudgets } from './rate-budget.js';
+import type { PairResult, PairStatus, RunMode } from './types.js';
+import { validateObservations } from './validate-output.js';
+import { computeRunWindow } from './window.js';
+
+/** What every pair of one run shares. */
+export interface RunContext {
+  config: LoadedConfig;
+  storage: Storage;
+  secrets: SecretStore;
+  mode: RunMode;
+  /** The window of a backfill. */
+  window: DateWindow | undefined;
+  logger: Logger;
+  redactor: Redactor;
+  /** When the run started: the cursor a successful scheduled pair writes. */
+  startedAt: Date;
+  now: () => Date;
+  budgets: RateBudgets;
+  /** Runs a fetch (with its retries) in one of the run's `concurrency` fetch slots. */
+  fetchSlot: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Is it too late to start a pair? */
+  pastDeadline: () => boolean;
+  /** Aborts every fetch in flight (shutdown, deadline). */
+  signal: AbortSignal | undefined;
+  fetchTimeoutMs: number | undefined;
+  retry: RetryOptions | undefined;
+}
+
+/** Run one pair. Never throws: every failure ends in its {@link PairResult}. */
+export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> {
+  const { entry, user } = pair;
+  const plugin = entry.loaded.plugin;
+  const base = { user: user.id, metric: entry.metric, plugin: plugin.id };
+  const log = run.logger.child({ plugin: plugin.id, user: user.id, metric: entry.metric });
+  let window: DateWindow | undefined;
+  let items = 0;
+  try {
+    const secrets = await loadPluginSecrets({ store: run.secrets, plugin, userId: user.id, redactor: run.redactor });
+    if (plugin.secrets.user.length > 0 && !plugin.secrets.user.some((n) => secrets.get(n) !== undefined)) {
+      const hint = connectHint(plugin, user.id, run.secrets);
+      log.info('skipped: no user secrets', { hint });
+      await recordOutcome(run, { user_id: user.id, metric_type: entry.metric, last_status: 'skipped' }, log);
+      return { ...base, status: 'skipped', hint };
+    }
+    // `ctx.oauth` of an OAuth plugin: the access token, refreshed (and a rotated refresh token
+    // stored) before the fetch goes on.
+    const oauthFor = pluginOAuthFor({
+      plugin,
+      config: entry.config,
+      userId: user.id,
+      secrets,
+      store: run.secrets,
+      log,
+      redactor: run.redactor,
+    });
+    window = pairWindow(pair, run);
+    for (const [i, chunk] of chunkWindow(window, plugin.maxDaysPerFetch).entries()) {
+      items += await fetchAndStore(pair, run, { chunk, secrets, log, first: i === 0, oauthFor });
+    }
+    if (run.mode === 'scheduled') {
+      // Only now, after every write succeeded, may the cursor move (and never backwards: storage enforces it).
+      await run.storage.putCursor({
+        user_id: user.id,
+        metric_type: entry.metric,
+        last_status: 'ok',
+        last_run_time: run.startedAt.toISOString(),
+      });
+    }
+    log.info(`ok: ${items} item${items === 1 ? '' : 's'} for ${window.start}..${window.end}`, { items });
+    return { ...base, status: 'ok', window, items };
+  } catch (error) {
+    if (error instanceof DeadlineError && !error.started) return { ...base, status: 'deferred', error: error.message };
+    const status = failureStatus(error);
+    completeReconnectError(error, plugin, user.id);
+    const message = run.redactor.redact(formatError(error));
+    if (status === 'deferred') log.warn(`${status}: ${message}`, { status });
+    else log.error(`${status}: ${message}`, { status });
+    if (run.mode === 'scheduled') {
+      await recordOutcome(
+        run,
+        { user_id: user.id, metric_type: entry.metric, last_status: status, last_error: message },
+        log,
+      );
+    }
+    return { ...base, status, ...(window ? { window } : {}), items, error: message };
+  }
+}
+
+/** A backfill's explicit window, else the scheduled window from the pair's cursor. */
+function pairWindow(pair: Pair, run: RunContext): DateWindow {
+  if (run.mode === 'backfill') return run.window as DateWindow;
+  return computeRunWindow({
+    now: run.startedAt,
+    timezone: pair.user.timezone,
+    lastRunTime: pair.cursor?.last_run_time,
+    backfillDays: run.config.backfillDays,
+    settleDays: pair.entry.loaded.plugin.settleDays,
+  });
+}
+
+interface ChunkStep {
+  chunk: DateWindow;
+  secrets: PluginSecrets;
+  log: Logger;
+  /** The pair's first fetch: past the deadline, the pair never started. */
+  first: boolean;
+  /** For an OAuth plugin: its `ctx.oauth` for one fetch's signal. */
+  oauthFor: ReturnType<typeof pluginOAuthFor>;
+}
+
+/** Fetch one chunk in a fetch slot (with retries), validate it whole, upsert it. Returns the rows written. */
+async function fetchAndStore(pair: Pair, run: RunContext, step: ChunkStep): Promise<number> {
+  const { entry, user } = pair;
+  const plugin = entry.loaded.plugin;
+  const { chunk, secrets, log } = step;
+  const rate = entry.rateLimit ?? plugin.rateLimit;
+  const budget = rate ? run.budgets.get(`${entry.index}`, rate.requestsPerMinute) : undefined;
+  const raw = await run.fetchSlot(async () => {
+    // Waiting for a slot may have taken the run past its deadline: then this pair never started.
+    if (step.first && run.pastDeadline()) throw new DeadlineError(false);
+    log.debug(`fetching ${chunk.start}..${chunk.end}`);
+    return callWithRetry(
+      (signal) =>
+        plugin.fetch({
+          user: { ...user },
+          window: { ...chunk },
+          config: structuredClone(entry.config),
+          secrets,
+          log,
+          signal,
+          metric: entry.metric,
+          ...(step.oauthFor ? { oauth: step.oauthFor(signal) } : {}),
+        }),
+      {
+        ...run.retry,
+        timeoutMs: run.fetchTimeoutMs,
+        signal: run.signal,
+        log,
+        ...(budget ? { beforeAttempt: (signal: AbortSignal) => budget.take(signal) } : {}),
+      },
+    );
+  });
+  const observations = validateObservations(plugin.id, raw, chunk, run.redactor.redact);
+  const timestamp = run.now().toISOString();
+  await run.storage.putMetrics(
+    observations.map((o) => ({
+      user_id: user.id,
+      metric_type: entry.metric,
+      date: o.date,
+      value: o.value,
+      timestamp,
+      source: plugin.id,
+    })),
+  );
+  return observations.length;
+}
+
+/** Stopped by the deadline: `deferred`, like a pair that never started; the next run collects it. */
+function failureStatus(error: unknown): Exclude<PairStatus, 'ok' | 'skipped'> {
+  if (hasErrorCode(error, 'E_DEADLINE')) return 'deferred';
+  return classifyError(error) === 'reconnect' ? 'reconnect' : 'failed';
+}
+
+/** Record a pair's outcome in its cursor row; a failure to do so is logged, the pair's result stands. */
+async function recordOutcome(run: RunContext, update: CursorUpdate, log: Logger): Promise<void> {
+  try {
+    await run.storage.putCursor(update);
+  } catch (error) {
+    log.error(`could not record the run status: ${formatError(error)}`);
+  }
+}

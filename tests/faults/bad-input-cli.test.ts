@@ -1,0 +1,151 @@
+/** Bad input, group `cli`: the real CLI, a valid config, bad command-line usage (see bad-input-config.test.ts). */
+import { existsSync, readFileSync } from 'node:fs';
+import { runCli } from '@life-stats/testing/cli';
+import { describe, expect } from 'vitest';
+import { base, expectNothingStored, writeProject } from './support/bad-input-project.js';
+import { badInputCase } from './support/case.js';
+
+// ---------------------------------------------------------------------------------------------
+// cli: a valid config, bad usage. Exit 2 with a usage message; nothing written.
+// ---------------------------------------------------------------------------------------------
+
+interface CliCase {
+  name: string;
+  /** argv; `token` is the planted secret (for cases that put it on the command line). */
+  argv: (token: string) => string[];
+  stdin?: string;
+  env?: NodeJS.ProcessEnv;
+  expect: RegExp[];
+  /** The command may open (create) the store before refusing; it must still write no row. */
+  mayCreateStore?: boolean;
+}
+
+const CLI_CASES: CliCase[] = [
+  { name: 'an unknown command', argv: () => ['collect'], expect: [/unknown command 'collect'/, /--help/] },
+  {
+    name: 'an unknown option',
+    argv: () => ['run', '--metrics', 'count'],
+    expect: [/unknown option '--metrics'/, /--metric/],
+  },
+  {
+    name: 'backfill with a --from that is not a calendar date',
+    argv: () => ['backfill', '--from', '2026-02-30', '--to', '2026-03-02'],
+    expect: [/--from must be a calendar date YYYY-MM-DD, got "2026-02-30"/],
+  },
+  {
+    name: 'backfill with --from after --to',
+    argv: () => ['backfill', '--from', '2026-03-05', '--to', '2026-03-01'],
+    expect: [/--from 2026-03-05 is after --to 2026-03-01/],
+  },
+  {
+    name: 'backfill without --to',
+    argv: () => ['backfill', '--from', '2026-03-01'],
+    expect: [/required option '--to <date>' not specified/],
+  },
+  {
+    name: 'run --metric naming no configured metric',
+    argv: () => ['run', '--metric', 'steps'],
+    expect: [/no enabled plugin entry writes metric "steps"/, /enabled metrics: count/],
+  },
+  {
+    name: 'run --user naming nobody',
+    argv: () => ['run', '--user', 'ghost'],
+    expect: [/user "ghost" has no pair to run/],
+    mayCreateStore: true,
+  },
+  {
+    name: 'query --format that is not table, csv or json',
+    argv: () => ['query', '--format', 'xml'],
+    expect: [/'xml' is invalid/, /table, csv, json/],
+  },
+  {
+    name: 'run --concurrency that is not a positive integer',
+    argv: () => ['run', '--concurrency', '0'],
+    expect: [/--concurrency/, /must be a positive integer/],
+  },
+  {
+    name: '--config naming a file that does not exist',
+    argv: () => ['run', '--config', 'nope.json'],
+    expect: [/config file .*nope\.json does not exist/, /life-stats init/],
+  },
+  {
+    name: 'LIFE_STATS_CONFIG naming a file that does not exist',
+    argv: () => ['run'],
+    env: { LIFE_STATS_CONFIG: 'elsewhere/life-stats.json' },
+    expect: [/config file .*elsewhere\/life-stats\.json \(from LIFE_STATS_CONFIG\) does not exist/],
+  },
+  {
+    name: 'backfill --user naming nobody',
+    argv: () => ['backfill', '--from', '2026-03-01', '--to', '2026-03-02', '--user', 'ghost'],
+    expect: [/user "ghost" has no pair to run/],
+    mayCreateStore: true,
+  },
+  {
+    name: 'check --metric naming no configured metric',
+    argv: () => ['check', '--metric', 'steps'],
+    expect: [/no enabled plugin entry writes metric "steps" \(enabled metrics: count\)/],
+  },
+  {
+    name: 'auth for a plugin that is not enabled',
+    argv: () => ['auth', 'google-fit', '--user', 'me'],
+    expect: [/no enabled plugin "google-fit" in the config \(enabled: counter\)/],
+  },
+  {
+    name: 'query --from that is not a calendar date',
+    argv: () => ['query', '--from', '2026-13-01'],
+    expect: [/--from must be a calendar date YYYY-MM-DD, got "2026-13-01"/],
+  },
+  {
+    name: '--log-level that is not a level',
+    argv: () => ['run', '--log-level', 'loud'],
+    expect: [/'loud' is invalid/, /debug, info, warn, error, silent/],
+  },
+  {
+    name: 'secrets set with nothing on stdin',
+    argv: () => ['secrets', 'set', 'counter', 'token', '--user', 'me'],
+    stdin: '',
+    expect: [/no value on stdin/],
+  },
+  {
+    name: 'secrets set with a namespace that is not a name',
+    argv: () => ['secrets', 'set', 'Counter NS', 'token', '--user', 'me'],
+    stdin: 'new-value\n',
+    expect: [/namespace "Counter NS" must match/],
+  },
+  {
+    name: 'secrets set with the value on argv is refused and the value is not echoed',
+    argv: (token) => ['secrets', 'set', 'counter', 'token', token, '--user', 'me'],
+    expect: [
+      /takes the value on stdin, not on the command line: nothing was stored/,
+      /secrets set counter token --user me < token.txt/,
+    ],
+  },
+  {
+    name: 'secrets set with the value as --value=… is refused and the value is not echoed',
+    argv: (token) => ['secrets', 'set', 'counter', 'token', `--value=${token}`, '--user', 'me'],
+    expect: [/unknown option '--value=…'/],
+  },
+];
+
+describe('bad input: cli', () => {
+  for (const k of CLI_CASES) {
+    badInputCase('cli', k.name, async (c) => {
+      const token = c.secret('token');
+      const p = writeProject(base(), token);
+      const argv = k.argv(token);
+      const res = await runCli(argv, {
+        cwd: p.dir,
+        ...(k.stdin !== undefined ? { stdin: k.stdin } : {}),
+        ...(k.env ? { env: k.env } : {}),
+      });
+      // The argv itself is what the user typed; what life-stats shows is stdout and stderr.
+      c.see(res.stdout, res.stderr);
+      expect(res.code, res.stderr).toBe(2);
+      for (const re of k.expect) expect(res.stderr).toMatch(re);
+      if (!k.mayCreateStore) expect(existsSync(p.db)).toBe(false);
+      expectNothingStored(c, p);
+      // The planted secret is still the one stored (a refused `secrets set` changed nothing).
+      expect(JSON.parse(readFileSync(p.secretsFile, 'utf8'))).toEqual({ counter: { users: { me: { token } } } });
+    });
+  }
+});
