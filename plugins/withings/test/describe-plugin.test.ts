@@ -1,0 +1,12 @@
+import { describePlugin } from '@life-stats/core/testing';
+import plugin, { DATA_TYPE_NAMES } from '../src/index.js';
+import { REFRESH, startSampleWithings } from './support.js';
+
+// The kit's suite once per data type: the sample week holds a value of each (test/support.ts).
+for (const dataType of DATA_TYPE_NAMES) {
+  describePlugin(plugin, {
+    server: () => startSampleWithings(),
+    config: (url) => ({ dataType, apiRootUrl: `${url}/`, authUrl: `${url}/oauth2_user/authorize2` }),
+    secrets: { client_id: 'fake-client-id', client_secret: 'fake-client-secret', token: REFRESH },
+  });
+}
