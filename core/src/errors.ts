@@ -6,6 +6,8 @@
  * bundled with its own copy of `@life-stats/core`.
  */
 
+import { renderValue } from './util/render-value.js';
+
 const BRAND = Symbol.for('life-stats.error');
 
 /** Stable error codes. */
@@ -226,6 +228,5 @@ export class StorageError extends LifeStatsError {
 /** Message plus hint, as printed to a user. */
 export function formatError(error: unknown): string {
   if (isLifeStatsError(error)) return error.hint ? `${error.message}\n  → ${error.hint}` : error.message;
-  if (error instanceof Error) return error.message;
-  return String(error);
+  return renderValue(error);
 }

@@ -1,6 +1,6 @@
 /**
  * The CDK app: `npm run synth` (offline, into infra/cdk.out) or
- * `npx aws-cdk@2 deploy --app "npx tsx infra/bin/app.ts"`. The config is `LIFE_STATS_CONFIG`, else
+ * `npx --no-install cdk deploy --app "npx tsx infra/bin/app.ts"` (the CDK CLI pinned in infra's devDependencies). The config is `LIFE_STATS_CONFIG`, else
  * the repository's life-stats.config.json.
  */
 import { fileURLToPath } from 'node:url';

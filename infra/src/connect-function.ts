@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from './acknowledge.js';
 
 /** The runs table's partition of the connect links' single-use records (core's `connect/ledger-dynamodb.ts`). */
 const LEDGER_PARTITION = '#connect';
@@ -120,37 +121,18 @@ export class ConnectFunction extends Construct {
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [LEDGER_PARTITION] } },
       }),
     );
-    const policy = role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
-    suppressNag(policy ?? role, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason:
-          "Scoped wildcards only: one per OAuth namespace for its users' refresh tokens (<prefix>/<namespace>/*/<token name>), and KMS keys only through SSM (kms:ViaService).",
-        applies_to: [
-          {
-            regex:
-              '/^Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter\\/.+\\/\\*\\/[A-Za-z0-9_.-]+$/',
-          },
-          'Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*',
-        ],
-      },
-    ]);
-    const sameRuntime =
-      "The connect function runs the collector's bundle on the collector's runtime, and is upgraded with it.";
-    suppressNag(this.function, [
-      { id: 'AwsSolutions-L1', reason: sameRuntime },
-      { id: 'Serverless-LambdaLatestVersion', reason: sameRuntime },
-      {
-        id: 'Serverless-LambdaDLQ',
-        reason:
-          'Invoked synchronously by its function URL only: a failure is answered to the browser, there is no event to keep.',
-      },
-      {
-        id: 'Serverless-LambdaTracing',
-        reason:
-          'A few requests per connected user; its JSON logs carry the request id. Tracing would add X-Ray permissions for no use.',
-      },
-    ]);
+    for (const { namespace, refreshToken } of oauth) {
+      acknowledgeWildcardResource(
+        role,
+        parameter(`${namespace}/*/${refreshToken}`),
+        "One wildcard per OAuth namespace: the function stores the refresh token of whichever user opens a link, and only that secret name under that namespace's users.",
+      );
+    }
+    acknowledgeWildcardResource(
+      role,
+      stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' }),
+      'SecureString parameters use whichever KMS key the operator chose; the grant only works through SSM (kms:ViaService).',
+    );
 
     new CfnOutput(stack, 'ConnectUrl', {
       value: this.url.url,
@@ -184,16 +166,4 @@ function oauthNamespaces(
     found.set(JSON.stringify(names), names);
   }
   return [...found.values()];
-}
-
-/**
- * cdk-nag findings accepted on purpose, as the metadata cdk-nag reads (`NagSuppressions` writes the
- * same), so the reason travels with the resource without a dependency here.
- */
-function suppressNag(
-  construct: Construct,
-  rules: { id: string; reason: string; applies_to?: (string | { regex: string })[] }[],
-): void {
-  const resource = construct.node.defaultChild as { addMetadata?: (key: string, value: unknown) => void } | undefined;
-  resource?.addMetadata?.('cdk_nag', { rules_to_suppress: rules });
 }

@@ -6,6 +6,9 @@ import { bundleHandler, type HandlerBundle } from './bundle-handler.js';
 import { GithubOidcDeployRole } from './github-oidc-deploy-role.js';
 import { LifeStatsStack } from './life-stats-stack.js';
 
+/** The context key of the CDK bootstrap qualifier (CDK's own, read by the default synthesizer too). */
+const BOOTSTRAP_QUALIFIER_CONTEXT = '@aws-cdk/core:bootstrapQualifier';
+
 /** Options of {@link createLifeStatsApp}. */
 export interface CreateAppOptions {
   /** The CDK app. @default a new `App` (output: `CDK_OUTDIR`, else a temp folder) */
@@ -33,7 +36,8 @@ export interface LifeStatsApp {
  * handler into `<outdir>/.build`, and add the `LifeStats` stack and, with context `githubRepo`, the
  * `LifeStatsGithubOidc` stack. Context keys: `stackName`, `alarmEmail`, `ssmPrefix`,
  * `githubRepo` (`owner/repo`), `githubBranch` (default `main`), `githubOidcProviderArn` (reuse an
- * existing provider). Without `CDK_DEFAULT_ACCOUNT`/`CDK_DEFAULT_REGION` the stacks are
+ * existing provider), `@aws-cdk/core:bootstrapQualifier` (the account's bootstrap qualifier,
+ * default `hnb659fds`: the deploy role may assume only that bootstrap's roles). Without `CDK_DEFAULT_ACCOUNT`/`CDK_DEFAULT_REGION` the stacks are
  * environment-agnostic, so synthesis needs no AWS account and no network.
  */
 export async function createLifeStatsApp(options: CreateAppOptions = {}): Promise<LifeStatsApp> {
@@ -77,10 +81,13 @@ export async function createLifeStatsApp(options: CreateAppOptions = {}): Promis
     });
     const providerArn = context('githubOidcProviderArn');
     const branch = context('githubBranch');
+    // CDK's own context key: the stacks' synthesizer reads the same qualifier.
+    const bootstrapQualifier = context(BOOTSTRAP_QUALIFIER_CONTEXT);
     const deploy = new GithubOidcDeployRole(oidcStack, 'GithubDeploy', {
       repository: githubRepo,
       ...(branch ? { branch } : {}),
       ...(providerArn ? { providerArn } : {}),
+      ...(bootstrapQualifier ? { bootstrapQualifier } : {}),
     });
     new CfnOutput(oidcStack, 'DeployRoleArn', {
       value: deploy.role.roleArn,

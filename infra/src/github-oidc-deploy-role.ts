@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
@@ -18,12 +18,22 @@ export interface GithubOidcDeployRoleProps {
   providerArn?: string;
   /** @default `life-stats-github-deploy` */
   roleName?: string;
+  /**
+   * The qualifier the account was bootstrapped with (`cdk bootstrap --qualifier`); the role may
+   * assume only that bootstrap's roles. @default `hnb659fds` (CDK's default qualifier)
+   */
+  bootstrapQualifier?: string;
 }
+
+/** The CDK bootstrap roles `cdk deploy` assumes: the deployment itself, asset uploads, and lookups (`cdk diff`). */
+const BOOTSTRAP_ROLES = ['deploy-role', 'file-publishing-role', 'lookup-role'] as const;
 
 /**
  * The GitHub Actions OIDC provider and a deploy role that only a workflow run on one branch of one
  * repository can assume (so no long-lived AWS key exists anywhere). The role may only assume the
- * CDK bootstrap roles (`cdk-*`), which do the actual deployment.
+ * deploy, file-publishing and lookup roles of one CDK bootstrap
+ * (`cdk-<qualifier>-<kind>-<account>-<region>`, in this stack's account and region), which do the
+ * actual deployment — not every role whose name starts with `cdk-`.
  */
 export class GithubOidcDeployRole extends Construct {
   /** The provider's ARN (created here, or the one given). */
@@ -53,12 +63,24 @@ export class GithubOidcDeployRole extends Construct {
         },
       }),
     });
+    const qualifier = props.bootstrapQualifier ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+    // CDK's own rule for a qualifier: it is part of every bootstrap resource name.
+    if (!/^[A-Za-z0-9_-]{1,10}$/.test(qualifier)) {
+      throw new Error(`[life-stats] the bootstrap qualifier must be 1–10 letters, digits, _ or -, got "${qualifier}"`);
+    }
     const stack = this.role.stack;
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'AssumeCdkBootstrapRoles',
         actions: ['sts:AssumeRole'],
-        resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'cdk-*' })],
+        resources: BOOTSTRAP_ROLES.map((kind) =>
+          stack.formatArn({
+            service: 'iam',
+            region: '',
+            resource: 'role',
+            resourceName: `cdk-${qualifier}-${kind}-${stack.account}-${stack.region}`,
+          }),
+        ),
       }),
     );
   }

@@ -1,5 +1,5 @@
 import { type LoadedConfig, STORE_DEFAULTS } from '@life-stats/core';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -12,6 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from './acknowledge.js';
 import { ConnectFunction } from './connect-function.js';
 
 /** The SSM prefix when the config does not use SSM (the Lambda always does). */
@@ -126,7 +127,7 @@ export class LifeStatsStack extends Stack {
     const fn = new lambda.Function(this, 'Handler', {
       role,
       description: 'life-stats: collect one number per person, per day, per metric',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       code: lambda.Code.fromAsset(props.handlerAssetDir),
       handler: 'index.handler',
@@ -171,7 +172,28 @@ export class LifeStatsStack extends Stack {
 
   /** Alarms on the function's errors and on failed pairs, to an SNS topic (and an e-mail, if given). */
   private addAlarms(alarmEmail: string | undefined): sns.Topic {
-    const topic = new sns.Topic(this, 'Alarms', { displayName: 'life-stats alarms' });
+    // SSL only (cdk-nag AwsSolutions-SNS3). A topic policy replaces the default one, so CloudWatch
+    // alarms of this account are allowed to publish explicitly (over TLS, as they do).
+    const topic = new sns.Topic(this, 'Alarms', { displayName: 'life-stats alarms', enforceSSL: true });
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: {
+            'aws:SourceArn': this.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     if (alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(alarmEmail));
     const notify = new cloudwatchActions.SnsAction(topic);
 
@@ -229,6 +251,8 @@ export class LifeStatsStack extends Stack {
     const role = this.function.role;
     if (!role) throw new Error('the life-stats function has no role');
     const path = prefix.replace(/\/+$/, '');
+    const parameters = this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${path.slice(1)}/*` });
+    const keys = this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'Tables',
@@ -251,16 +275,26 @@ export class LifeStatsStack extends Stack {
           // Rotated refresh tokens are written back.
           'ssm:PutParameter',
         ],
-        resources: [this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${path.slice(1)}/*` })],
+        resources: [parameters],
       }),
+    );
+    acknowledgeWildcardResource(
+      role,
+      parameters,
+      'By design: the parameters under the SSM prefix are created at run time, one per user and secret (<prefix>/<namespace>/<user>/<name>); the prefix is the narrowest scope, and GetParametersByPath needs it to discover users.',
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'SecretsKey',
         actions: ['kms:Decrypt', 'kms:Encrypt'],
-        resources: [this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+        resources: [keys],
         conditions: { StringEquals: { 'kms:ViaService': `ssm.${this.region}.amazonaws.com` } },
       }),
+    );
+    acknowledgeWildcardResource(
+      role,
+      keys,
+      "By design: SecureString parameters use the account's aws/ssm key (or one the operator picks), whose ARN is not known at synth; kms:ViaService limits every use to SSM in this region.",
     );
     if (busName) {
       const bus = busName.startsWith('arn:')

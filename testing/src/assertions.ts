@@ -57,19 +57,28 @@ export function expectNoSecret(text: string, secrets: Iterable<string | undefine
   for (const secret of secrets) {
     i++;
     if (!secret) continue;
-    for (const [form, encoded] of encodings(secret)) {
+    for (const [form, encoded] of secretForms(secret)) {
       expect(text.includes(encoded), `secret #${i} appears ${form}`).toBe(false);
     }
   }
 }
 
-function encodings(secret: string): [string, string][] {
+/**
+ * The forms a secret is commonly rendered in, by name: as is, JSON-escaped (once, and twice for
+ * JSON inside JSON), URL-encoded, and base64 (standard and URL-safe, unpadded; only for values of 8
+ * characters or more, shorter ones occur in base64 text by chance).
+ */
+export function secretForms(secret: string): [string, string][] {
+  const json = JSON.stringify(secret).slice(1, -1);
   const forms: [string, string][] = [
     ['as is', secret],
-    ['JSON-escaped', JSON.stringify(secret).slice(1, -1)],
+    ['JSON-escaped', json],
+    ['JSON-escaped twice', JSON.stringify(json).slice(1, -1)],
     ['URL-encoded', encodeURIComponent(secret)],
   ];
-  // Short values are too likely to occur in base64 text by chance.
-  if (secret.length >= 8) forms.push(['in base64', Buffer.from(secret).toString('base64').replace(/=+$/, '')]);
+  if (secret.length >= 8) {
+    forms.push(['in base64', Buffer.from(secret).toString('base64').replace(/=+$/, '')]);
+    forms.push(['in base64url', Buffer.from(secret).toString('base64url')]);
+  }
   return forms;
 }

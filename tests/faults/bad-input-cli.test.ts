@@ -1,9 +1,11 @@
 /** Bad input, group `cli`: the real CLI, a valid config, bad command-line usage (see bad-input-config.test.ts). */
 import { existsSync, readFileSync } from 'node:fs';
+import { expectNoSecret } from '@life-stats/testing/assertions';
 import { runCli } from '@life-stats/testing/cli';
-import { describe, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { base, expectNothingStored, writeProject } from './support/bad-input-project.js';
 import { badInputCase } from './support/case.js';
+import { sqliteRows } from './support/rows.js';
 
 // ---------------------------------------------------------------------------------------------
 // cli: a valid config, bad usage. Exit 2 with a usage message; nothing written.
@@ -18,7 +20,13 @@ interface CliCase {
   expect: RegExp[];
   /** The command may open (create) the store before refusing; it must still write no row. */
   mayCreateStore?: boolean;
+  /** Texts that must not appear on stdout or stderr (an echoed argument, a raw escape). */
+  never?: string[];
 }
+
+const LONG_ID = 'a'.repeat(10_000);
+/** An OSC 8 hyperlink whose text hides where it points, and a colour change. */
+const ESCAPES = '\x1b]8;;https://evil.example/\x07me\x1b]8;;\x07\x1b[31m';
 
 const CLI_CASES: CliCase[] = [
   { name: 'an unknown command', argv: () => ['collect'], expect: [/unknown command 'collect'/, /--help/] },
@@ -30,7 +38,7 @@ const CLI_CASES: CliCase[] = [
   {
     name: 'backfill with a --from that is not a calendar date',
     argv: () => ['backfill', '--from', '2026-02-30', '--to', '2026-03-02'],
-    expect: [/--from must be a calendar date YYYY-MM-DD, got "2026-02-30"/],
+    expect: [/--from must be a calendar date YYYY-MM-DD from 0001-01-01 to 9999-12-31, got "2026-02-30"/],
   },
   {
     name: 'backfill with --from after --to',
@@ -93,7 +101,7 @@ const CLI_CASES: CliCase[] = [
   {
     name: 'query --from that is not a calendar date',
     argv: () => ['query', '--from', '2026-13-01'],
-    expect: [/--from must be a calendar date YYYY-MM-DD, got "2026-13-01"/],
+    expect: [/--from must be a calendar date YYYY-MM-DD from 0001-01-01 to 9999-12-31, got "2026-13-01"/],
   },
   {
     name: '--log-level that is not a level',
@@ -110,7 +118,8 @@ const CLI_CASES: CliCase[] = [
     name: 'secrets set with a namespace that is not a name',
     argv: () => ['secrets', 'set', 'Counter NS', 'token', '--user', 'me'],
     stdin: 'new-value\n',
-    expect: [/namespace "Counter NS" must match/],
+    expect: [/the namespace \(first argument\) must match/, /it is not shown/],
+    never: ['Counter NS'],
   },
   {
     name: 'secrets set with the value on argv is refused and the value is not echoed',
@@ -119,6 +128,77 @@ const CLI_CASES: CliCase[] = [
       /takes the value on stdin, not on the command line: nothing was stored/,
       /secrets set counter token --user me < token.txt/,
     ],
+  },
+  // Issue 17, item 3: a value typed where an argument goes is never echoed.
+  {
+    name: 'secrets set ns token=VALUE: refused, and the value is not echoed',
+    argv: (token) => ['secrets', 'set', 'counter', `token=${token}`, '--user', 'me'],
+    stdin: 'new-value\n',
+    expect: [
+      /the secret name \(second argument\) must match/,
+      /it is not shown/,
+      /secrets set counter <name> --user me/,
+    ],
+  },
+  {
+    name: 'secrets set ns VALUE: refused, and the value is not echoed',
+    argv: (token) => ['secrets', 'set', 'counter', token.toUpperCase(), '--user', 'me'],
+    stdin: 'new-value\n',
+    expect: [/the secret name \(second argument\) must match/],
+    never: ['TOKEN-'],
+  },
+  {
+    name: 'secrets set ns VALUE extra: refused, and neither argument is echoed',
+    argv: (token) => ['secrets', 'set', 'counter', `x=${token}`, token, '--user', 'me'],
+    expect: [/takes the value on stdin/, /secrets set counter <name> --user me < token.txt/],
+  },
+  // Items 5 and 7: the user-id rule for every --user.
+  ...(
+    [
+      ['secrets set', ['secrets', 'set', 'counter', 'token']],
+      ['run', ['run']],
+      ['backfill', ['backfill', '--from', '2026-03-01', '--to', '2026-03-02']],
+      ['check', ['check']],
+      ['query', ['query']],
+      ['report', ['report']],
+      ['auth', ['auth', 'counter']],
+    ] as const
+  ).flatMap(([command, argv]): CliCase[] =>
+    (
+      [
+        ['a path (../x)', '../x'],
+        ['a # (a#b)', 'a#b'],
+        ['ANSI escapes', `me${ESCAPES}`],
+        ['10,000 characters', LONG_ID],
+      ] as const
+    ).map(([what, id]) => ({
+      name: `${command} --user with ${what}: refused naming --user`,
+      argv: () => [...argv, '--user', id],
+      stdin: 'new-value\n',
+      expect:
+        command === 'secrets set'
+          ? [/the value of --user \(not shown: it may be a secret\) is not a user id/]
+          : [/--user ".*" is not a user id: it (may hold only letters|is 10000 characters long)/],
+      never: ['\x1b', LONG_ID.slice(0, 200), ...(command === 'secrets set' ? [id] : [])],
+    })),
+  ),
+  // Item 6: day counts that cannot work, and the calendar's range stated.
+  {
+    name: 'backfill over 9,900 years (0100-01-01..9999-12-31): refused naming the limit',
+    argv: () => ['backfill', '--from', '0100-01-01', '--to', '9999-12-31'],
+    expect: [/--from 0100-01-01 --to 9999-12-31 spans 3615900 days; a backfill spans at most 36525 days/],
+  },
+  {
+    name: 'backfill --from year 0: refused stating the supported range',
+    argv: () => ['backfill', '--from', '0000-12-31', '--to', '0001-01-02'],
+    expect: [/--from must be a calendar date YYYY-MM-DD from 0001-01-01 to 9999-12-31, got "0000-12-31"/],
+  },
+  // Item 10: what commander echoes is escaped.
+  {
+    name: 'an unknown command full of terminal escapes: shown escaped',
+    argv: () => [`collect${ESCAPES}`],
+    expect: [/unknown command 'collect\\x1b\]8;;https:\/\/evil\.example\/\\x07me/],
+    never: ['\x1b', '\x07'],
   },
   {
     name: 'secrets set with the value as --value=… is refused and the value is not echoed',
@@ -142,10 +222,25 @@ describe('bad input: cli', () => {
       c.see(res.stdout, res.stderr);
       expect(res.code, res.stderr).toBe(2);
       for (const re of k.expect) expect(res.stderr).toMatch(re);
+      for (const text of k.never ?? []) expect(res.stdout + res.stderr).not.toContain(text);
+      expectNoSecret(res.stdout + res.stderr, [token]);
       if (!k.mayCreateStore) expect(existsSync(p.db)).toBe(false);
       expectNothingStored(c, p);
       // The planted secret is still the one stored (a refused `secrets set` changed nothing).
       expect(JSON.parse(readFileSync(p.secretsFile, 'utf8'))).toEqual({ counter: { users: { me: { token } } } });
     });
   }
+});
+
+describe('the calendar the CLI takes', () => {
+  it('backfills the years 0001–0099 as themselves (no Date.UTC two-digit-year trap)', async () => {
+    const p = writeProject(base(), 'token-for-the-years-case');
+    const res = await runCli(['backfill', '--from', '0050-01-01', '--to', '0050-01-03', '--json'], { cwd: p.dir });
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout).runs[0]).toMatchObject({
+      status: 'ok',
+      window: { start: '0050-01-01', end: '0050-01-03' },
+    });
+    expect(sqliteRows(p.db)).toEqual([{ user_id: 'me', metric_type: 'count', date: '0050-01-03', value: 10 }]);
+  });
 });

@@ -47,6 +47,19 @@ describe('case recorder', () => {
     expect(figures().leaked).toBe(2);
   });
 
+  it('counts a secret seen in a rendered form (JSON-escaped, URL-encoded, base64) as leaked', () => {
+    const { recorder, figures } = createRecorder('fault', 'secrets');
+    const quoted = recorder.secret('token', 'quoted');
+    expect(quoted).toMatch(/"q\\/);
+    const encoded = recorder.secret('refresh');
+    const based = recorder.secret('client');
+    recorder.see(`preview: ${JSON.stringify(quoted).slice(1, -1)}`);
+    expect(figures().leaked).toBe(1);
+    recorder.see(`https://x.example/?t=${encodeURIComponent(`${encoded}`)}`);
+    recorder.see(`header ${Buffer.from(based).toString('base64')}`);
+    expect(figures().leaked).toBe(3);
+  });
+
   it('counts missing or wrong values as lost and repeated or unknown rows as duplicated', () => {
     const { recorder, figures } = createRecorder('fault', 'storage');
     const row = (date: string, value: number) => ({ user_id: 'me', metric_type: 'steps', date, value });

@@ -30,13 +30,15 @@ const project = (c: CaseRecorder) => projectIn(c, provider, projects);
 describe('secrets faults', () => {
   faultCase(
     'secrets',
-    'the secrets file is missing: the pair is skipped with the command to run; set, it heals',
+    'the secrets file is missing: the pair is skipped with the command to run and where it looked; set, it heals',
     async (c) => {
       const t = project(c);
       const first = await t.run();
       expect(first.code).toBe(0);
       expect(first.stdout).toMatch(/me\s+steps\s+counter\s+skipped/);
       expect(first.stdout).toContain('run `life-stats secrets set counter token --user me`');
+      // Where the secret was looked for: the file and the key in it, never a value.
+      expect(first.stdout).toContain(`(read from ${t.secretsFile} at counter.users.me.token)`);
       expect(existsSync(t.secretsFile)).toBe(false);
       c.checkNothingWritten(sqliteRows(t.db));
       expect(sqliteRun(t.db, 'me', 'steps')).toMatchObject({ last_run_time: null, last_status: 'skipped' });
@@ -81,7 +83,19 @@ describe('secrets faults', () => {
         'Fix the file by hand, or delete it and store the secrets again with `life-stats secrets set`.',
       );
       expect(sqliteRows(t.db)).toEqual(rowsBefore);
-      expect(sqliteRun(t.db, 'me', 'steps')).toMatchObject({ last_run_time: cursor, last_status: 'ok' });
+      // The store failing as a whole is recorded in the run row (the cursor stays), so `status` shows it.
+      expect(sqliteRun(t.db, 'me', 'steps')).toMatchObject({ last_run_time: cursor, last_status: 'failed' });
+      expect(sqliteRun(t.db, 'me', 'steps')?.last_error).toContain(`${t.secretsFile} is not valid JSON at line`);
+      const status = await t.cli(['status', '--json', '--config', t.config]);
+      expect(status.code).toBe(1);
+      expect(JSON.parse(status.stdout).status).toMatchObject([
+        {
+          user: 'me',
+          metric: 'steps',
+          last_status: 'failed',
+          last_error: expect.stringContaining('is not valid JSON'),
+        },
+      ]);
 
       t.goodFile();
       const healed = await t.run();
@@ -111,7 +125,9 @@ describe('secrets faults', () => {
           `[life-stats] [secrets:file] refusing to read ${t.secretsFile}: it is readable by other users (mode 0644); run: chmod 600 ${t.secretsFile}`,
         );
         expect(sqliteRows(t.db)).toEqual(rowsBefore);
-        expect(sqliteRun(t.db, 'me', 'steps')).toMatchObject({ last_run_time: cursor, last_status: 'ok' });
+        expect(sqliteRun(t.db, 'me', 'steps')).toMatchObject({ last_run_time: cursor, last_status: 'failed' });
+        const status = await t.cli(['status', '--config', t.config]);
+        expect(status.stdout).toMatch(/me\s+steps\s+\S+\s+failed\s.*refusing to read/);
         chmodSync(t.secretsFile, 0o600);
       }
 
@@ -139,7 +155,8 @@ describe('secrets faults', () => {
       expect(broken.stderr).toContain('  - counter.users.me.token: must be a string (found object)');
       expect(broken.stderr).toContain('life-stats secrets set');
       c.checkNothingWritten(sqliteRows(t.db));
-      expect(sqliteRun(t.db, 'me', 'steps')).toBeUndefined();
+      expect(sqliteRun(t.db, 'me', 'steps')).toMatchObject({ last_run_time: null, last_status: 'failed' });
+      expect(sqliteRun(t.db, 'me', 'steps')?.last_error).toContain('does not have the expected layout');
 
       t.goodFile();
       const healed = await t.run();

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Storage } from '@life-stats/core';
-import { addDays, definePlugin, eachDate, formatError, hasErrorCode, runPairs } from '@life-stats/core';
+import { addDays, definePlugin, eachDate, runPairs } from '@life-stats/core';
 import { createHandler } from '@life-stats/core/lambda';
 import { createSsmSecrets } from '@life-stats/core/secrets/ssm';
 import { createSqliteStorage } from '@life-stats/core/storage/sqlite';
@@ -115,7 +115,7 @@ describe('SSM secrets faults', () => {
 
   faultCase(
     'secrets',
-    'SSM denies access to the parameters: the run fails naming the path and IAM action; allowed, it heals',
+    'SSM denies access to the parameters: the pair fails naming the path and IAM action, recorded in its run row; allowed, it heals',
     async (c) => {
       const t = ssmSetup(c);
       t.putToken();
@@ -125,18 +125,21 @@ describe('SSM secrets faults', () => {
 
       // The role loses its SSM permissions on the namespace (a policy change, a narrowed prefix).
       ssm.denyAccess((_operation, name) => name.startsWith(`${PREFIX}/counter`));
-      const error = await t.run(RUN2).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      c.see(error, formatError(error));
-      expect(hasErrorCode(error, 'E_SECRETS')).toBe(true);
-      expect(formatError(error)).toBe(
+      const second = await t.run(RUN2);
+      const message =
         `[life-stats] [secrets:ssm] cannot list the users under ${PREFIX}/counter: access denied (ssm:GetParametersByPath is missing)\n` +
-          `  → Allow ssm:GetParametersByPath on arn:aws:ssm:<region>:<account>:parameter${PREFIX}/counter* (IAM can scope it to the prefix) to the role or user running life-stats.`,
-      );
+        `  → Allow ssm:GetParametersByPath on arn:aws:ssm:<region>:<account>:parameter${PREFIX}/counter* (IAM can scope it to the prefix) to the role or user running life-stats.`;
+      // The store failing as a whole no longer stops the run unseen: the pair fails with its error,
+      // and the run row records it, so `life-stats status` and the FailedPairs metric show it.
+      expect(second.runs).toEqual([
+        { user: 'me', metric: 'steps', plugin: 'counter', status: 'failed', items: 0, error: message },
+      ]);
       expect(sqliteRows(t.file)).toEqual(rowsBefore);
-      expect(sqliteRun(t.file, 'me', 'steps')).toMatchObject({ last_run_time: RUN1, last_status: 'ok' });
+      expect(sqliteRun(t.file, 'me', 'steps')).toEqual({
+        last_run_time: RUN1,
+        last_status: 'failed',
+        last_error: message,
+      });
 
       ssm.denyAccess();
       const third = await t.run(RUN3);
@@ -178,23 +181,23 @@ describe('SSM secrets faults', () => {
 
   faultCase(
     'secrets',
-    'SSM throttles the user listing: a whole run fails saying to run later; a brief throttle is healed by SDK retries',
+    'SSM throttles the user listing: the pair fails saying to run later, recorded in its run row; a brief throttle is healed by SDK retries',
     async (c) => {
       const t = ssmSetup(c);
       t.putToken();
       ssm.throttle((operation) => operation === 'GetParametersByPath');
-      const error = await t.run(RUN1).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      c.see(error, formatError(error));
-      expect(formatError(error)).toBe(
+      const first = await t.run(RUN1);
+      const message =
         `[life-stats] [secrets:ssm] cannot list the users under ${PREFIX}/counter: SSM is throttling requests even after retries (ThrottlingException)\n` +
-          '  → Run again later; consider raising the Parameter Store throughput setting of the account.',
-      );
+        '  → Run again later; consider raising the Parameter Store throughput setting of the account.';
+      expect(first.runs).toMatchObject([{ user: 'me', status: 'failed', error: message }]);
       expect(ssm.count('GetParametersByPath')).toBe(3);
       c.checkNothingWritten(sqliteRows(t.file));
-      expect(sqliteRun(t.file, 'me', 'steps')).toBeUndefined();
+      expect(sqliteRun(t.file, 'me', 'steps')).toEqual({
+        last_run_time: null,
+        last_status: 'failed',
+        last_error: message,
+      });
 
       // The next run meets two throttled answers only: the SDK's retries absorb them.
       ssm.resetRequests();
@@ -209,7 +212,7 @@ describe('SSM secrets faults', () => {
 
   faultCase(
     'secrets',
-    'the Lambda role may not list the SSM parameters: the invocation fails with one error line naming the IAM action; allowed, the next invocation heals',
+    'the Lambda role may not list the SSM parameters: the pair fails naming the IAM action, recorded, and FailedPairs counts it; allowed, the next invocation heals',
     async (c) => {
       const t = ssmSetup(c);
       t.putToken();
@@ -228,20 +231,25 @@ describe('SSM secrets faults', () => {
         const handler = createHandler({ loadConfig: async () => config });
         const context = { getRemainingTimeInMillis: () => 600_000, awsRequestId: 'fault-request' };
         ssm.denyAccess((operation) => operation === 'GetParametersByPath');
-        const error = await handler({}, context).then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        c.see(error, stdout.text());
-        expect(hasErrorCode(error, 'E_SECRETS')).toBe(true);
-        const errors = stdout.json().filter((line) => line.level === 'ERROR');
-        expect(errors).toHaveLength(1);
-        expect(errors[0]?.message).toBe(
-          `run failed before any pair ran: [life-stats] [secrets:ssm] cannot list the users under ${PREFIX}/counter: access denied (ssm:GetParametersByPath is missing)\n` +
-            `  → Allow ssm:GetParametersByPath on arn:aws:ssm:<region>:<account>:parameter${PREFIX}/counter* (IAM can scope it to the prefix) to the role or user running life-stats.`,
-        );
+        const failed = await handler({}, context);
+        c.see(failed, stdout.text());
+        const message =
+          `[life-stats] [secrets:ssm] cannot list the users under ${PREFIX}/counter: access denied (ssm:GetParametersByPath is missing)\n` +
+          `  → Allow ssm:GetParametersByPath on arn:aws:ssm:<region>:<account>:parameter${PREFIX}/counter* (IAM can scope it to the prefix) to the role or user running life-stats.`;
+        expect(failed.runs).toMatchObject([{ user: 'me', metric: 'steps', status: 'failed', error: message }]);
+        const lines = stdout.json();
+        // The listing's error once, and the pair's failure with plugin, user and metric.
+        expect(lines.filter((line) => line.level === 'ERROR').map((line) => line.message)).toEqual([
+          `cannot list the users of namespace counter: ${message}`,
+          `failed: ${message}`,
+        ]);
+        expect(lines.find((line) => 'FailedPairs' in line)?.FailedPairs).toBe(1);
         c.checkNothingWritten(sqliteRows(t.file));
-        expect(sqliteRun(t.file, 'me', 'steps')).toBeUndefined();
+        expect(sqliteRun(t.file, 'me', 'steps')).toEqual({
+          last_run_time: null,
+          last_status: 'failed',
+          last_error: message,
+        });
 
         ssm.denyAccess();
         const summary = await handler({}, context);

@@ -4,35 +4,28 @@
  * context (alarm e-mail, GitHub OIDC).
  *
  * Over 300 lines on purpose: both apps are synthesized once (bundling the handler, several seconds)
- * and every group below reads those two templates; split files would synthesize them again each.
+ * and every group below reads those two templates — the outside checkers (cdk-nag, cfn-lint)
+ * included; split files would synthesize them again each.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLifeStatsApp, type LifeStatsApp } from '@life-stats/infra';
+import type { LifeStatsApp } from '@life-stats/infra';
 import { createTempProject, type TempProject } from '@life-stats/testing/temp-project';
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeSynthOutputs, synthLifeStats } from './support/synth.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const outdirs: string[] = [];
 const noDeployEnv = { ...process.env, CDK_DEFAULT_ACCOUNT: '', CDK_DEFAULT_REGION: '', LIFE_STATS_CONFIG: '' };
 
+/** Synthesized through the shared helper, so cdk-nag checks every variant (support/synth.ts). */
 async function synth(
   configPath: string,
   context: Record<string, string> = {},
-): Promise<LifeStatsApp & { template: Template }> {
-  const outdir = mkdtempSync(join(tmpdir(), 'life-stats-cdk-'));
-  outdirs.push(outdir);
-  const built = await createLifeStatsApp({
-    app: new App({ outdir, context }),
-    configPath,
-    cwd: repoRoot,
-    env: noDeployEnv,
-  });
-  built.app.synth();
+): Promise<Awaited<ReturnType<typeof synthLifeStats>> & { template: Template }> {
+  const built = await synthLifeStats({ configPath, cwd: repoRoot, env: noDeployEnv, context });
   return { ...built, template: Template.fromStack(built.stack) };
 }
 
@@ -96,7 +89,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   project?.remove();
-  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+  removeSynthOutputs();
 });
 
 describe('schedules', () => {
@@ -158,10 +151,10 @@ describe('tables', () => {
 });
 
 describe('the Lambda', () => {
-  it('runs the bundle on Node.js 22, arm64, with DynamoDB, SSM and the table names', () => {
+  it('runs the bundle on Node.js 24, arm64, with DynamoDB, SSM and the table names', () => {
     root.template.resourceCountIs('AWS::Lambda::Function', 1);
     root.template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       Timeout: 300,
@@ -205,6 +198,30 @@ describe('alarms', () => {
       Statistic: 'Sum',
       Threshold: 1,
     });
+  });
+
+  it('has a topic that refuses publishers without SSL and still lets CloudWatch alarms of the account publish', () => {
+    const policies = Object.values(root.template.findResources('AWS::SNS::TopicPolicy')) as {
+      Properties: { PolicyDocument: { Statement: Statement[] }; Topics: unknown[] };
+    }[];
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]?.Properties.PolicyDocument.Statement ?? [];
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'sns:Publish',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Sid: 'CloudWatchAlarmsPublish',
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Condition: expect.objectContaining({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+      }),
+    );
   });
 
   it('subscribes the alarm e-mail only when one is given', () => {
@@ -311,16 +328,70 @@ describe('GitHub OIDC deploy role', () => {
     template.hasOutput('DeployRoleArn', {});
     const policy = JSON.stringify(template.findResources('AWS::IAM::Policy'));
     expect(policy).toContain('"Action":"sts:AssumeRole"');
-    expect(policy).toContain(':role/cdk-*');
+    // Only the deploy, file-publishing and lookup roles of the bootstrap qualifier, not `cdk-*`.
+    const roles = [...policy.matchAll(/:role\/(cdk-[^"]*)"/g)].map((m) => m[1]);
+    expect(roles).toEqual([
+      'cdk-hnb659fds-deploy-role-',
+      'cdk-hnb659fds-file-publishing-role-',
+      'cdk-hnb659fds-lookup-role-',
+    ]);
+    expect(policy).not.toContain('cdk-*');
   });
+
+  it('takes the bootstrap qualifier from the context CDK itself reads', async () => {
+    const built = await synth(project.path('life-stats.config.json'), {
+      githubRepo: 'acme/life-stats',
+      '@aws-cdk/core:bootstrapQualifier': 'ls2026',
+    });
+    const template = Template.fromStack(built.oidcStack as NonNullable<LifeStatsApp['oidcStack']>);
+    const policy = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect([...policy.matchAll(/:role\/(cdk-[^"]*)"/g)].map((m) => m[1])).toEqual([
+      'cdk-ls2026-deploy-role-',
+      'cdk-ls2026-file-publishing-role-',
+      'cdk-ls2026-lookup-role-',
+    ]);
+  }, 60_000);
+});
+
+describe('outside checkers', () => {
+  it.each([
+    ['root', () => root],
+    ['custom (DynamoDB, SSM prefix, event bus, alarm e-mail, GitHub OIDC)', () => custom],
+  ])('%s: cdk-nag (AwsSolutions) finds nothing but the wildcards acknowledged with a reason', (_, get) => {
+    const { nag } = get();
+    expect(nag.conclusion).toBe('success');
+    expect(nag.violations).toEqual([]);
+    const prefix = get() === root ? '/life-stats' : '/my-stats';
+    expect(nag.suppressedViolations.map((v) => v.ruleName).sort()).toEqual([
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${prefix}/*]`,
+    ]);
+    for (const finding of nag.suppressedViolations) expect(finding.reason).toMatch(/^By design: .{40,}/);
+  });
+
+  const cfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+  it.skipIf(cfnLint.status !== 0)(
+    `cfn-lint${cfnLint.status === 0 ? ` (${cfnLint.stdout.trim()})` : ' (not installed: skipped)'} finds no error in any template`,
+    () => {
+      const templates = [root, custom].flatMap(({ outdir }) =>
+        readdirSync(outdir)
+          .filter((f) => f.endsWith('.template.json'))
+          .map((f) => join(outdir, f)),
+      );
+      expect(templates).toHaveLength(3);
+      const run = spawnSync('cfn-lint', ['--format', 'json', '--', ...templates], { encoding: 'utf8' });
+      const findings = JSON.parse(run.stdout || '[]') as { Level: string; Rule: { Id: string }; Message: string }[];
+      // W3005: CDK makes the function depend on its role's default policy on purpose (so it never
+      // runs before its permissions exist), although the role is also referenced.
+      const unexpected = findings.filter((f) => !(f.Level === 'Warning' && f.Rule.Id === 'W3005'));
+      expect(unexpected.map((f) => `${f.Level} ${f.Rule.Id}: ${f.Message}`)).toEqual([]);
+    },
+  );
 });
 
 describe('config selection', () => {
   it('honours LIFE_STATS_CONFIG when no config path is given', async () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'life-stats-cdk-'));
-    outdirs.push(outdir);
-    const built = await createLifeStatsApp({
-      app: new App({ outdir }),
+    const built = await synthLifeStats({
       cwd: repoRoot,
       env: { ...noDeployEnv, LIFE_STATS_CONFIG: project.path('life-stats.config.json') },
     });

@@ -1,18 +1,24 @@
 import { createSinkLogger, LEVELS, type Logger, type LogLevel, type LogRecord } from '../log/logger.js';
+import { renderValue } from '../util/render-value.js';
+import { escapeControl } from '../util/terminal-text.js';
 import type { CliIO } from './io.js';
 
 const TAGS = ['plugin', 'user', 'metric'] as const;
 
+/**
+ * One readable line. What it shows comes from plugins and stores, so control characters are
+ * escaped (`\x1b`): a plugin cannot move the cursor, rewrite earlier lines or print a hyperlink
+ * that hides where it points. Line breaks of a message (an error and its hint) are kept.
+ */
 function formatLine(record: LogRecord): string {
   const { fields } = record;
+  const one = (text: string) => escapeControl(text, { oneLine: true });
   const tags = TAGS.filter((k) => fields[k] !== undefined)
-    .map((k) => `[${String(fields[k])}]`)
+    .map((k) => `[${one(renderValue(fields[k]))}]`)
     .join(' ');
   const rest = Object.entries(fields).filter(([k]) => !(TAGS as readonly string[]).includes(k));
-  const extra = rest.length
-    ? ` ${rest.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`
-    : '';
-  return `${record.level.padEnd(5)} ${tags ? `${tags} ` : ''}${record.message}${extra}\n`;
+  const extra = rest.length ? ` ${rest.map(([k, v]) => `${one(k)}=${one(renderValue(v))}`).join(' ')}` : '';
+  return `${record.level.padEnd(5)} ${tags ? `${tags} ` : ''}${escapeControl(renderValue(record.message))}${extra}\n`;
 }
 
 /** Human-readable log lines on stderr; stdout stays for results. */

@@ -1,12 +1,14 @@
 import { loadConfig } from '../config/load-config.js';
 import type { LoadedConfig } from '../config/types.js';
+import { showUserId, userIdProblem } from '../config/user-id.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { createRedactingLogger, createRedactor, type Redactor } from '../log/redact.js';
 import { openSecrets, openStorage } from '../run/open-stores.js';
 import type { SecretStore } from '../secrets/types.js';
 import type { Storage } from '../storage/types.js';
-import { isValidDate } from '../util/dates.js';
+import { daysBetween, FIRST_DATE, isValidDate, LAST_DATE } from '../util/dates.js';
+import { quoteForMessage } from '../util/terminal-text.js';
 import { createCliLogger, resolveLogLevel } from './cli-logger.js';
 import type { CliIO } from './io.js';
 
@@ -66,14 +68,41 @@ export async function withStores<T>(
 /** A `--from`/`--to` value: a real calendar date, else a usage error. */
 function parseDateOption(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (!isValidDate(value)) throw new UsageError(`${flag} must be a calendar date YYYY-MM-DD, got "${value}"`);
+  if (!isValidDate(value)) {
+    throw new UsageError(
+      `${flag} must be a calendar date YYYY-MM-DD from ${FIRST_DATE} to ${LAST_DATE}, got ${quoteForMessage(value)}`,
+    );
+  }
   return value;
 }
 
-/** `--from` and `--to` in order. */
-export function parseDateRange(from?: string, to?: string): { from?: string; to?: string } {
+/** `--from` and `--to` in order; with `maxDays`, a window of at most that many days. */
+export function parseDateRange(from?: string, to?: string, maxDays?: number): { from?: string; to?: string } {
   const f = parseDateOption('--from', from);
   const t = parseDateOption('--to', to);
   if (f && t && f > t) throw new UsageError(`--from ${f} is after --to ${t}`);
+  if (f && t && maxDays !== undefined && daysBetween(f, t) + 1 > maxDays) {
+    throw new UsageError(
+      `--from ${f} --to ${t} spans ${daysBetween(f, t) + 1} days; a backfill spans at most ${maxDays} days (100 years)`,
+      { hint: 'Backfill a shorter window, or several windows one after another.' },
+    );
+  }
   return { ...(f ? { from: f } : {}), ...(t ? { to: t } : {}) };
+}
+
+/**
+ * A `--user` value by the user-id rule (DESIGN.md "Users"), else a usage error naming the flag.
+ * `hideValue` leaves the value out of the message (`secrets set`, where it may be a secret typed
+ * in the wrong place).
+ */
+export function checkUserFlag(user: string | undefined, options: { hideValue?: boolean } = {}): void {
+  if (user === undefined) return;
+  const problem = userIdProblem(user);
+  if (problem === undefined) return;
+  const shown = options.hideValue
+    ? 'the value of --user (not shown: it may be a secret)'
+    : `--user ${showUserId(user)}`;
+  throw new UsageError(`${shown} is not a user id: it ${problem}`, {
+    hint: 'A user id is letters, digits and . _ @ + -, starting with a letter or digit, at most 128 characters.',
+  });
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { formatError, hasErrorCode, isLifeStatsError } from '../errors.js';
 import type { RunMode } from '../run/types.js';
+import { escapeControl } from '../util/terminal-text.js';
 import { executeAuth, registerAuth } from './commands/auth.js';
 import { executeCheck, registerCheck } from './commands/check.js';
 import { executeConnectLink, registerConnectLink } from './commands/connect-link.js';
@@ -71,7 +72,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(hideOptionValues(s)),
+      outputError: (s, write) => write(escapeControl(hideOptionValues(s))),
     });
 
   const wrap =
@@ -84,7 +85,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       try {
         exitCode = await fn(ctx, ...args);
       } catch (error) {
-        io.stderr.write(`${ctx.redactor.redact(formatError(error))}\n`);
+        io.stderr.write(`${escapeControl(ctx.redactor.redact(formatError(error)))}\n`);
         exitCode = exitCodeFor(error);
         if (!isLifeStatsError(error) && error instanceof Error && error.stack && io.env.LIFE_STATS_DEBUG) {
           io.stderr.write(`${error.stack}\n`);
@@ -154,7 +155,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       // Commander has already printed its message.
       return EXIT_USAGE;
     }
-    io.stderr.write(`${formatError(error)}\n`);
+    io.stderr.write(`${escapeControl(formatError(error))}\n`);
     return hasErrorCode(error, 'E_USAGE') ? EXIT_USAGE : EXIT_FAILED;
   }
   return exitCode;

@@ -4,6 +4,7 @@ import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { ConfigError, type ConfigProblem, isLifeStatsError, LifeStatsError } from '../errors.js';
 import { defaultExport, importModule } from '../plugins/import-module.js';
 import { applyEnvOverrides, ENV_VARS } from './env-overrides.js';
+import { nestingProblem } from './nesting.js';
 import { parseJsonFile } from './parse-json.js';
 import { resolveEntries } from './plugin-entries.js';
 import { configSchema } from './schema.js';
@@ -60,6 +61,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const env = options.env ?? process.env;
   const { filepath, config: raw } = await findConfigFile({ ...options, cwd, env });
   const dir = dirname(filepath);
+  // Before anything copies or validates it: a recursive walk of a too-deep value overflows the stack.
+  const tooDeep = nestingProblem(raw);
+  if (tooDeep) throw new ConfigError([tooDeep], filepath);
 
   const overridden = applyEnvOverrides(raw, env);
   const file = validateConfigFile(overridden.config);

@@ -1,5 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { MAX_DAY_COUNT } from '../util/dates.js';
 import { STORE_DEFAULTS } from './defaults.js';
+import { MAX_USER_ID_LENGTH, USER_ID_PATTERN } from './user-id.js';
 
 /**
  * JSON Schema (draft-07) of the life-stats config file — the one source of truth. The TypeScript
@@ -41,8 +43,9 @@ export const configSchema = {
     backfillDays: {
       type: 'integer',
       minimum: 0,
+      maximum: MAX_DAY_COUNT,
       default: 7,
-      description: 'How many past days the first run of a user × metric fetches.',
+      description: 'How many past days the first run of a user × metric fetches (at most 36525, 100 years).',
     },
     storage: {
       type: 'object',
@@ -149,8 +152,10 @@ export const configSchema = {
         properties: {
           id: {
             type: 'string',
-            pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]*$',
-            description: 'User id as stored (user_id): letters, digits and . _ @ + -, starting with a letter or digit.',
+            pattern: USER_ID_PATTERN,
+            maxLength: MAX_USER_ID_LENGTH,
+            description:
+              'User id as stored (user_id): letters, digits and . _ @ + -, starting with a letter or digit; at most 128 characters.',
           },
           timezone: {
             type: 'string',

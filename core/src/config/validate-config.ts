@@ -1,11 +1,13 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { ConfigProblem } from '../errors.js';
+import { envUserCollisions } from '../secrets/env.js';
 import { tableNameProblems } from '../storage/dynamodb-table-name.js';
 import { isValidTimeZone } from '../util/dates.js';
 import { isRecord } from '../util/is-record.js';
 import { ajvErrorsToProblems } from './ajv-problems.js';
 import { validateSchedule } from './schedule.js';
 import { configSchema, type ValidatedConfigFile } from './schema.js';
+import { showUserId } from './user-id.js';
 
 export interface ConfigFileValidation {
   /**
@@ -63,8 +65,10 @@ function semanticProblems(value: unknown): ConfigProblem[] {
     if (typeof user.id !== 'string') return;
     const first = firstIndexOfId.get(user.id);
     if (first === undefined) firstIndexOfId.set(user.id, i);
-    else problems.push({ path: `users[${i}].id`, message: `"${user.id}" is already used by users[${first}]` });
+    else
+      problems.push({ path: `users[${i}].id`, message: `${showUserId(user.id)} is already used by users[${first}]` });
   });
+  if (isRecord(value.secrets) && value.secrets.type === 'env') problems.push(...envUserProblems([...firstIndexOfId]));
 
   problems.push(...tableNameProblems(value.storage));
 
@@ -75,6 +79,18 @@ function semanticProblems(value: unknown): ConfigProblem[] {
     if (problem) problems.push({ path: `plugins[${i}].schedule`, message: problem });
   });
   return problems;
+}
+
+/** Config users the env secret store cannot tell apart (`alice-x`, `Alice.X`): each would read the other's secrets. */
+function envUserProblems(users: readonly [string, number][]): ConfigProblem[] {
+  const index = new Map(users);
+  return envUserCollisions(users.map(([id]) => id)).map(({ first, second, segment }) => ({
+    path: `users[${index.get(second)}].id`,
+    message:
+      `${showUserId(second)} and users[${index.get(first)}].id ${showUserId(first)} would read the same environment ` +
+      `variables (LIFE_STATS_SECRET__<NAMESPACE>__${segment}__<NAME>): the env secret store keeps neither case nor ` +
+      'punctuation. Rename one of them, or use the file or SSM secret store',
+  }));
 }
 
 function checkTimeZone(problems: ConfigProblem[], path: string, zone: unknown): void {

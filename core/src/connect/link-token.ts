@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isValidUserId } from '../config/user-id.js';
 
 /**
  * The token of a connect link (`<baseUrl>start?t=<token>`): which plugin, which user, until when,
@@ -9,16 +10,6 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * is readable by whoever holds the link (it names the user, which the link's recipient knows); what
  * makes the link a credential is the signature, checked in constant time.
  */
-
-/** A user id as DESIGN.md "Users" allows it everywhere one enters. */
-export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]*$/;
-/** The longest user id. */
-export const USER_ID_MAX_LENGTH = 128;
-
-/** Is `value` a user id life-stats accepts? */
-export function isValidUserId(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= USER_ID_MAX_LENGTH && USER_ID_PATTERN.test(value);
-}
 
 const VERSION = 'v1';
 /** Longer tokens are refused before any work: a real one is about 200 characters. */

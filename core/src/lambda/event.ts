@@ -1,3 +1,4 @@
+import { showUserId, userIdProblem } from '../config/user-id.js';
 import { UsageError } from '../errors.js';
 
 /** The Lambda event of the original system, also the input an EventBridge rule passes. */
@@ -44,7 +45,15 @@ export function parseEvent(event: unknown): EventSelection {
   const metric = readKey(record, 'metric');
   const user = readKey(record, 'user_id');
   if (metric !== undefined) selection.metric = metric;
-  if (user !== undefined) selection.user = user;
+  if (user !== undefined) {
+    const problem = userIdProblem(user);
+    if (problem) {
+      throw new UsageError(`the Lambda event's "user_id" ${showUserId(user)} is not a user id: it ${problem}`, {
+        hint: 'A user id is letters, digits and . _ @ + -, starting with a letter or digit, at most 128 characters.',
+      });
+    }
+    selection.user = user;
+  }
   return selection;
 }
 

@@ -1,4 +1,5 @@
 import type { PluginEntry } from '../config/types.js';
+import { escapeControl } from '../util/terminal-text.js';
 
 /**
  * One warning per enabled entry whose plugin declares `deprecated`, naming the entry by its path in
@@ -21,5 +22,6 @@ export function writeDeprecationWarnings(
   entries: readonly PluginEntry[],
   stream: { write(chunk: string): unknown },
 ): void {
-  for (const line of deprecationWarnings(entries)) stream.write(`warning: ${line}\n`);
+  // The message is the plugin's: shown with its control characters escaped.
+  for (const line of deprecationWarnings(entries)) stream.write(`warning: ${escapeControl(line, { oneLine: true })}\n`);
 }

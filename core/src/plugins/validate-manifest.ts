@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { PluginLoadError } from '../errors.js';
-import { isValidDate } from '../util/dates.js';
+import { isValidDate, MAX_DAY_COUNT } from '../util/dates.js';
 import { isRecord } from '../util/is-record.js';
 import { normalizePlugin, unwrapInterop } from './normalize-plugin.js';
 import { type NormalizedPlugin, PLUGIN_API_VERSION } from './types.js';
@@ -34,10 +34,13 @@ function checkOptionalString(problems: Problems, path: string, value: unknown): 
     problems.push(`${path}: must be a string, got ${describeValue(value)}`);
 }
 
-function checkInteger(problems: Problems, path: string, value: unknown, min: number): void {
+/** A day count: a whole number from `min` to {@link MAX_DAY_COUNT} (100 years; more cannot work). */
+function checkDayCount(problems: Problems, path: string, value: unknown, min: number): void {
   if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    problems.push(`${path}: must be an integer ≥ ${min}, got ${describeValue(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_DAY_COUNT) {
+    problems.push(
+      `${path}: must be a whole number of days from ${min} to ${MAX_DAY_COUNT}, got ${describeValue(value)}`,
+    );
   }
 }
 
@@ -196,8 +199,8 @@ function collectProblems(plugin: Record<string, unknown>): Problems {
       `schedule: must be an EventBridge expression such as 'rate(1 day)', got ${describeValue(plugin.schedule)}`,
     );
   }
-  checkInteger(problems, 'settleDays', plugin.settleDays, 0);
-  checkInteger(problems, 'maxDaysPerFetch', plugin.maxDaysPerFetch, 1);
+  checkDayCount(problems, 'settleDays', plugin.settleDays, 0);
+  checkDayCount(problems, 'maxDaysPerFetch', plugin.maxDaysPerFetch, 1);
   checkRateLimit(problems, plugin.rateLimit);
   checkOAuth(problems, plugin.oauth);
   checkDeprecated(problems, plugin.deprecated);

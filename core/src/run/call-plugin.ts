@@ -1,6 +1,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import { FetchTimeoutError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { renderValue } from '../util/render-value.js';
 import { classifyError, retryAfterOf } from './classify-error.js';
 
 export interface RetryOptions {
@@ -65,9 +66,10 @@ async function attempt<T>(
   }
 }
 
+/** What a plugin threw, as an `Error`: a string as its message, anything else (a bigint, a circular object) rendered safely. */
 function asError(value: unknown): Error {
   if (value instanceof Error) return value;
-  return new Error(typeof value === 'string' ? value : `non-error thrown: ${JSON.stringify(value)}`);
+  return new Error(typeof value === 'string' ? value : `non-error thrown: ${renderValue(value)}`);
 }
 
 /**

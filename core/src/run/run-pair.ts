@@ -56,6 +56,8 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
   let window: DateWindow | undefined;
   let items = 0;
   try {
+    // The store could not even list this namespace's users: fail here, so the run row records it.
+    if (pair.blocked !== undefined) throw pair.blocked;
     const secrets = await loadPluginSecrets({ store: run.secrets, plugin, userId: user.id, redactor: run.redactor });
     if (plugin.secrets.user.length > 0 && !plugin.secrets.user.some((n) => secrets.get(n) !== undefined)) {
       const hint = connectHint(plugin, user.id, run.secrets);

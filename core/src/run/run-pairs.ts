@@ -64,7 +64,7 @@ export async function runPairs(options: RunOptions): Promise<RunSummary> {
   const startedAt = now();
   const pairs = await planPairs(
     options.config,
-    { storage: options.storage, secrets: options.secrets },
+    { storage: options.storage, secrets: options.secrets, logger },
     { metric: options.metric, user: options.user },
   );
   options.onPlanned?.(pairs.length);

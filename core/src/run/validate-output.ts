@@ -1,6 +1,7 @@
 import { PluginOutputError } from '../errors.js';
 import type { DateWindow, Observation } from '../plugins/types.js';
-import { isValidDate } from '../util/dates.js';
+import { FIRST_DATE, isValidDate, LAST_DATE } from '../util/dates.js';
+import { renderValue } from '../util/render-value.js';
 
 const DATE_SHAPE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const PREVIEW_LENGTH = 160;
@@ -57,7 +58,7 @@ function itemProblem(item: unknown, window: DateWindow, redact: Redact): string 
   if (typeof date !== 'string' || !DATE_SHAPE_RE.test(date)) {
     return `date ${preview(date, redact)} is not a YYYY-MM-DD string`;
   }
-  if (!isValidDate(date)) return `date ${date} is not a real calendar date`;
+  if (!isValidDate(date)) return `date ${date} is not a real calendar date (${FIRST_DATE}..${LAST_DATE})`;
   if (date < window.start || date > window.end) {
     return `date ${date} is outside the window ${window.start}..${window.end}`;
   }
@@ -69,6 +70,34 @@ function itemProblem(item: unknown, window: DateWindow, redact: Redact): string 
     return `value ${value} is too small to store (non-zero magnitudes start at 1e-130; round it to 0)`;
   }
   return undefined;
+}
+
+function isPlainItem(item: unknown): item is Record<string, unknown> {
+  return typeof item === 'object' && item !== null && !Array.isArray(item);
+}
+
+/**
+ * `date` and `value` read once each (also through a getter on a class's prototype), beside a copy
+ * of the other own keys for the message's preview.
+ */
+function snapshotItem(raw: Record<string, unknown>): Record<string, unknown> {
+  const date = raw.date;
+  const value = raw.value;
+  const { date: _date, value: _value, ...rest } = raw;
+  return { ...rest, date, value };
+}
+
+/** Read something of the result once; a getter that throws rejects the result, naming what it was reading. */
+function snapshot<T>(pluginId: string, read: () => T, what: string): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new PluginOutputError(
+      pluginId,
+      `fetch() returned a bad observation: reading ${what} threw: ${renderValue(error)}`,
+      { cause: error },
+    );
+  }
 }
 
 /**
@@ -98,8 +127,12 @@ export function validateObservations(
   }
   const out: Observation[] = [];
   const seen = new Map<string, number>();
-  for (let i = 0; i < result.length; i++) {
-    const item: unknown = result[i];
+  // Validate a snapshot and keep only it: getters (or a Proxy) could answer differently each time
+  // they are read, so what is stored must be exactly what was checked.
+  const items = snapshot(pluginId, () => Array.prototype.slice.call(result) as unknown[], 'the result');
+  for (let i = 0; i < items.length; i++) {
+    const raw: unknown = items[i];
+    const item = isPlainItem(raw) ? snapshot(pluginId, () => snapshotItem(raw), `item ${i}`) : raw;
     const problem = itemProblem(item, window, redact);
     if (problem !== undefined) {
       throw new PluginOutputError(

@@ -32,10 +32,14 @@ export function envSecretName(namespace: string, name: string, userId?: string):
  * A read-only secret store over environment variables named by {@link envSecretName}; for CI,
  * containers and one-off runs. An empty variable counts as not set.
  *
- * Variable names cannot keep case or `-`, so different ids can share a variable (`my-user` and
- * `MY_USER`), and `listUsers` can only return the user part as written in the variable,
- * lower-cased (`LIFE_STATS_SECRET__GOOGLE_FIT__MY_USER__TOKEN` → `my_user`). Give such users ids
- * made of lower-case letters, digits and `_` to have them discovered under their own id.
+ * Variable names cannot keep case or punctuation, so different ids share a variable (`alice-x`,
+ * `alice_x` and `Alice.X` all read `…__ALICE_X__TOKEN`): such ids are refused rather than read
+ * each other's secrets — the config's `users` by validation (exit 2), ids of the runs table when a
+ * run plans its pairs ({@link SecretStore.userKey} tells the engine which ids collide). `listUsers`
+ * can only return the user part as written in the variable, lower-cased
+ * (`LIFE_STATS_SECRET__GOOGLE_FIT__MY_USER__TOKEN` → `my_user`); a user listed in the config or
+ * the runs table under an id of the same variable is that user, not a new one. Give env users ids
+ * of lower-case letters, digits and `_` to have them discovered under their own id.
  *
  * `set` fails with `E_SECRETS_READONLY`: a process cannot change its parent's environment.
  */
@@ -53,6 +57,8 @@ export function createEnvSecrets(options: EnvSecretsOptions = {}): SecretStore {
     where(namespace, name, userId) {
       return `env ${envSecretName(namespace, name, userId)}`;
     },
+
+    userKey: envSegment,
 
     async set(namespace, name, _value, userId) {
       throw new SecretsError(
@@ -80,4 +86,28 @@ export function createEnvSecrets(options: EnvSecretsOptions = {}): SecretStore {
 
 function envSegment(part: string): string {
   return part.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+/** Two user ids that the env store cannot tell apart, and the variable segment they share. */
+export interface EnvUserCollision {
+  first: string;
+  second: string;
+  /** The `<USER>` part of the variables both would read. */
+  segment: string;
+}
+
+/**
+ * Pairs of `ids` that read the same environment variables (`alice-x` and `Alice.X` both read
+ * `…__ALICE_X__…`), each pair once, in the order the ids come.
+ */
+export function envUserCollisions(ids: readonly string[]): EnvUserCollision[] {
+  const firstBySegment = new Map<string, string>();
+  const collisions: EnvUserCollision[] = [];
+  for (const id of ids) {
+    const segment = envSegment(id);
+    const first = firstBySegment.get(segment);
+    if (first === undefined) firstBySegment.set(segment, id);
+    else if (first !== id) collisions.push({ first, second: id, segment });
+  }
+  return collisions;
 }

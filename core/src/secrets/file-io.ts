@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
 import { mkdir, open, realpath, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isLifeStatsError, SecretsError } from '../errors.js';
@@ -25,18 +26,19 @@ export interface FileLockOptions {
 export async function readSecretsFile(path: string): Promise<SecretsData> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
-    handle = await open(path, 'r');
+    // Non-blocking: opening a FIFO for reading would otherwise wait for a writer, forever.
+    handle = await open(path, constants.O_RDONLY | (process.platform === 'win32' ? 0 : constants.O_NONBLOCK));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return new Map();
     throw readError(path, error);
   }
   let text: string;
   try {
-    // Check the mode of the open handle, not of the path, so what is checked is what is read.
-    if (process.platform !== 'win32') {
-      const { mode } = await handle.stat();
-      if ((mode & 0o077) !== 0) throw tooOpenError(path, mode);
-    }
+    // Check the open handle, not the path, so what is checked is what is read.
+    const stats = await handle.stat();
+    if (stats.isDirectory()) throw readError(path, Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
+    if (!stats.isFile()) throw notAFileError(path, stats);
+    if (process.platform !== 'win32' && (stats.mode & 0o077) !== 0) throw tooOpenError(path, stats.mode);
     text = await handle.readFile('utf8');
   } catch (error) {
     if (isLifeStatsError(error)) throw error;
@@ -170,6 +172,20 @@ function writeError(path: string, dir: string, error: unknown): SecretsError {
   return new SecretsError(`${FILE_PREFIX} cannot write ${path} (${errorCode(error) ?? 'error'}).`, {
     hint: `Check that ${dir} exists or can be created, and is writable by the user running life-stats.`,
     cause: error,
+  });
+}
+
+/** A FIFO, socket or device where the secrets file should be: reading it could hang or never end. */
+function notAFileError(path: string, stats: Stats): SecretsError {
+  const kind = stats.isFIFO()
+    ? 'a FIFO (named pipe)'
+    : stats.isSocket()
+      ? 'a socket'
+      : stats.isCharacterDevice() || stats.isBlockDevice()
+        ? 'a device'
+        : 'not a regular file';
+  return new SecretsError(`${FILE_PREFIX} refusing to read ${path}: it is ${kind}, not a regular file.`, {
+    hint: 'Point `secrets.path` in the config at a JSON file (life-stats secrets set creates it).',
   });
 }
 

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { userIdProblem } from '../config/user-id.js';
 import { SecretsError } from '../errors.js';
 import { type FileLockOptions, readSecretsFile, withFileLock, writeAtomically } from './file-io.js';
 import {
@@ -86,7 +87,7 @@ export function createFileSecrets(options: FileSecretsOptions): SecretStore {
     async set(namespace, name, value, userId) {
       checkKey('namespace', namespace);
       checkKey('secret name', name);
-      if (userId !== undefined) checkKey('user id', userId);
+      if (userId !== undefined) checkUserId(userId);
       if (userId === undefined && name === USERS_KEY) {
         throw new SecretsError(
           `${FILE_PREFIX} cannot store a shared secret named "${USERS_KEY}" in ${path}: the file layout reserves that key for user secrets.`,
@@ -132,6 +133,11 @@ function enqueue(key: string, task: () => Promise<SecretsData>): Promise<Secrets
     if (writeQueues.get(key) === settled) writeQueues.delete(key);
   });
   return run;
+}
+
+function checkUserId(userId: string): void {
+  const problem = userIdProblem(userId);
+  if (problem) throw new SecretsError(`${FILE_PREFIX} cannot store a secret for that user: the user id ${problem}.`);
 }
 
 function checkKey(what: string, value: unknown): void {

@@ -20,4 +20,10 @@ export interface SecretStore {
    * `env LIFE_STATS_SECRET__GOOGLE_FIT__ME__TOKEN`. Throws for a name the store cannot hold.
    */
   where(namespace: string, name: string, userId?: string): string;
+  /**
+   * For a store that cannot tell some user ids apart (the env store: variable names keep neither
+   * case nor punctuation), the key that ids reading the same secrets share. Absent when every id
+   * is its own key.
+   */
+  userKey?(userId: string): string;
 }

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open as openFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { isLifeStatsError, StorageError } from '../errors.js';
@@ -170,14 +170,38 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   };
 }
 
+/**
+ * Create `file` empty with mode 0600 unless it exists (SQLite takes an empty file as a new
+ * database). Exclusive, so a file another process creates meanwhile is left alone.
+ */
+async function createPrivateFile(file: string): Promise<void> {
+  try {
+    const handle = await openFile(file, 'wx', 0o600);
+    await handle.close();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
+  }
+}
+
 async function open(file: string, inMemory: boolean, busyTimeoutMs: number, label: string): Promise<Connection> {
   if (!inMemory) {
     const folder = dirname(file);
     try {
-      await mkdir(folder, { recursive: true });
+      // Health data: only the owner may list the folder (0700) and read the file (0600). Only what
+      // is created here gets these modes; an existing folder or file is left as its owner set it.
+      // SQLite gives its -wal and -shm files the database file's mode.
+      await mkdir(folder, { recursive: true, mode: 0o700 });
     } catch (error) {
       throw new StorageError(`${SOURCE} cannot create the folder ${folder} for ${file}: ${describe(error)}`, {
         hint: 'Create the folder yourself, or point `storage.path` at a writable place.',
+        cause: error,
+      });
+    }
+    try {
+      await createPrivateFile(file);
+    } catch (error) {
+      throw new StorageError(`${SOURCE} cannot create ${file}: ${describe(error)}`, {
+        hint: `Check that ${folder} is writable by the user running life-stats, or point \`storage.path\` elsewhere.`,
         cause: error,
       });
     }

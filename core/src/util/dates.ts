@@ -6,13 +6,31 @@
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;
 
-/** Is `text` a real calendar date `YYYY-MM-DD` (no 2026-02-30)? */
+/** The first date life-stats handles: four-digit years only, and no year 0. */
+export const FIRST_DATE = '0001-01-01';
+/** The last date life-stats handles. */
+export const LAST_DATE = '9999-12-31';
+
+/**
+ * The most days any day count may span — `backfillDays`, a plugin's `settleDays` and
+ * `maxDaysPerFetch`, a `backfill --from … --to …` window: 100 years (36,525 days). More cannot be
+ * meant, and the window arithmetic of a larger count leaves the calendar life-stats handles.
+ */
+export const MAX_DAY_COUNT = 36_525;
+
+/**
+ * Is `text` a real calendar date `YYYY-MM-DD` (no 2026-02-30) from {@link FIRST_DATE} to
+ * {@link LAST_DATE}?
+ */
 export function isValidDate(text: unknown): text is string {
   if (typeof text !== 'string') return false;
   const m = DATE_RE.exec(text);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const t = new Date(Date.UTC(y, mo - 1, d));
+  if (y < 1) return false;
+  // Not `Date.UTC(y, …)`: it reads the years 0–99 as 1900–1999.
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo - 1, d);
   return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
 }
 
@@ -21,7 +39,15 @@ function toUtcMs(date: string): number {
   return Date.parse(`${date}T00:00:00Z`);
 }
 
+const FIRST_MS = Date.parse(`${FIRST_DATE}T00:00:00Z`);
+const LAST_MS = Date.parse(`${LAST_DATE}T00:00:00Z`);
+
 function fromUtcMs(ms: number): string {
+  // Past 9999 `toISOString` writes six-digit years (`+010000-01-01`), which would compare as less
+  // than every date and turn a loop over dates into an endless one.
+  if (!(ms >= FIRST_MS && ms <= LAST_MS)) {
+    throw new RangeError(`the date is outside ${FIRST_DATE}..${LAST_DATE}, the calendar life-stats handles`);
+  }
   return new Date(ms).toISOString().slice(0, 10);
 }
 
@@ -38,7 +64,8 @@ export function daysBetween(a: string, b: string): number {
 /** Every date from `start` to `end`, inclusive. */
 export function eachDate(start: string, end: string): string[] {
   const out: string[] = [];
-  for (let d = start; d <= end; d = addDays(d, 1)) out.push(d);
+  const days = daysBetween(start, end);
+  for (let i = 0; i <= days; i++) out.push(addDays(start, i));
   return out;
 }
 
@@ -46,9 +73,14 @@ export function eachDate(start: string, end: string): string[] {
 export function chunkWindow(window: { start: string; end: string }, size: number): { start: string; end: string }[] {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunk size must be a positive integer, got ${size}`);
   const chunks: { start: string; end: string }[] = [];
-  for (let start = window.start; start <= window.end; start = addDays(start, size)) {
-    const last = addDays(start, size - 1);
-    chunks.push({ start, end: last < window.end ? last : window.end });
+  // Counted in days rather than by adding `size` to a date, so a chunk size of any magnitude
+  // (one chunk for the whole window) never steps past the last date of the calendar.
+  const days = daysBetween(window.start, window.end) + 1;
+  for (let offset = 0; offset < days; offset += size) {
+    chunks.push({
+      start: addDays(window.start, offset),
+      end: addDays(window.start, Math.min(offset + size, days) - 1),
+    });
   }
   return chunks;
 }

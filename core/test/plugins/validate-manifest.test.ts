@@ -104,8 +104,8 @@ describe('validateManifest', () => {
       '- secrets.user[0]: must match /^[a-z][a-z0-9_]*$/, got "API-KEY"',
       '- secrets.shared: must be an array of secret names',
       '- schedule: must be an EventBridge expression',
-      '- settleDays: must be an integer ≥ 0, got number -1',
-      '- maxDaysPerFetch: must be an integer ≥ 1, got number 0',
+      '- settleDays: must be a whole number of days from 0 to 36525, got number -1',
+      '- maxDaysPerFetch: must be a whole number of days from 1 to 36525, got number 0',
       '- rateLimit.requestsPerMinute: must be a number > 0',
     ];
     for (const line of expected) expect(error.message).toContain(line);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
+import { secretForms } from '@life-stats/testing/assertions';
 import { expect, it } from 'vitest';
 import type { CaseFigures, CaseKind } from './ledger.js';
 
@@ -21,8 +22,11 @@ export interface StoredRow {
 
 /** What a case uses to record what it saw. */
 export interface CaseRecorder {
-  /** A fresh secret value (token, refresh token, client secret) that must never be seen anywhere. */
-  secret(label: string): string;
+  /**
+   * A fresh secret value (token, refresh token, client secret) that must never be seen anywhere,
+   * in any rendered form. `shape: 'quoted'` puts `"` and `\\` in it, so its JSON-escaped form differs.
+   */
+  secret(label: string, shape?: 'plain' | 'quoted'): string;
   /** Watch a secret value made elsewhere (e.g. by a fake provider). */
   watchSecret(value: string): void;
   /**
@@ -67,8 +71,10 @@ export function createRecorder(kind: CaseKind, group: string): { recorder: CaseR
   let duplicated = 0;
   let checkedStore = false;
   const recorder: CaseRecorder = {
-    secret(label) {
-      const value = `${label}-${randomBytes(12).toString('hex')}`;
+    secret(label, shape = 'plain') {
+      const random = randomBytes(12).toString('hex');
+      const value =
+        shape === 'quoted' ? `${label}-${random.slice(0, 12)}"q\\${random.slice(12)}` : `${label}-${random}`;
       secrets.add(value);
       return value;
     },
@@ -112,7 +118,8 @@ export function createRecorder(kind: CaseKind, group: string): { recorder: CaseR
   const figures = (): CaseFigures => {
     const text = seen.join('\n');
     let leaked = 0;
-    for (const s of secrets) if (text.includes(s)) leaked++;
+    // A secret counts as leaked in any form it could be read back from (JSON-escaped, URL-encoded, base64).
+    for (const s of secrets) if (secretForms(s).some(([, form]) => text.includes(form))) leaked++;
     return { kind, group, lost, duplicated, leaked, checkedStore };
   };
   return { recorder, figures };

@@ -3,16 +3,15 @@ import { UsageError } from '../../errors.js';
 import { consentScopes } from '../../oauth/consent-scopes.js';
 import { resolveOAuthSettings } from '../../oauth/settings.js';
 import { openSecrets } from '../../run/open-stores.js';
+import { escapeControl } from '../../util/terminal-text.js';
 import { runOAuthLoopbackFlow } from '../auth-flow.js';
-import { type CommandContext, type GlobalOptions, loadCliConfig } from '../context.js';
+import { type CommandContext, checkUserFlag, type GlobalOptions, loadCliConfig } from '../context.js';
 
 interface AuthFlags extends GlobalOptions {
   user: string;
   open?: boolean;
   port?: string;
 }
-
-const USER_RE = /^[A-Za-z0-9][A-Za-z0-9._@+-]*$/;
 
 function parsePort(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -28,8 +27,7 @@ function parsePort(value: string | undefined): number | undefined {
  * token as the user's secret in the configured store (file, or SSM for a cloud deployment).
  */
 export async function executeAuth(ctx: CommandContext, pluginId: string, flags: AuthFlags): Promise<number> {
-  if (!USER_RE.test(flags.user) || flags.user.length > 128)
-    throw new UsageError(`--user "${flags.user}" is not a user id (${USER_RE}, at most 128 characters)`);
+  checkUserFlag(flags.user);
   const port = parsePort(flags.port);
   const config = await loadCliConfig(ctx.io, flags);
   const entry = config.plugins.find((e) => e.enabled && e.loaded?.plugin.id === pluginId);
@@ -69,7 +67,7 @@ export async function executeAuth(ctx: CommandContext, pluginId: string, flags: 
       client: { clientId, clientSecret },
       scopes,
       openBrowser: flags.open !== false,
-      log: (line) => ctx.io.stderr.write(`${line}\n`),
+      log: (line) => ctx.io.stderr.write(`${escapeControl(line)}\n`),
       signal: controller.signal,
       redactor: ctx.redactor,
       ...(port === undefined ? {} : { port }),

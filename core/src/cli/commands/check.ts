@@ -5,7 +5,7 @@ import { completeReconnectError } from '../../plugins/connect-command.js';
 import { callWithRetry } from '../../run/call-plugin.js';
 import { planPairs } from '../../run/plan-pairs.js';
 import { loadPluginSecrets } from '../../secrets/plugin-secrets.js';
-import { type CommandContext, type GlobalOptions, loadCliConfig, withStores } from '../context.js';
+import { type CommandContext, checkUserFlag, type GlobalOptions, loadCliConfig, withStores } from '../context.js';
 import { formatTable } from '../format-table.js';
 
 interface CheckFlags extends GlobalOptions {
@@ -15,11 +15,16 @@ interface CheckFlags extends GlobalOptions {
 
 /** `check`: run each selected plugin's `check()` (credentials, connectivity) for each user. */
 export async function executeCheck(ctx: CommandContext, flags: CheckFlags): Promise<number> {
+  checkUserFlag(flags.user);
   const config = await loadCliConfig(ctx.io, flags);
   const rows = await withStores(config, async ({ storage, secrets }) => {
-    const pairs = await planPairs(config, { storage, secrets }, { metric: flags.metric, user: flags.user });
+    const pairs = await planPairs(
+      config,
+      { storage, secrets, logger: ctx.logger },
+      { metric: flags.metric, user: flags.user },
+    );
     const out: string[][] = [];
-    for (const { entry, user } of pairs) {
+    for (const { entry, user, blocked } of pairs) {
       const plugin = entry.loaded.plugin;
       const row = [user.id, entry.metric, plugin.id];
       const check = plugin.check;
@@ -29,6 +34,7 @@ export async function executeCheck(ctx: CommandContext, flags: CheckFlags): Prom
       }
       const log = ctx.logger.child({ plugin: plugin.id, user: user.id, metric: entry.metric });
       try {
+        if (blocked !== undefined) throw blocked;
         const pluginSecrets = await loadPluginSecrets({
           store: secrets,
           plugin,

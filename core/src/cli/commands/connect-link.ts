@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { connectUrls, findConnectTarget } from '../../connect/connect-plugin.js';
-import { createLinkToken, isValidUserId, USER_ID_MAX_LENGTH, USER_ID_PATTERN } from '../../connect/link-token.js';
+import { createLinkToken } from '../../connect/link-token.js';
 import { ensureSigningKey, rotateSigningKey, SIGNING_KEY } from '../../connect/signing-key.js';
 import { isLifeStatsError, UsageError } from '../../errors.js';
 import { openSecrets } from '../../run/open-stores.js';
-import { type CommandContext, type GlobalOptions, loadCliConfig } from '../context.js';
+import { type CommandContext, checkUserFlag, type GlobalOptions, loadCliConfig } from '../context.js';
 
 interface ConnectLinkFlags extends GlobalOptions {
   user?: string;
@@ -50,11 +50,7 @@ export async function executeConnectLink(
   if (pluginId === undefined)
     throw new UsageError('connect-link needs a plugin id, e.g. `connect-link oura --user alice`');
   if (flags.user === undefined) throw new UsageError('connect-link needs --user <id>: the user who connects');
-  if (!isValidUserId(flags.user)) {
-    throw new UsageError(
-      `--user "${flags.user}" is not a user id (${USER_ID_PATTERN}, at most ${USER_ID_MAX_LENGTH} characters)`,
-    );
-  }
+  checkUserFlag(flags.user);
   const user = flags.user;
   const lifetime = parseExpires(flags.expires);
   const config = await loadCliConfig(ctx.io, flags);

@@ -5,6 +5,7 @@ import { writeDeprecationWarnings } from '../../plugins/deprecations.js';
 import { type DiscoveredPlugin, type DiscoveryProblem, discoverPlugins } from '../../plugins/discover-plugins.js';
 import { isPathSpecifier, pluginCandidates } from '../../plugins/resolve-plugin.js';
 import type { NormalizedPlugin } from '../../plugins/types.js';
+import { escapeControl } from '../../util/terminal-text.js';
 import { type CommandContext, type GlobalOptions, loadCliConfig } from '../context.js';
 import { formatTable } from '../format-table.js';
 
@@ -166,7 +167,10 @@ export async function executePlugins(ctx: CommandContext, flags: PluginsFlags): 
     formatTable(['plugin', 'version', 'metric', 'unit', 'enabled', 'schedule', 'secrets', 'config'], rows),
   );
   for (const p of listings) {
-    for (const problem of p.problems ?? []) ctx.io.stdout.write(`\n${p.package ?? p.use}: ${problem.message}\n`);
+    for (const problem of p.problems ?? []) {
+      // A problem may quote the package's own manifest: shown with control characters escaped.
+      ctx.io.stdout.write(`\n${escapeControl(`${p.package ?? p.use}: ${problem.message}`)}\n`);
+    }
   }
   return 0;
 }

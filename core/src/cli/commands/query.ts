@@ -1,5 +1,12 @@
 import { type Command, Option } from 'commander';
-import { type CommandContext, type GlobalOptions, loadCliConfig, parseDateRange, withStores } from '../context.js';
+import {
+  type CommandContext,
+  checkUserFlag,
+  type GlobalOptions,
+  loadCliConfig,
+  parseDateRange,
+  withStores,
+} from '../context.js';
 import { formatCsv, formatTable } from '../format-table.js';
 
 interface QueryFlags extends GlobalOptions {
@@ -15,6 +22,7 @@ const COLUMNS = ['user_id', 'metric_type', 'date', 'value', 'timestamp', 'source
 /** `query`: stored rows as a table, CSV, or a JSON array of `{user_id, metric_type, date, value, timestamp, source}`. */
 export async function executeQuery(ctx: CommandContext, flags: QueryFlags): Promise<number> {
   const range = parseDateRange(flags.from, flags.to);
+  checkUserFlag(flags.user);
   const config = await loadCliConfig(ctx.io, flags, false);
   const rows = await withStores(config, ({ storage }) =>
     storage.queryMetrics({

@@ -5,7 +5,14 @@ import type { Command } from 'commander';
 import { loadChartAssets } from '../../report/assets.js';
 import { buildReport } from '../../report/build-report.js';
 import { renderReportHtml } from '../../report/render-html.js';
-import { type CommandContext, type GlobalOptions, loadCliConfig, parseDateRange, withStores } from '../context.js';
+import {
+  type CommandContext,
+  checkUserFlag,
+  type GlobalOptions,
+  loadCliConfig,
+  parseDateRange,
+  withStores,
+} from '../context.js';
 
 interface ReportFlags extends GlobalOptions {
   out: string;
@@ -22,6 +29,7 @@ const DEFAULT_REPORT_FILE = 'life-stats-report.html';
 /** `report`: one offline HTML file with a chart per user × metric. Prints the file's path on stdout. */
 export async function executeReport(ctx: CommandContext, flags: ReportFlags): Promise<number> {
   const range = parseDateRange(flags.from, flags.to);
+  checkUserFlag(flags.user);
   const config = await loadCliConfig(ctx.io, flags);
   const data = await withStores(config, ({ storage }) =>
     buildReport({
@@ -36,7 +44,8 @@ export async function executeReport(ctx: CommandContext, flags: ReportFlags): Pr
   );
   const file = path.resolve(ctx.io.cwd, flags.out);
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, renderReportHtml(data, await loadChartAssets()), 'utf8');
+  // Health data: a new report file is the owner's only (an existing one keeps its mode).
+  await writeFile(file, renderReportHtml(data, await loadChartAssets()), { encoding: 'utf8', mode: 0o600 });
   if (data.charts.length === 0) ctx.logger.warn('no stored values match: the report has no charts');
   ctx.io.stdout.write(`${file}\n`);
   if (flags.open) openInBrowser(file, ctx);

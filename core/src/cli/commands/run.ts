@@ -2,7 +2,15 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { selectEntries } from '../../run/plan-pairs.js';
 import { runPairs } from '../../run/run-pairs.js';
 import { type RunMode, type RunSummary, summaryNeedsAttention } from '../../run/types.js';
-import { type CommandContext, type GlobalOptions, loadCliConfig, parseDateRange, withStores } from '../context.js';
+import { MAX_DAY_COUNT } from '../../util/dates.js';
+import {
+  type CommandContext,
+  checkUserFlag,
+  type GlobalOptions,
+  loadCliConfig,
+  parseDateRange,
+  withStores,
+} from '../context.js';
 import { formatTable } from '../format-table.js';
 import { createProgress } from '../progress.js';
 
@@ -44,7 +52,8 @@ function printSummary(ctx: CommandContext, summary: RunSummary, json: boolean): 
 
 /** `run` and `backfill`: the same engine; backfill has an explicit window and never moves the cursor. */
 export async function executeRun(ctx: CommandContext, flags: RunFlags, mode: RunMode): Promise<number> {
-  const range = mode === 'backfill' ? parseDateRange(flags.from, flags.to) : {};
+  const range = mode === 'backfill' ? parseDateRange(flags.from, flags.to, MAX_DAY_COUNT) : {};
+  checkUserFlag(flags.user);
   const config = await loadCliConfig(ctx.io, flags);
   // A metric that selects nothing is a usage error before any store is opened.
   selectEntries(config, flags.metric);

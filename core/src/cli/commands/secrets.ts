@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { isValidUserId } from '../../config/user-id.js';
 import { UsageError } from '../../errors.js';
 import { openSecrets } from '../../run/open-stores.js';
-import { type CommandContext, type GlobalOptions, loadCliConfig } from '../context.js';
+import { type CommandContext, checkUserFlag, type GlobalOptions, loadCliConfig } from '../context.js';
 import { readAll } from '../io.js';
 
 interface SecretsSetFlags extends GlobalOptions {
@@ -10,26 +11,45 @@ interface SecretsSetFlags extends GlobalOptions {
   excessArguments?: number;
 }
 
-const NAME_RE = /^[a-z][a-z0-9_-]*$/;
+const NAMESPACE_RE = /^[a-z][a-z0-9_-]*$/;
+const NAME_RE = /^[a-z][a-z0-9_]*$/;
 
-/** `secrets set <namespace> <name> [--user U]`: the value comes from stdin only, never argv. */
+/**
+ * `secrets set <namespace> <name> [--user U]`: the value comes from stdin only, never argv.
+ *
+ * No argument of this command is ever echoed unless it is a valid namespace, secret name or user
+ * id: a mistyped command (`secrets set ns token=VALUE`, `secrets set ns VALUE`) may hold the value
+ * in any position, and it is already in the shell history and `ps` — logs must not add to that.
+ */
 export async function executeSecretsSet(
   ctx: CommandContext,
   namespace: string,
   name: string,
   flags: SecretsSetFlags,
 ): Promise<number> {
+  const shownNamespace = NAMESPACE_RE.test(namespace) ? namespace : '<namespace>';
+  const shownName = NAME_RE.test(name) ? name : '<name>';
+  const shownUser = flags.user !== undefined && isValidUserId(flags.user) ? ` --user ${flags.user}` : '';
+  const usage = `life-stats secrets set ${shownNamespace} ${shownName}${flags.user !== undefined ? shownUser || ' --user <user>' : ''} < token.txt`;
   if (flags.excessArguments) {
-    // Never echo it: the value is already in the shell history and `ps`, don't add logs to that.
     throw new UsageError(
       'secrets set takes the value on stdin, not on the command line: nothing was stored, and the value is not shown',
-      {
-        hint: `Pipe it in instead, e.g. \`life-stats secrets set ${namespace} ${name}${flags.user ? ` --user ${flags.user}` : ''} < token.txt\`, and remove the command from your shell history.`,
-      },
+      { hint: `Pipe it in instead, e.g. \`${usage}\`, and remove the command from your shell history.` },
     );
   }
-  if (!NAME_RE.test(namespace)) throw new UsageError(`namespace "${namespace}" must match ${NAME_RE}`);
-  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new UsageError(`secret name "${name}" must match /^[a-z][a-z0-9_]*$/`);
+  if (!NAMESPACE_RE.test(namespace)) {
+    throw new UsageError(
+      `the namespace (first argument) must match ${NAMESPACE_RE}; it is not shown, in case it is a secret typed in the wrong place: nothing was stored`,
+      { hint: `The value goes on stdin: \`${usage}\`.` },
+    );
+  }
+  if (!NAME_RE.test(name)) {
+    throw new UsageError(
+      `the secret name (second argument) must match ${NAME_RE}; it is not shown, in case it is a secret typed in the wrong place: nothing was stored`,
+      { hint: `The value goes on stdin: \`${usage}\`.` },
+    );
+  }
+  checkUserFlag(flags.user, { hideValue: true });
   const config = await loadCliConfig(ctx.io, flags, false);
   if (ctx.io.stdin.isTTY)
     ctx.io.stderr.write(`Enter the value of ${namespace}/${name}, then press Enter and Ctrl-D:\n`);
