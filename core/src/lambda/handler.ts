@@ -16,6 +16,8 @@ import type { RunSummary } from '../run/types.js';
 import type { SecretStore } from '../secrets/types.js';
 import type { Storage } from '../storage/types.js';
 import { type LifeStatsEvent, parseEvent } from './event.js';
+import type { EnqueueSummary, PairQueue } from './planner.js';
+import { buildWorker, type WorkerHandler } from './worker.js';
 import { adaptPowertoolsLogger, createPowertoolsLogger } from './logger.js';
 import { createRunMetrics, publishRunMetrics } from './metrics.js';
 
@@ -30,6 +32,8 @@ export {
   type StaticConnectHandlerOptions,
 } from '../connect/connect-handler.js';
 export type { LifeStatsEvent } from './event.js';
+export type { EnqueueSummary } from './planner.js';
+export type { SqsBatchResponse, SqsEvent, WorkerHandler } from './worker.js';
 
 /** The parts of the Lambda context the handler uses (a real `Context` has them all). */
 export interface LambdaContext {
@@ -40,11 +44,14 @@ export interface LambdaContext {
   [key: string]: unknown;
 }
 
-/** `handler(event, context)`: the run summary of the pairs the event selects. */
+/**
+ * `handler(event, context)`: the run summary of the pairs the event selects — or, with
+ * `LIFE_STATS_QUEUE_URL` set (fan-out), `{ runs: [], enqueued: n }`.
+ */
 export type LambdaHandler = (
   event: LifeStatsEvent | Record<string, unknown> | null | undefined,
   context: LambdaContext,
-) => Promise<RunSummary>;
+) => Promise<RunSummary | EnqueueSummary>;
 
 /** Options of {@link createHandler}. */
 export interface LambdaHandlerOptions {
@@ -108,6 +115,11 @@ export function createStaticHandler(config: StaticConfig, options: StaticHandler
   return buildHandler(createStaticConfigLoader(config, options), options);
 }
 
+/** The fan-out worker of a bundle (handler `index.worker`), on the same static config. See `worker.ts`. */
+export function createStaticWorker(config: StaticConfig, options: StaticHandlerOptions): WorkerHandler {
+  return buildWorker(createStaticConfigLoader(config, options), options);
+}
+
 /** The config file, found as the CLI finds it; imported on first use. */
 async function loadConfigFile(): Promise<LoadedConfig> {
   return (await import('../config/load-config.js')).loadConfig();
@@ -119,6 +131,7 @@ function buildHandler(
 ): LambdaHandler {
   let container: Promise<Container> | undefined;
   let tools: Tools | undefined;
+  let queue: PairQueue | undefined;
 
   const start = (): Promise<Container> => {
     container ??= (async () => {
@@ -149,6 +162,15 @@ function buildHandler(
       const selection = parseEvent(event);
       const stores = await start();
       config = stores.config;
+      const queueUrl = process.env.LIFE_STATS_QUEUE_URL;
+      if (queueUrl) {
+        // Fan-out: plan and enqueue; the workers fetch. The SQS client is imported only here.
+        const planner = await import('./planner.js');
+        queue ??= planner.createQueue({ queueUrl });
+        const enqueued = await planner.enqueuePairs({ ...stores, logger, selection, queue });
+        logger.info(`enqueued ${enqueued.enqueued} pair${enqueued.enqueued === 1 ? '' : 's'}`, { queueUrl });
+        return enqueued;
+      }
       logger.info('run started', { selection: { metric: selection.metric, user: selection.user } });
       summary = await runPairs({
         config,
@@ -188,3 +210,9 @@ function buildHandler(
  */
 // Pure: a bundle that uses only createStaticHandler drops it, and the file loader with it.
 export const handler: LambdaHandler = /* @__PURE__ */ createHandler();
+
+/**
+ * The fan-out worker of `@life-stats/core/lambda`: `worker(sqsEvent, context)` →
+ * `{ batchItemFailures }`, on the config file found as the handler finds it. See `worker.ts`.
+ */
+export const worker: WorkerHandler = /* @__PURE__ */ buildWorker(loadConfigFile);

@@ -38,13 +38,18 @@ export interface RateBudgets {
   get(key: string, requestsPerMinute: number): RateBudget;
 }
 
-export function createRateBudgets(): RateBudgets {
+/**
+ * @param share Each budget holds `requestsPerMinute / share`: a fan-out worker is one of at most
+ * `share` invocations running at once (the event source's maximum concurrency), so together they
+ * stay within the limit. @default 1
+ */
+export function createRateBudgets(share = 1): RateBudgets {
   const budgets = new Map<string, RateBudget>();
   return {
     get(key: string, requestsPerMinute: number): RateBudget {
       let b = budgets.get(key);
       if (!b) {
-        b = createRateBudget(requestsPerMinute);
+        b = createRateBudget(requestsPerMinute / Math.max(1, share));
         budgets.set(key, b);
       }
       return b;

@@ -1,0 +1,154 @@
+/**
+ * The fan-out planner (DESIGN.md "Lambda", "Fan-out"): with `LIFE_STATS_QUEUE_URL` set, the
+ * scheduled function plans the selected pairs and enqueues one SQS message per pair instead of
+ * fetching; worker functions (`worker.ts`) collect them.
+ */
+import type { SendMessageBatchRequestEntry, SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
+import pLimit from 'p-limit';
+import { type AwsClientOptions, createAwsClient } from '../aws/client.js';
+import { classifyAwsError, describeAwsFailure, describeOtherAwsFailure } from '../aws/errors.js';
+import { type SqsSdk, sqsSdk } from '../aws/sqs-sdk.js';
+import type { LoadedConfig } from '../config/types.js';
+import { QueueError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { planPairs } from '../run/plan-pairs.js';
+import type { RunSummary } from '../run/types.js';
+import type { SecretStore } from '../secrets/types.js';
+import type { Storage } from '../storage/types.js';
+import type { EventSelection } from './event.js';
+
+const SOURCE = '[life-stats] [queue:sqs]';
+/** SQS's largest `SendMessageBatch`. */
+const BATCH = 10;
+
+/** What the planner returns: no pair ran here, `enqueued` messages wait for the workers. */
+export interface EnqueueSummary extends RunSummary {
+  runs: [];
+  enqueued: number;
+}
+
+/** Options of {@link createQueue}. */
+export interface QueueOptions extends AwsClientOptions<SQSClient, SQSClientConfig> {
+  queueUrl: string;
+  /** `SendMessageBatch` requests in flight at once. @default 16 */
+  parallelRequests?: number;
+  /** Rounds of sending the entries a batch reports `Failed` (with a growing pause) before giving up. @default 5 */
+  attempts?: number;
+}
+
+/** The fan-out queue, as the planner sees it. */
+export interface PairQueue {
+  /** Send one message per body; resolves once SQS took every one, else throws {@link QueueError}. */
+  send(bodies: readonly string[]): Promise<void>;
+  close(): void;
+}
+
+/**
+ * The queue on `@aws-sdk/client-sqs` (imported on first use): `SendMessageBatch` requests of 10,
+ * `parallelRequests` at once. An entry a batch reports `Failed` is sent again (alone with the other
+ * failed entries of its batch) after a pause, up to `attempts` rounds; a request that fails as a
+ * whole is retried by the SDK's own retry strategy first. What still is not taken fails the planner
+ * (the function's `Errors` alarm), so no message is silently lost.
+ */
+export function createQueue(options: QueueOptions): PairQueue {
+  const aws = createAwsClient(sqsSdk, options, {
+    source: SOURCE,
+    toError: (message, errorOptions) => new QueueError(message, errorOptions),
+  });
+  const limit = pLimit(Math.max(1, options.parallelRequests ?? 16));
+  const attempts = Math.max(1, options.attempts ?? 5);
+
+  async function sendBatch(sdk: SqsSdk, client: SQSClient, entries: SendMessageBatchRequestEntry[]): Promise<void> {
+    let pending = entries;
+    for (let attempt = 1; ; attempt++) {
+      let failed: { Id?: string; Code?: string; SenderFault?: boolean; Message?: string }[];
+      try {
+        const output = await client.send(
+          new sdk.SendMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: pending }),
+        );
+        failed = output.Failed ?? [];
+      } catch (error) {
+        throw toQueueError(error, options.queueUrl);
+      }
+      if (failed.length === 0) return;
+      const senderFault = failed.find((f) => f.SenderFault === true);
+      if (senderFault || attempt >= attempts) {
+        const first = senderFault ?? failed[0];
+        throw new QueueError(
+          `${SOURCE} SQS did not take ${failed.length} message${failed.length === 1 ? '' : 's'} of a batch after ${attempt} attempt${attempt === 1 ? '' : 's'} (${first?.Code ?? 'unknown'}: ${first?.Message ?? ''})`,
+          {
+            hint: senderFault
+              ? 'The request was refused as malformed: report it with this message.'
+              : 'SQS is failing: the pairs not enqueued run at the next schedule; check the queue and retry the invocation.',
+          },
+        );
+      }
+      const ids = new Set(failed.map((f) => f.Id));
+      pending = pending.filter((e) => ids.has(e.Id));
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 1)));
+    }
+  }
+
+  return {
+    async send(bodies) {
+      if (bodies.length === 0) return;
+      const { sdk, client } = await aws.get();
+      const requests: Promise<void>[] = [];
+      for (let i = 0; i < bodies.length; i += BATCH) {
+        const entries = bodies.slice(i, i + BATCH).map((body, j) => ({ Id: `m${j}`, MessageBody: body }));
+        requests.push(limit(() => sendBatch(sdk, client, entries)));
+      }
+      const settled = await Promise.allSettled(requests);
+      const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failure) throw failure.reason;
+    },
+    close() {
+      aws.destroy();
+    },
+  };
+}
+
+function toQueueError(error: unknown, queueUrl: string): QueueError {
+  const failure = classifyAwsError(error);
+  const described =
+    failure.kind === 'access-denied'
+      ? {
+          text: 'access denied (sqs:SendMessage is missing)',
+          hint: 'Allow sqs:SendMessage on the queue to the scheduled function.',
+        }
+      : (describeAwsFailure(
+          failure,
+          { name: 'SQS', endpointVariable: 'AWS_ENDPOINT_URL_SQS' },
+          'Send fewer messages at once, or retry later.',
+        ) ?? describeOtherAwsFailure(failure));
+  return new QueueError(`${SOURCE} cannot send to ${queueUrl}: ${described.text}`, {
+    hint: described.hint,
+    cause: error,
+  });
+}
+
+/** What {@link enqueuePairs} needs. */
+export interface EnqueueOptions {
+  config: LoadedConfig;
+  storage: Storage;
+  secrets: SecretStore;
+  logger: Logger;
+  selection: EventSelection;
+  queue: PairQueue;
+}
+
+/**
+ * Plan the selected pairs as a run would (DESIGN.md "Users") and enqueue each as the seed's event,
+ * `{"metric": M, "user_id": U}`. Nothing is fetched. A pair whose namespace could not be listed
+ * is enqueued too: its worker meets the same failure and records it in the run row.
+ */
+export async function enqueuePairs(options: EnqueueOptions): Promise<EnqueueSummary> {
+  const pairs = await planPairs(
+    options.config,
+    { storage: options.storage, secrets: options.secrets, logger: options.logger },
+    { metric: options.selection.metric, user: options.selection.user },
+  );
+  const bodies = pairs.map((pair) => JSON.stringify({ metric: pair.entry.metric, user_id: pair.user.id }));
+  await options.queue.send(bodies);
+  return { runs: [], enqueued: bodies.length };
+}
