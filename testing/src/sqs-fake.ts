@@ -50,7 +50,10 @@ export interface SqsFake {
   /** Client options for `endpoint`: region us-east-1 and dummy credentials. */
   clientConfig: SQSClientConfig;
   /** Create a queue directly (as `CreateQueue` does); returns it. */
-  createQueue(name: string, options?: { visibilityTimeoutSeconds?: number; deadLetter?: FakeQueue; maxReceiveCount?: number }): FakeQueue;
+  createQueue(
+    name: string,
+    options?: { visibilityTimeoutSeconds?: number; deadLetter?: FakeQueue; maxReceiveCount?: number },
+  ): FakeQueue;
   queues: Map<string, FakeQueue>;
   /** Operations answered, by name. */
   counts: Map<string, number>;
@@ -114,8 +117,10 @@ export async function startSqsFake(): Promise<SqsFake> {
   }
 
   function enqueue(queue: FakeQueue, body: string): FakeMessage {
-    if (body.length === 0) throw new FakeError('MissingParameter', 'The request must contain the parameter MessageBody.');
-    if (Buffer.byteLength(body) > 262_144) throw new FakeError('InvalidParameterValue', 'Message must be shorter than 262144 bytes.');
+    if (body.length === 0)
+      throw new FakeError('MissingParameter', 'The request must contain the parameter MessageBody.');
+    if (Buffer.byteLength(body) > 262_144)
+      throw new FakeError('InvalidParameterValue', 'Message must be shorter than 262144 bytes.');
     const message: FakeMessage = { id: randomUUID(), body, receiveCount: 0, visibleAt: 0 };
     queue.messages.push(message);
     history.get(queue)?.push(body);
@@ -124,16 +129,25 @@ export async function startSqsFake(): Promise<SqsFake> {
 
   function checkEntries(entries: unknown): Record<string, unknown>[] {
     if (!Array.isArray(entries) || entries.length === 0) {
-      throw new FakeError('AWS.SimpleQueueService.EmptyBatchRequest', 'There should be at least one entry in the request.');
+      throw new FakeError(
+        'AWS.SimpleQueueService.EmptyBatchRequest',
+        'There should be at least one entry in the request.',
+      );
     }
     if (entries.length > 10) {
-      throw new FakeError('AWS.SimpleQueueService.TooManyEntriesInBatchRequest', 'Maximum number of entries per request are 10.');
+      throw new FakeError(
+        'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
+        'Maximum number of entries per request are 10.',
+      );
     }
     const ids = new Set<string>();
     for (const e of entries as Record<string, unknown>[]) {
       const id = String(e.Id ?? '');
       if (!/^[A-Za-z0-9_-]{1,80}$/.test(id)) {
-        throw new FakeError('AWS.SimpleQueueService.InvalidBatchEntryId', 'A batch entry id can only contain alphanumeric characters, hyphens and underscores.');
+        throw new FakeError(
+          'AWS.SimpleQueueService.InvalidBatchEntryId',
+          'A batch entry id can only contain alphanumeric characters, hyphens and underscores.',
+        );
       }
       if (ids.has(id)) throw new FakeError('AWS.SimpleQueueService.BatchEntryIdsNotDistinct', `Id ${id} repeated.`);
       ids.add(id);
@@ -148,7 +162,9 @@ export async function startSqsFake(): Promise<SqsFake> {
   const operations: Record<string, (input: Record<string, unknown>) => unknown> = {
     CreateQueue(input) {
       const attributes = (input.Attributes as Record<string, string> | undefined) ?? {};
-      const redrive = attributes.RedrivePolicy ? (JSON.parse(attributes.RedrivePolicy) as Record<string, unknown>) : undefined;
+      const redrive = attributes.RedrivePolicy
+        ? (JSON.parse(attributes.RedrivePolicy) as Record<string, unknown>)
+        : undefined;
       const deadLetter = redrive ? byArn.get(String(redrive.deadLetterTargetArn)) : undefined;
       const queue = createQueue(String(input.QueueName), {
         ...(attributes.VisibilityTimeout ? { visibilityTimeoutSeconds: Number(attributes.VisibilityTimeout) } : {}),
@@ -188,7 +204,12 @@ export async function startSqsFake(): Promise<SqsFake> {
         const id = String(e.Id);
         const body = String(e.MessageBody ?? '');
         if (fault?.({ id, body }, request)) {
-          failed.push({ Id: id, SenderFault: false, Code: 'InternalError', Message: 'We encountered an internal error. Please try again.' });
+          failed.push({
+            Id: id,
+            SenderFault: false,
+            Code: 'InternalError',
+            Message: 'We encountered an internal error. Please try again.',
+          });
           continue;
         }
         const message = enqueue(queue, body);
@@ -200,9 +221,13 @@ export async function startSqsFake(): Promise<SqsFake> {
       const queue = queueOf(input);
       const max = input.MaxNumberOfMessages === undefined ? 1 : Number(input.MaxNumberOfMessages);
       if (!Number.isInteger(max) || max < 1 || max > 10) {
-        throw new FakeError('InvalidParameterValue', 'Value for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.');
+        throw new FakeError(
+          'InvalidParameterValue',
+          'Value for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.',
+        );
       }
-      const visibility = input.VisibilityTimeout === undefined ? queue.visibilityTimeoutSeconds : Number(input.VisibilityTimeout);
+      const visibility =
+        input.VisibilityTimeout === undefined ? queue.visibilityTimeoutSeconds : Number(input.VisibilityTimeout);
       const now = Date.now();
       const out: unknown[] = [];
       for (let i = 0; i < queue.messages.length && out.length < max; i++) {
@@ -245,7 +270,12 @@ export async function startSqsFake(): Promise<SqsFake> {
       for (const e of checkEntries(input.Entries)) {
         const i = findByReceipt(queue, String(e.ReceiptHandle ?? ''));
         if (i === -1) {
-          failed.push({ Id: e.Id, SenderFault: true, Code: 'ReceiptHandleIsInvalid', Message: 'The input receipt handle is invalid.' });
+          failed.push({
+            Id: e.Id,
+            SenderFault: true,
+            Code: 'ReceiptHandleIsInvalid',
+            Message: 'The input receipt handle is invalid.',
+          });
         } else {
           queue.messages.splice(i, 1);
           successful.push({ Id: e.Id });
@@ -272,7 +302,8 @@ export async function startSqsFake(): Promise<SqsFake> {
       res.end(JSON.stringify(body));
     };
     const run = operations[operation];
-    if (!run) return send(400, { __type: 'com.amazonaws.sqs#UnsupportedOperation', message: `unknown target ${target}` });
+    if (!run)
+      return send(400, { __type: 'com.amazonaws.sqs#UnsupportedOperation', message: `unknown target ${target}` });
     let input: Record<string, unknown>;
     try {
       input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;

@@ -16,10 +16,10 @@ import type { RunSummary } from '../run/types.js';
 import type { SecretStore } from '../secrets/types.js';
 import type { Storage } from '../storage/types.js';
 import { type LifeStatsEvent, parseEvent } from './event.js';
-import type { EnqueueSummary, PairQueue } from './planner.js';
-import { buildWorker, type WorkerHandler } from './worker.js';
 import { adaptPowertoolsLogger, createPowertoolsLogger } from './logger.js';
 import { createRunMetrics, publishRunMetrics } from './metrics.js';
+import type { EnqueueSummary, PairQueue } from './planner.js';
+import { buildWorker, type WorkerHandler, type WorkerOptions } from './worker.js';
 
 export {
   type ConnectHandler,
@@ -113,6 +113,14 @@ export function createHandler(options: LambdaHandlerOptions = {}): LambdaHandler
  */
 export function createStaticHandler(config: StaticConfig, options: StaticHandlerOptions): LambdaHandler {
   return buildHandler(createStaticConfigLoader(config, options), options);
+}
+
+/**
+ * Make a fan-out worker (`worker.ts`): the handler of the queue's SQS event source, on a config
+ * loaded once per container as {@link createHandler} loads it.
+ */
+export function createWorker(options: WorkerOptions & Pick<LambdaHandlerOptions, 'loadConfig'> = {}): WorkerHandler {
+  return buildWorker(options.loadConfig ?? loadConfigFile, options);
 }
 
 /** The fan-out worker of a bundle (handler `index.worker`), on the same static config. See `worker.ts`. */
@@ -215,4 +223,4 @@ export const handler: LambdaHandler = /* @__PURE__ */ createHandler();
  * The fan-out worker of `@life-stats/core/lambda`: `worker(sqsEvent, context)` →
  * `{ batchItemFailures }`, on the config file found as the handler finds it. See `worker.ts`.
  */
-export const worker: WorkerHandler = /* @__PURE__ */ buildWorker(loadConfigFile);
+export const worker: WorkerHandler = /* @__PURE__ */ createWorker();

@@ -11,6 +11,7 @@ import type { EnabledEntry, LoadedConfig } from '../config/types.js';
 import { formatError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { createRedactor } from '../log/redact.js';
+import type { RetryOptions } from '../run/call-plugin.js';
 import { openSecrets, openStorage } from '../run/open-stores.js';
 import type { Pair } from '../run/plan-pairs.js';
 import { publishRunCompleted } from '../run/publish-events.js';
@@ -51,6 +52,8 @@ export type WorkerHandler = (event: SqsEvent, context: WorkerContext) => Promise
 export interface WorkerOptions {
   /** No pair starts with less than this left. @default as the handler's */
   deadlineMarginMs?: number;
+  /** A fetch's retries within one delivery. @default the engine's */
+  retry?: RetryOptions;
 }
 
 interface Container {
@@ -170,6 +173,7 @@ export function buildWorker(load: () => Promise<LoadedConfig>, options: WorkerOp
       concurrency: Math.max(1, pairs.length),
       remainingTimeMs: () => context.getRemainingTimeInMillis(),
       deadlineMarginMs: margin,
+      ...(options.retry ? { retry: options.retry } : {}),
     });
     outcomes.forEach((outcome, i) => {
       if (outcome.retryable) for (const id of idsOf[i] ?? []) retry.add(id);
