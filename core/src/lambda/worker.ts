@@ -28,7 +28,6 @@ import { createRunMetrics, publishRunMetrics } from './metrics.js';
 export interface SqsRecord {
   messageId: string;
   body: string;
-  [key: string]: unknown;
 }
 
 /** The event of an SQS event source. */
