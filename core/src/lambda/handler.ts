@@ -6,7 +6,7 @@ import {
   type StaticConfigLoaderOptions,
 } from '../config/static-config.js';
 import type { LoadedConfig } from '../config/types.js';
-import { formatError } from '../errors.js';
+import { ConfigError, formatError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { createRedactor } from '../log/redact.js';
 import { openSecrets, openStorage } from '../run/open-stores.js';
@@ -18,7 +18,7 @@ import type { Storage } from '../storage/types.js';
 import { type LifeStatsEvent, parseEvent } from './event.js';
 import { adaptPowertoolsLogger, createPowertoolsLogger } from './logger.js';
 import { createRunMetrics, publishRunMetrics } from './metrics.js';
-import type { EnqueueSummary, PairQueue } from './planner.js';
+import type { EnqueueSummary, PairQueue, PlannerModule } from './planner.js';
 import { buildWorker, type WorkerHandler, type WorkerOptions } from './worker.js';
 
 export {
@@ -71,7 +71,13 @@ export interface LambdaHandlerOptions {
 }
 
 /** Options of {@link createStaticHandler}: the static loader's and the handler's. */
-export interface StaticHandlerOptions extends StaticConfigLoaderOptions, Omit<LambdaHandlerOptions, 'loadConfig'> {}
+export interface StaticHandlerOptions extends StaticConfigLoaderOptions, Omit<LambdaHandlerOptions, 'loadConfig'> {
+  /**
+   * The fan-out planner ({@link loadFanOutPlanner}), for a config with `fanOut`. Without it, a
+   * function with `LIFE_STATS_QUEUE_URL` set fails with a `ConfigError`.
+   */
+  loadPlanner?: () => Promise<PlannerModule>;
+}
 
 interface Container {
   config: LoadedConfig;
@@ -102,7 +108,16 @@ interface Tools {
  *    person must fix, and Lambda's `Errors` metric makes it visible.
  */
 export function createHandler(options: LambdaHandlerOptions = {}): LambdaHandler {
-  return buildHandler(options.loadConfig ?? loadConfigFile, options);
+  return buildHandler(options.loadConfig ?? loadConfigFile, { ...options, loadPlanner: loadFanOutPlanner });
+}
+
+/**
+ * The fan-out planner, imported on first use. A bundle built for a config with `fanOut` passes it to
+ * {@link createStaticHandler}; one without never references it, so neither the planner nor the
+ * SQS client is in it.
+ */
+export function loadFanOutPlanner(): Promise<PlannerModule> {
+  return import('./planner.js');
 }
 
 /**
@@ -135,7 +150,7 @@ async function loadConfigFile(): Promise<LoadedConfig> {
 
 function buildHandler(
   load: () => Promise<LoadedConfig>,
-  options: Pick<LambdaHandlerOptions, 'deadlineMarginMs'>,
+  options: Pick<StaticHandlerOptions, 'deadlineMarginMs' | 'loadPlanner'>,
 ): LambdaHandler {
   let container: Promise<Container> | undefined;
   let tools: Tools | undefined;
@@ -173,7 +188,19 @@ function buildHandler(
       const queueUrl = process.env.LIFE_STATS_QUEUE_URL;
       if (queueUrl) {
         // Fan-out: plan and enqueue; the workers fetch. The SQS client is imported only here.
-        const planner = await import('./planner.js');
+        if (!options.loadPlanner) {
+          throw new ConfigError(
+            [
+              {
+                path: 'fanOut',
+                message: 'LIFE_STATS_QUEUE_URL is set, but this bundle was built from a config without "fanOut"',
+              },
+            ],
+            undefined,
+            { hint: 'Add "fanOut": {} to the config and deploy again, or unset LIFE_STATS_QUEUE_URL.' },
+          );
+        }
+        const planner = await options.loadPlanner();
         queue ??= planner.createQueue({ queueUrl });
         const enqueued = await planner.enqueuePairs({ ...stores, logger, selection, queue });
         logger.info(`enqueued ${enqueued.enqueued} pair${enqueued.enqueued === 1 ? '' : 's'}`, { queueUrl });

@@ -18,6 +18,9 @@ import type { Storage } from '../storage/types.js';
 import type { EventSelection } from './event.js';
 
 const SOURCE = '[life-stats] [queue:sqs]';
+
+/** This module, as the handler loads it on first use. */
+export type PlannerModule = typeof import('./planner.js');
 /** SQS's largest `SendMessageBatch`. */
 const BATCH = 10;
 
