@@ -59,14 +59,12 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'local',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   });
-  [fanned, plain] = await Promise.all(
-    (['fanned', 'plain'] as const).map(async (name) =>
-      bundleHandler({
-        config: await loadConfig({ configPath: project.path(`${name}.json`), env: {} }),
-        outDir: join(outDir, name),
-      }),
-    ),
-  );
+  const bundle = async (name: string) =>
+    bundleHandler({
+      config: await loadConfig({ configPath: project.path(`${name}.json`), env: {} }),
+      outDir: join(outDir, name),
+    });
+  [fanned, plain] = await Promise.all([bundle('fanned'), bundle('plain')]);
 }, 60_000);
 
 afterAll(async () => {
