@@ -8,6 +8,7 @@ export const MODULES = [
   'backfill',
   'google-bundles',
   'apple-health',
+  'fan-out',
 ] as const;
 
 /** Command-line options of `npm run bench`. */
