@@ -228,6 +228,9 @@ export class StorageError extends LifeStatsError {
 
 /** The fan-out queue (SQS) could not take the planned pairs. */
 export class QueueError extends LifeStatsError {
+  /** Messages SQS did not take, when it is known. */
+  lost: number | undefined;
+
   constructor(message: string, options: LifeStatsErrorOptions = {}) {
     super('E_QUEUE', message, options);
     this.name = 'QueueError';

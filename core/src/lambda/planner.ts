@@ -4,7 +4,6 @@
  * fetching; worker functions (`worker.ts`) collect them.
  */
 import type { SendMessageBatchRequestEntry, SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
-import pLimit from 'p-limit';
 import { type AwsClientOptions, createAwsClient } from '../aws/client.js';
 import { classifyAwsError, describeAwsFailure, describeOtherAwsFailure } from '../aws/errors.js';
 import { type SqsSdk, sqsSdk } from '../aws/sqs-sdk.js';
@@ -41,8 +40,11 @@ export interface QueueOptions extends AwsClientOptions<SQSClient, SQSClientConfi
 
 /** The fan-out queue, as the planner sees it. */
 export interface PairQueue {
-  /** Send one message per body; resolves once SQS took every one, else throws {@link QueueError}. */
-  send(bodies: readonly string[]): Promise<void>;
+  /**
+   * Send one message per body, reading the bodies as it goes; resolves once SQS took every one,
+   * else throws a {@link QueueError} (after sending all it could) whose `lost` counts the others.
+   */
+  send(bodies: Iterable<string>): Promise<void>;
   close(): void;
 }
 
@@ -58,7 +60,7 @@ export function createQueue(options: QueueOptions): PairQueue {
     source: SOURCE,
     toError: (message, errorOptions) => new QueueError(message, errorOptions),
   });
-  const limit = pLimit(Math.max(1, options.parallelRequests ?? 16));
+  const parallel = Math.max(1, options.parallelRequests ?? 16);
   const attempts = Math.max(1, options.attempts ?? 5);
 
   async function sendBatch(sdk: SqsSdk, client: SQSClient, entries: SendMessageBatchRequestEntry[]): Promise<void> {
@@ -71,19 +73,22 @@ export function createQueue(options: QueueOptions): PairQueue {
         );
         failed = output.Failed ?? [];
       } catch (error) {
-        throw toQueueError(error, options.queueUrl);
+        throw lostError(pending.length, toQueueError(error, options.queueUrl));
       }
       if (failed.length === 0) return;
       const senderFault = failed.find((f) => f.SenderFault === true);
       if (senderFault || attempt >= attempts) {
         const first = senderFault ?? failed[0];
-        throw new QueueError(
-          `${SOURCE} SQS did not take ${failed.length} message${failed.length === 1 ? '' : 's'} of a batch after ${attempt} attempt${attempt === 1 ? '' : 's'} (${first?.Code ?? 'unknown'}: ${first?.Message ?? ''})`,
-          {
-            hint: senderFault
-              ? 'The request was refused as malformed: report it with this message.'
-              : 'SQS is failing: the pairs not enqueued run at the next schedule; check the queue and retry the invocation.',
-          },
+        throw lostError(
+          failed.length,
+          new QueueError(
+            `${SOURCE} SQS did not take ${failed.length} message${failed.length === 1 ? '' : 's'} of a batch after ${attempt} attempt${attempt === 1 ? '' : 's'} (${first?.Code ?? 'unknown'}: ${first?.Message ?? ''})`,
+            {
+              hint: senderFault
+                ? 'The request was refused as malformed: report it with this message.'
+                : 'SQS is failing: the pairs not enqueued run at the next schedule; check the queue and retry the invocation.',
+            },
+          ),
         );
       }
       const ids = new Set(failed.map((f) => f.Id));
@@ -94,21 +99,55 @@ export function createQueue(options: QueueOptions): PairQueue {
 
   return {
     async send(bodies) {
-      if (bodies.length === 0) return;
       const { sdk, client } = await aws.get();
-      const requests: Promise<void>[] = [];
-      for (let i = 0; i < bodies.length; i += BATCH) {
-        const entries = bodies.slice(i, i + BATCH).map((body, j) => ({ Id: `m${j}`, MessageBody: body }));
-        requests.push(limit(() => sendBatch(sdk, client, entries)));
+      // Pulled ten at a time by `parallel` lanes: at most that many batches exist at once, however
+      // many pairs there are.
+      const source = bodies[Symbol.iterator]();
+      let count = 0;
+      const take = (): SendMessageBatchRequestEntry[] => {
+        const entries: SendMessageBatchRequestEntry[] = [];
+        while (entries.length < BATCH) {
+          const item = source.next();
+          if (item.done) break;
+          entries.push({ Id: `m${entries.length}`, MessageBody: item.value });
+        }
+        count += entries.length;
+        return entries;
+      };
+      let failure: unknown;
+      let lost = 0;
+      const lane = async (): Promise<void> => {
+        for (let entries = take(); entries.length > 0; entries = take()) {
+          try {
+            await sendBatch(sdk, client, entries);
+          } catch (error) {
+            // Keep sending the rest: every pair SQS takes is collected; the invocation fails after.
+            failure ??= error;
+            lost += error instanceof QueueError && typeof error.lost === 'number' ? error.lost : entries.length;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: parallel }, lane));
+      if (failure !== undefined) {
+        const first = failure instanceof Error ? failure.message.replace(`${SOURCE} `, '') : String(failure);
+        throw lostError(
+          lost,
+          new QueueError(`${SOURCE} ${lost} of ${count} messages were not enqueued; the first failure: ${first}`, {
+            hint: (failure as QueueError).hint ?? 'Check the queue, then invoke the function again.',
+            cause: failure,
+          }),
+        );
       }
-      const settled = await Promise.allSettled(requests);
-      const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-      if (failure) throw failure.reason;
     },
     close() {
       aws.destroy();
     },
   };
+}
+
+function lostError(lost: number, error: QueueError): QueueError {
+  error.lost = lost;
+  return error;
 }
 
 function toQueueError(error: unknown, queueUrl: string): QueueError {
@@ -151,7 +190,9 @@ export async function enqueuePairs(options: EnqueueOptions): Promise<EnqueueSumm
     { storage: options.storage, secrets: options.secrets, logger: options.logger },
     { metric: options.selection.metric, user: options.selection.user },
   );
-  const bodies = pairs.map((pair) => JSON.stringify({ metric: pair.entry.metric, user_id: pair.user.id }));
-  await options.queue.send(bodies);
-  return { runs: [], enqueued: bodies.length };
+  function* bodies(): Generator<string> {
+    for (const pair of pairs) yield JSON.stringify({ metric: pair.entry.metric, user_id: pair.user.id });
+  }
+  await options.queue.send(bodies());
+  return { runs: [], enqueued: pairs.length };
 }
