@@ -32,7 +32,7 @@ export interface LifeStatsStackProps extends StackProps {
   runsTableName?: string;
   /** An e-mail address subscribed to the alarms' SNS topic. */
   alarmEmail?: string;
-  /** @default 5 minutes */
+  /** The scheduled function's and the fan-out worker's. @default 5 minutes (with `fanOut`: 15 for the scheduled planner) */
   timeout?: Duration;
   /** @default 512 */
   memorySize?: number;
@@ -169,7 +169,9 @@ export class LifeStatsStack extends Stack {
       code: lambda.Code.fromAsset(props.handlerAssetDir),
       handler: 'index.handler',
       memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.minutes(5),
+      // A fan-out planner pages through every user's secret in SSM (10 per request): give it
+      // Lambda's whole 15 minutes; the workers keep the 5.
+      timeout: props.timeout ?? (props.config.fanOut ? Duration.minutes(15) : Duration.minutes(5)),
       logGroup,
       deadLetterQueue,
       // A failed scheduled run is not retried blindly: the next schedule covers the gap.

@@ -192,7 +192,9 @@ describe('fan-out planner', () => {
     sqs.failBatchEntries((entry) => entry.body.includes('z011'));
     await expect(createHandler({ loadConfig: async () => config })({}, context)).rejects.toMatchObject({
       code: 'E_QUEUE',
-      message: expect.stringMatching(/1 of 12 messages were not enqueued; .*did not take 1 message .* after 5 attempts .*InternalError/),
+      message: expect.stringMatching(
+        /1 of 12 messages were not enqueued; .*did not take 1 message .* after 5 attempts .*InternalError/,
+      ),
       lost: 1,
     });
     expect(sqs.sent(queue)).toHaveLength(11);

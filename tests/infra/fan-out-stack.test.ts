@@ -140,6 +140,12 @@ describe('with fanOut', () => {
     const resources = fanned.toJSON().Resources as Record<string, { Properties: Record<string, unknown> }>;
     expect(resources[worker]?.Properties.Code).toEqual(resources[collector]?.Properties.Code);
     expect(resources[worker]?.Properties.Timeout).toBe(300);
+    // The planner pages through every user's secret: Lambda's whole 15 minutes.
+    expect(resources[collector]?.Properties.Timeout).toBe(900);
+    const plainCollector = plain.toJSON().Resources[functionId(plain, 'index.handler')] as {
+      Properties: { Timeout: number };
+    };
+    expect(plainCollector.Properties.Timeout).toBe(300);
     const { queue } = queueIds(fanned);
     fanned.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: worker },
