@@ -103,9 +103,10 @@ function queueIds(template: Template): { queue: string; dlq: string } {
   const queue = Object.entries(queues).find(
     ([, q]) => (q as { Properties?: { RedrivePolicy?: unknown } }).Properties?.RedrivePolicy,
   );
-  const redrive = (queue?.[1] as { Properties: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [string] } } } })
+  if (!queue) throw new Error('no queue with a redrive policy');
+  const redrive = (queue[1] as { Properties: { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [string] } } } })
     .Properties.RedrivePolicy;
-  return { queue: queue?.[0] ?? '', dlq: redrive.deadLetterTargetArn['Fn::GetAtt'][0] };
+  return { queue: queue[0], dlq: redrive.deadLetterTargetArn['Fn::GetAtt'][0] };
 }
 
 describe('with fanOut', () => {

@@ -25,7 +25,7 @@ import { adaptPowertoolsLogger, createPowertoolsLogger } from './logger.js';
 import { createRunMetrics, publishRunMetrics } from './metrics.js';
 
 /** The parts of an SQS event record the worker reads. */
-export interface SqsRecord {
+interface SqsRecord {
   messageId: string;
   body: string;
 }
