@@ -71,11 +71,15 @@ interface PlannerResult {
 }
 
 /** The planner in a fresh process (support/fan-out-planner-child.ts), so its peak RSS is its own. */
-function runPlanner(options: Record<string, string>, servers: FanOutServers): Promise<PlannerResult> {
+function runPlanner(
+  options: Record<string, string>,
+  servers: FanOutServers,
+  nodeFlags: string[] = [],
+): Promise<PlannerResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--no-warnings', PLANNER_CHILD, JSON.stringify(options)],
+      ['--import', 'tsx', '--no-warnings', ...nodeFlags, PLANNER_CHILD, JSON.stringify(options)],
       {
         cwd: ROOT,
         env: {
