@@ -222,7 +222,10 @@ export async function startFakeStrava(options: FakeStravaOptions = {}): Promise<
     const matching = athlete.activities
       .map((a, i) => ({ a, id: 1000 + i, at: Date.parse(a.start) / 1000 }))
       .filter(({ a }) => readAll || a.visibility !== 'only_me')
-      .filter(({ at }) => (numbers.after === undefined || at > numbers.after) && (numbers.before === undefined || at < numbers.before))
+      .filter(
+        ({ at }) =>
+          (numbers.after === undefined || at > numbers.after) && (numbers.before === undefined || at < numbers.before),
+      )
       // With `after`, oldest first; otherwise newest first.
       .sort((x, y) => (numbers.after === undefined ? y.at - x.at : x.at - y.at));
     const slice = matching.slice((page - 1) * perPage, page * perPage);

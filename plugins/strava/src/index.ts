@@ -67,7 +67,11 @@ async function read(
 const plugin = definePlugin<StravaConfig>({
   id: ID,
   apiVersion: 1,
-  metric: { type: 'distance_m', unit: 'm', description: 'Distance of the day’s Strava activities (the default data type)' },
+  metric: {
+    type: 'distance_m',
+    unit: 'm',
+    description: 'Distance of the day’s Strava activities (the default data type)',
+  },
   dataTypes: DATA_TYPES,
   description: "Strava: distance, moving minutes, activity count and elevation gain of each day's activities",
   configSchema: {
@@ -81,7 +85,7 @@ const plugin = definePlugin<StravaConfig>({
         uniqueItems: true,
         items: { type: 'string', pattern: '^[A-Z][A-Za-z]*$' },
         description:
-          "Keep only activities of these Strava sport_types (Run, TrailRun, Ride, GravelRide, Swim, Walk, Hike…); default: every activity.",
+          'Keep only activities of these Strava sport_types (Run, TrailRun, Ride, GravelRide, Swim, Walk, Hike…); default: every activity.',
       },
       apiRootUrl: {
         type: 'string',

@@ -45,7 +45,8 @@ export function readLimits(headers: Headers): StravaLimits[] {
   ] as const) {
     const limit = pair(headers.get(`${prefix}-limit`));
     const usage = pair(headers.get(`${prefix}-usage`));
-    if (limit && usage) out.push({ kind, limit15: limit[0], limitDaily: limit[1], usage15: usage[0], usageDaily: usage[1] });
+    if (limit && usage)
+      out.push({ kind, limit15: limit[0], limitDaily: limit[1], usage15: usage[0], usageDaily: usage[1] });
   }
   return out;
 }

@@ -68,8 +68,12 @@ export function stravaApiError(context: StravaErrorContext, response: Response, 
   if (response.status >= 500) {
     return new RetryableError(`${prefix} Strava answered ${what} for athlete/activities`, { cause });
   }
-  return new LifeStatsError('E_PLUGIN_FAILED', `${prefix} Strava refused the request for athlete/activities (${what})`, {
-    cause,
-    hint: 'life-stats sent a request Strava does not accept: update @life-stats/plugin-strava, and report it with this message if that does not help.',
-  });
+  return new LifeStatsError(
+    'E_PLUGIN_FAILED',
+    `${prefix} Strava refused the request for athlete/activities (${what})`,
+    {
+      cause,
+      hint: 'life-stats sent a request Strava does not accept: update @life-stats/plugin-strava, and report it with this message if that does not help.',
+    },
+  );
 }

@@ -30,7 +30,7 @@ const limitsHeaders = (read: string, overall = '10,100') =>
   });
 
 describe('strava errors', () => {
-  it("a refresh token Strava refuses (400, RefreshToken invalid) is reconnect, before any API request", async () => {
+  it('a refresh token Strava refuses (400, RefreshToken invalid) is reconnect, before any API request', async () => {
     strava = await startSampleStrava();
     strava.revoke(REFRESH);
     const error = await failure(strava);
@@ -71,7 +71,10 @@ describe('strava errors', () => {
     strava = await startSampleStrava();
     strava.injectApi({
       status: 401,
-      json: { message: 'Authorization Error', errors: [{ resource: 'Athlete', field: 'access_token', code: 'invalid' }] },
+      json: {
+        message: 'Authorization Error',
+        errors: [{ resource: 'Athlete', field: 'access_token', code: 'invalid' }],
+      },
     });
     const error = await failure(strava);
     expect(error.code).toBe('E_RECONNECT_REQUIRED');
@@ -93,7 +96,9 @@ describe('strava errors', () => {
     strava = await startSampleStrava({ grants: { [REFRESH]: ['read'] } });
     const error = await failure(strava);
     expect(error.code).toBe('E_RECONNECT_REQUIRED');
-    expect(error.message).toContain('does not allow reading activities (HTTP 401 Authorization Error: AccessToken.activity:read_permission missing)');
+    expect(error.message).toContain(
+      'does not allow reading activities (HTTP 401 Authorization Error: AccessToken.activity:read_permission missing)',
+    );
     expect(error.message).toContain('(activity:read_all) ticked');
     expect(strava.requestsTo('token')).toHaveLength(1);
   });
@@ -104,7 +109,9 @@ describe('strava errors', () => {
     const error = await failure(strava);
     // Which one depends on the wall clock's place in its quarter hour; both name the window.
     expect(['E_RETRYABLE', 'E_DEFERRED']).toContain(error.code);
-    expect(error.message).toContain("Strava's 15-minute read limit is spent (101 of 100 requests, for every user of this Strava app)");
+    expect(error.message).toContain(
+      "Strava's 15-minute read limit is spent (101 of 100 requests, for every user of this Strava app)",
+    );
 
     const cause = new Error('HTTP 429');
     const prefix = '[life-stats] [plugin:strava]';
@@ -115,10 +122,17 @@ describe('strava errors', () => {
     );
     const far = rateLimitError(prefix, limitsHeaders('100,400'), cause, Date.parse('2026-11-25T20:01:00Z'));
     expect(far).toMatchObject({ code: 'E_DEFERRED', resumeAt: new Date('2026-11-25T20:15:00Z') });
-    expect(far.message).toContain('the window resets at 2026-11-25T20:15:00.000Z (in 14 min), too long to hold the run');
+    expect(far.message).toContain(
+      'the window resets at 2026-11-25T20:15:00.000Z (in 14 min), too long to hold the run',
+    );
     expect(MAX_RATE_WAIT_MS).toBe(300_000);
     // The overall limit counts too, and missing headers still wait for the reset.
-    const overall = rateLimitError(prefix, limitsHeaders('50,400', '200,900'), cause, Date.parse('2026-11-25T20:29:00Z'));
+    const overall = rateLimitError(
+      prefix,
+      limitsHeaders('50,400', '200,900'),
+      cause,
+      Date.parse('2026-11-25T20:29:00Z'),
+    );
     expect(overall.message).toContain("Strava's 15-minute limit is spent (200 of 200 requests");
     const bare = rateLimitError(prefix, new Headers(), cause, Date.parse('2026-11-25T20:44:59Z'));
     expect(bare).toMatchObject({ code: 'E_RETRYABLE', retryAfterMs: 2000 });
@@ -145,7 +159,9 @@ describe('strava errors', () => {
     strava.injectApi({ status: 503, body: '<html><body>Service Unavailable</body></html>' });
     const unavailable = await failure(strava);
     expect(unavailable.code).toBe('E_RETRYABLE');
-    expect(unavailable.message).toBe('[life-stats] [plugin:strava] Strava answered HTTP 503 Service Unavailable for athlete/activities');
+    expect(unavailable.message).toBe(
+      '[life-stats] [plugin:strava] Strava answered HTTP 503 Service Unavailable for athlete/activities',
+    );
 
     strava.injectApi({
       status: 400,
@@ -166,7 +182,13 @@ describe('strava errors', () => {
 
   it('an activity answered twice counts once; one without start_date_local or with a bad number adds nothing', async () => {
     strava = await startSampleStrava();
-    const run = { id: 7, sport_type: 'Run', start_date_local: '2026-11-19T07:00:00Z', distance: 4000, moving_time: 1200 };
+    const run = {
+      id: 7,
+      sport_type: 'Run',
+      start_date_local: '2026-11-19T07:00:00Z',
+      distance: 4000,
+      moving_time: 1200,
+    };
     strava.injectApi({
       json: [run, run, { id: 8, distance: 50 }, { id: 9, start_date_local: '2026-11-19T09:00:00Z', distance: -3 }],
     });

@@ -59,7 +59,9 @@ describe('strava data types', () => {
   it('follows page after page until a short or an empty page', async () => {
     // 450 activities over 90 days, five a day: pages of 200, 200 and 50.
     const activities: FakeStravaActivity[] = Array.from({ length: 450 }, (_, i) => ({
-      start: new Date(Date.parse('2026-08-01T06:00:00Z') + Math.floor(i / 5) * 86_400_000 + (i % 5) * 3_600_000).toISOString(),
+      start: new Date(
+        Date.parse('2026-08-01T06:00:00Z') + Math.floor(i / 5) * 86_400_000 + (i % 5) * 3_600_000,
+      ).toISOString(),
       distance: 1000 + i,
       movingTime: 600,
     }));

@@ -22,7 +22,14 @@ export const SAMPLE: FakeStravaActivity[] = [
   { start: '2026-11-20T06:30:00Z', sportType: 'Ride', distance: 30_000, movingTime: 3600, elevationGain: 310 },
   { start: '2026-11-20T18:10:00Z', sportType: 'Swim', distance: 1500, movingTime: 2100, elevationGain: 0 },
   // A private ("Only You") run: served with activity:read_all.
-  { start: '2026-11-22T08:00:00Z', sportType: 'TrailRun', distance: 12_345.6, movingTime: 4321, elevationGain: 512.3, visibility: 'only_me' },
+  {
+    start: '2026-11-22T08:00:00Z',
+    sportType: 'TrailRun',
+    distance: 12_345.6,
+    movingTime: 4321,
+    elevationGain: 512.3,
+    visibility: 'only_me',
+  },
   { start: '2026-11-25T21:00:00Z', sportType: 'Walk', distance: 2000, movingTime: 1800, elevationGain: 10 },
   // The day after the window.
   { start: '2026-11-26T07:00:00Z', sportType: 'Run', distance: 8888, movingTime: 888, elevationGain: 88 },
