@@ -95,6 +95,8 @@ export interface FakeStrava extends FakeOAuthProvider {
 }
 
 const QUARTER_MS = 15 * 60_000;
+const CONSENT_PATH = '/oauth/authorize';
+const KIT_CONSENT_PATH = '/oauth/kit-consent';
 const DAY_MS = 86_400_000;
 
 function fault(status: number, message: string, resource: string, field: string, code: string): FakeResponse {
@@ -232,6 +234,21 @@ export async function startFakeStrava(options: FakeStravaOptions = {}): Promise<
     return withLimits({ json: slice.map(({ a, id }) => summaryActivity(a, id, zone)) });
   };
 
+  // Strava's redirect reports the scopes the athlete accepted, comma-separated: `read` (always
+  // granted) and those asked for (this fake's athlete accepts every one).
+  const consent = async (request: FakeRequest): Promise<FakeResponse> => {
+    const query = new URLSearchParams(request.query).toString();
+    const answer = await fetch(`${provider?.url}${KIT_CONSENT_PATH}?${query}`, { redirect: 'manual' });
+    const location = answer.headers.get('location');
+    if (!location) return { status: answer.status, body: await answer.text() };
+    const target = new URL(location);
+    if (target.searchParams.has('code')) {
+      const asked = (request.query.scope ?? '').split(',').filter(Boolean);
+      target.searchParams.set('scope', [...new Set(['read', ...asked])].join(','));
+    }
+    return { status: 302, headers: { location: target.href } };
+  };
+
   const started = await startFakeOAuthProvider({
     rotate: true,
     accessTokenTtl: 21_600,
@@ -256,10 +273,16 @@ export async function startFakeStrava(options: FakeStravaOptions = {}): Promise<
         ...(body.refresh_token ? { refresh_token: body.refresh_token } : {}),
       },
     }),
-    routes: { 'GET /api/v3/athlete/activities': activities },
+    // The kit's consent page, behind Strava's own (below), which adds what Strava's redirect carries.
+    paths: { authorize: KIT_CONSENT_PATH },
+    routes: {
+      'GET /api/v3/athlete/activities': activities,
+      [`GET ${CONSENT_PATH}`]: consent,
+    },
   });
   provider = started;
   return Object.assign(started, {
+    authUrl: `${started.url}${CONSENT_PATH}`,
     apiRootUrl: `${started.url}/`,
     apiRequests: () => started.requests.filter((r) => r.path === '/api/v3/athlete/activities'),
     setUsage(next: { read15?: number; readDaily?: number; overall15?: number; overallDaily?: number }) {
