@@ -52,12 +52,12 @@ export function readLimits(headers: Headers): StravaLimits[] {
 }
 
 /** The end of the 15-minute window `now` is in (:00, :15, :30, :45). */
-export function quarterEnd(now: number): number {
+function quarterEnd(now: number): number {
   return Math.floor(now / QUARTER_MS) * QUARTER_MS + QUARTER_MS;
 }
 
 /** The next midnight UTC after `now`. */
-export function nextUtcMidnight(now: number): number {
+function nextUtcMidnight(now: number): number {
   return Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
 }
 

@@ -33,7 +33,7 @@ class StravaHttpError extends Error {
 }
 
 /** Strava's words from an error body (a `Fault`, else a short excerpt of text). */
-export function stravaErrorText(body: unknown): string {
+function stravaErrorText(body: unknown): string {
   const fault = readFault(body);
   if (fault) return faultText(fault);
   return typeof body === 'string'

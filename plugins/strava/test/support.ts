@@ -14,7 +14,7 @@ export const REFRESH = 'strava-refresh-token-0001';
  * lies just outside it (the widened query returns it; nothing of it may be stored), and what the
  * plugin must store for it.
  */
-export const SAMPLE: FakeStravaActivity[] = [
+const SAMPLE: FakeStravaActivity[] = [
   // The day before the window: asked for (the bounds are a day wider), never stored.
   { start: '2026-11-17T18:00:00Z', sportType: 'Run', distance: 9999, movingTime: 999, elevationGain: 99 },
   { start: '2026-11-18T07:00:00Z', sportType: 'Run', distance: 5012.4, movingTime: 1500, elevationGain: 42.5 },
@@ -56,7 +56,7 @@ export function startSampleStrava(options: FakeStravaOptions = {}): Promise<Fake
 }
 
 /** An entry config pointing every endpoint at `strava`. */
-export function stravaConfig(strava: FakeStrava, dataType: StravaDataTypeName, sportTypes?: string[]) {
+function stravaConfig(strava: FakeStrava, dataType: StravaDataTypeName, sportTypes?: string[]) {
   return {
     dataType,
     apiRootUrl: strava.apiRootUrl,
