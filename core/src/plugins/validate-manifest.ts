@@ -115,6 +115,20 @@ function checkSecrets(problems: Problems, secrets: unknown): void {
   checkSecretNames(problems, 'secrets.shared', secrets.shared);
 }
 
+/** Core's own secrets namespaces: a plugin that read them could sign connect links of its own. */
+const RESERVED_NAMESPACES = new Set(['connect']);
+
+function checkReservedNamespace(problems: Problems, id: unknown, secrets: unknown): void {
+  const declared = isRecord(secrets) ? secrets.namespace : undefined;
+  const namespace = declared ?? id;
+  if (typeof namespace !== 'string' || !RESERVED_NAMESPACES.has(namespace)) return;
+  const path = declared === undefined ? 'id' : 'secrets.namespace';
+  problems.push(
+    `${path}: the secrets namespace "${namespace}" is reserved for life-stats itself (it holds the connect signing key); ` +
+      `declare another \`secrets.namespace\``,
+  );
+}
+
 function checkConfigSchema(problems: Problems, schema: unknown): void {
   if (schema === undefined) return;
   if (!isRecord(schema)) {
@@ -194,6 +208,7 @@ function collectProblems(plugin: Record<string, unknown>): Problems {
   checkConfigSchema(problems, plugin.configSchema);
   checkDataTypes(problems, plugin.dataTypes, plugin.configSchema);
   checkSecrets(problems, plugin.secrets);
+  checkReservedNamespace(problems, plugin.id, plugin.secrets);
   if (plugin.schedule !== undefined && (typeof plugin.schedule !== 'string' || plugin.schedule.trim() === '')) {
     problems.push(
       `schedule: must be an EventBridge expression such as 'rate(1 day)', got ${describeValue(plugin.schedule)}`,
