@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { MAX_METRIC_NAME_LENGTH, METRIC_NAME_RE } from '../plugins/metric-name.js';
 import { MAX_DAY_COUNT } from '../util/dates.js';
 import { STORE_DEFAULTS } from './defaults.js';
 import { MAX_USER_ID_LENGTH, USER_ID_PATTERN } from './user-id.js';
@@ -213,7 +214,8 @@ export const configSchema = {
           },
           metric: {
             type: 'string',
-            pattern: '^[a-z][a-z0-9_]*$',
+            pattern: METRIC_NAME_RE.source,
+            maxLength: MAX_METRIC_NAME_LENGTH,
             description:
               "Metric name this entry writes; default: the plugin's metric type. Unique across enabled entries.",
           },

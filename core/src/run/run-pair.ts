@@ -60,7 +60,7 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
     if (pair.blocked !== undefined) throw pair.blocked;
     const secrets = await loadPluginSecrets({ store: run.secrets, plugin, userId: user.id, redactor: run.redactor });
     if (plugin.secrets.user.length > 0 && !plugin.secrets.user.some((n) => secrets.get(n) !== undefined)) {
-      const hint = connectHint(plugin, user.id, run.secrets);
+      const hint = connectHint(plugin, user.id, run.secrets, run.config.connect !== undefined);
       log.info('skipped: no user secrets', { hint });
       await recordOutcome(run, { user_id: user.id, metric_type: entry.metric, last_status: 'skipped' }, log);
       return { ...base, status: 'skipped', hint };
@@ -99,7 +99,7 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
   } catch (error) {
     if (error instanceof DeadlineError && !error.started) return { ...base, status: 'deferred', error: error.message };
     const status = failureStatus(error);
-    completeReconnectError(error, plugin, user.id);
+    completeReconnectError(error, plugin, user.id, run.config.connect !== undefined);
     const message = run.redactor.redact(formatError(error));
     if (status === 'deferred') log.warn(`${status}: ${message}`, { status });
     else log.error(`${status}: ${message}`, { status });
