@@ -169,6 +169,13 @@ export class ReconnectRequiredError extends LifeStatsError {
 export interface DeferPairErrorOptions extends LifeStatsErrorOptions {
   /** When the source will answer again (a quota's reset), for the message and the logs. */
   resumeAt?: Date;
+  /**
+   * The quota spent is the one every pair of the plugin's rate budget shares (a per-app limit):
+   * until `resumeAt`, core defers the budget's other pairs of the run with this message instead of
+   * calling the plugin for them. Only with `resumeAt` and a `rateLimit`.
+   * @default false
+   */
+  sharedQuota?: boolean;
 }
 
 /**
@@ -183,14 +190,16 @@ export interface DeferPairErrorOptions extends LifeStatsErrorOptions {
  */
 export class DeferPairError extends LifeStatsError {
   readonly resumeAt: Date | undefined;
+  readonly sharedQuota: boolean;
   constructor(message: string, options: DeferPairErrorOptions = {}) {
-    const { resumeAt, ...rest } = options;
+    const { resumeAt, sharedQuota, ...rest } = options;
     super('E_DEFERRED', message, {
       hint: `The cursor did not move: ${resumeAt ? `a run after ${resumeAt.toISOString()}` : 'the next run'} collects this window.`,
       ...rest,
     });
     this.name = 'DeferPairError';
     this.resumeAt = resumeAt;
+    this.sharedQuota = sharedQuota === true && resumeAt !== undefined;
   }
 }
 

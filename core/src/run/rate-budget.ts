@@ -17,6 +17,17 @@ export interface RateBudget {
    * @throws {DeferPairError} when a window is spent for longer than {@link MAX_WINDOW_WAIT_MS}.
    */
   take(signal?: AbortSignal): Promise<void>;
+  /**
+   * The provider said the budget's shared quota is spent until `error.resumeAt`: until then every
+   * `take` rejects with a `DeferPairError` of the same message, so no pair spends a refused request.
+   */
+  closeUntil(quota: SpentQuota): void;
+}
+
+/** A shared quota the provider reported spent: what to tell the pairs, and until when. */
+export interface SpentQuota {
+  message: string;
+  resumeAt: Date;
 }
 
 /** Clocks of a budget: `monotonic` for waits, `wall` for the time a deferred pair may resume. */
@@ -60,8 +71,15 @@ function createRateBudget(limit: PluginRateLimit, label: string, clocks: RateClo
   const interval = limit.requestsPerMinute ? 60_000 / limit.requestsPerMinute : 0;
   const windows = (limit.windows ?? []).map((w) => ({ ...w, starts: [] as number[] }));
   let next = Number.NEGATIVE_INFINITY;
+  let closed: SpentQuota | undefined;
   return {
+    closeUntil(quota) {
+      if (!closed || quota.resumeAt > closed.resumeAt) closed = { message: quota.message, resumeAt: quota.resumeAt };
+    },
     take(signal) {
+      if (closed && wall() < closed.resumeAt.getTime()) {
+        return Promise.reject(new DeferPairError(closed.message, { resumeAt: closed.resumeAt, sharedQuota: true }));
+      }
       const now = monotonic();
       let at = Math.max(now, next);
       // Each window only adds a lower bound (its oldest counted start + perMs), so the latest wins.

@@ -18,7 +18,7 @@ import { chunkWindow } from '../util/dates.js';
 import { callWithRetry, type RetryOptions } from './call-plugin.js';
 import { classifyError } from './classify-error.js';
 import type { Pair } from './plan-pairs.js';
-import type { RateBudget, RateBudgets } from './rate-budget.js';
+import type { RateBudget, RateBudgets, SpentQuota } from './rate-budget.js';
 import type { PairResult, PairStatus, RunMode } from './types.js';
 import { validateObservations } from './validate-output.js';
 import { computeRunWindow } from './window.js';
@@ -55,6 +55,8 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
   const log = run.logger.child({ plugin: plugin.id, user: user.id, metric: entry.metric });
   let window: DateWindow | undefined;
   let items = 0;
+  // The rate budget takes a turn before each fetch attempt, or before each request of `ctx.oauth.fetch`.
+  const { budget, perRequest } = pairBudget(pair, run);
   try {
     // The store could not even list this namespace's users: fail here, so the run row records it.
     if (pair.blocked !== undefined) throw pair.blocked;
@@ -65,8 +67,6 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
       await recordOutcome(run, { user_id: user.id, metric_type: entry.metric, last_status: 'skipped' }, log);
       return { ...base, status: 'skipped', hint };
     }
-    // The rate budget takes a turn before each fetch attempt, or before each request of `ctx.oauth.fetch`.
-    const { budget, perRequest } = pairBudget(pair, run);
     const take = budget ? (signal: AbortSignal) => budget.take(signal) : undefined;
     // `ctx.oauth` of an OAuth plugin: the access token, refreshed (and a rotated refresh token
     // stored) before the fetch goes on.
@@ -83,7 +83,7 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
     const beforeAttempt = perRequest ? undefined : take;
     window = pairWindow(pair, run);
     for (const [i, chunk] of chunkWindow(window, plugin.maxDaysPerFetch).entries()) {
-      items += await fetchAndStore(pair, run, { chunk, secrets, log, first: i === 0, oauthFor, beforeAttempt });
+      items += await fetchAndStore(pair, run, { chunk, secrets, log, first: i === 0, oauthFor, beforeAttempt, budget });
     }
     if (run.mode === 'scheduled') {
       // Only now, after every write succeeded, may the cursor move (and never backwards: storage enforces it).
@@ -114,6 +114,13 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
   }
 }
 
+/** A `DeferPairError` (from any copy of core) that says the budget's shared quota is spent. */
+function sharedQuotaOf(error: unknown): SpentQuota | undefined {
+  if (!hasErrorCode(error, 'E_DEFERRED')) return undefined;
+  const { sharedQuota, resumeAt, message } = error as { sharedQuota?: unknown; resumeAt?: unknown; message: string };
+  return sharedQuota === true && resumeAt instanceof Date ? { message, resumeAt } : undefined;
+}
+
 /** A backfill's explicit window, else the scheduled window from the pair's cursor. */
 function pairWindow(pair: Pair, run: RunContext): DateWindow {
   if (run.mode === 'backfill') return run.window as DateWindow;
@@ -136,6 +143,8 @@ interface ChunkStep {
   oauthFor: ReturnType<typeof pluginOAuthFor>;
   /** The rate budget, when it counts fetch attempts. */
   beforeAttempt: ((signal: AbortSignal) => Promise<void>) | undefined;
+  /** The pair's rate budget, closed when the plugin says its shared quota is spent. */
+  budget: RateBudget | undefined;
 }
 
 /**
@@ -181,7 +190,13 @@ async function fetchAndStore(pair: Pair, run: RunContext, step: ChunkStep): Prom
         log,
         ...(beforeAttempt ? { beforeAttempt } : {}),
       },
-    );
+    ).catch((error: unknown) => {
+      // A per-app quota spent: close the budget before this slot goes to the next pair, so the
+      // pairs that share it are deferred without asking the provider again.
+      const quota = sharedQuotaOf(error);
+      if (quota) step.budget?.closeUntil(quota);
+      throw error;
+    });
   });
   const observations = validateObservations(plugin.id, raw, chunk, run.redactor.redact);
   const timestamp = run.now().toISOString();

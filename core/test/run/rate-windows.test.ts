@@ -199,6 +199,51 @@ describe('deferred pairs in the run engine', () => {
   });
 });
 
+describe('a shared quota spent', () => {
+  it("defers the budget's other pairs without calling the plugin, until resumeAt; a pair-only deferral does not", async () => {
+    const users = ['a', 'b', 'c'].map((id) => ({ id, timezone: 'UTC' }));
+    const resumeAt = new Date(Date.now() + HOUR);
+    const make = (sharedQuota: boolean) => {
+      const calls: string[] = [];
+      const plugin = definePlugin({
+        id: sharedQuota ? 'app-quota' : 'user-quota',
+        apiVersion: 1,
+        metric: { type: sharedQuota ? 'app_quota' : 'user_quota' },
+        rateLimit: { requestsPerMinute: 6000, sharedBy: 'namespace' },
+        async fetch(ctx) {
+          calls.push(ctx.user.id);
+          throw new DeferPairError(`[life-stats] [plugin:x] the quota is spent (${ctx.user.id})`, {
+            resumeAt,
+            sharedQuota,
+          });
+        },
+      });
+      return { plugin, calls };
+    };
+    for (const shared of [true, false]) {
+      const { plugin, calls } = make(shared);
+      const dir = tempDir();
+      const { storage, secrets } = stores(dir);
+      const summary = await runPairs({
+        config: makeConfig(dir, [{ plugin }], { users }),
+        storage,
+        secrets,
+        concurrency: 1,
+        now: at(NOW),
+      });
+      expect(summary.runs.map((r) => r.status)).toEqual(['deferred', 'deferred', 'deferred']);
+      if (shared) {
+        expect(calls).toEqual(['a']);
+        // Every pair says what the first learned, and when it resumes.
+        for (const r of summary.runs) expect(r.error).toContain('the quota is spent (a)');
+        expect(summary.runs[2]?.error).toContain(`a run after ${resumeAt.toISOString()} collects this window`);
+      } else {
+        expect(calls).toEqual(['a', 'b', 'c']);
+      }
+    }
+  });
+});
+
 describe('a budget that counts requests', () => {
   let provider: FakeOAuthProvider | undefined;
   afterEach(() => provider?.close());

@@ -9,8 +9,10 @@ import { DeferPairError, RetryableError } from '@life-stats/core';
  * a request over a limit gets HTTP 429.
  *
  * A 429 here: the daily limit spent → the pair is deferred to a run after midnight UTC (retrying
- * today cannot work, and would spend what other users need); a 15-minute window spent → retried
- * when it resets, if that is within {@link MAX_RATE_WAIT_MS}, else deferred to then.
+ * today cannot work); a 15-minute window spent → retried when it resets, if that is within
+ * {@link MAX_RATE_WAIT_MS}, else deferred to then. A deferral is `sharedQuota`: the limit is the
+ * app's, so core defers the run's other Strava pairs too instead of sending each a refused request
+ * (which Strava counts as well).
  */
 
 /** The longest a 429 waits for its 15-minute window; later, the pair is deferred. */
@@ -82,7 +84,7 @@ export function rateLimitError(prefix: string, headers: Headers, cause: Error, n
     const resumeAt = new Date(nextUtcMidnight(now));
     return new DeferPairError(
       `${prefix} Strava's daily ${label(daily)} is spent (${daily.usageDaily} of ${daily.limitDaily} requests today, ${app}); it resets at midnight UTC (${resumeAt.toISOString()}, in ${untilText(resumeAt.getTime() - now)})`,
-      { resumeAt, cause },
+      { resumeAt, cause, sharedQuota: true },
     );
   }
   const end = quarterEnd(now);
@@ -99,6 +101,6 @@ export function rateLimitError(prefix: string, headers: Headers, cause: Error, n
   const resumeAt = new Date(end);
   return new DeferPairError(
     `${what}; the window resets at ${resumeAt.toISOString()} (in ${untilText(end - now)}), too long to hold the run`,
-    { resumeAt, cause },
+    { resumeAt, cause, sharedQuota: true },
   );
 }

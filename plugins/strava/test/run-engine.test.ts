@@ -120,7 +120,7 @@ async function setup(options: FakeStravaOptions = {}) {
     })),
     { users: USERS.map((u) => ({ id: u.id, timezone: u.timezone })), backfillDays: 7 },
   );
-  const run = async (mode: 'scheduled' | 'backfill' = 'backfill') => {
+  const run = async (mode: 'scheduled' | 'backfill' = 'backfill', concurrency?: number) => {
     const log = captureLogger();
     const summary = await runPairs({
       config,
@@ -129,6 +129,7 @@ async function setup(options: FakeStravaOptions = {}) {
       logger: log.logger,
       retry: FAST_RETRY,
       mode,
+      ...(concurrency ? { concurrency } : {}),
       ...(mode === 'backfill' ? { window: WINDOW } : {}),
       now: at('2026-11-26T02:00:00Z'),
     });
@@ -216,7 +217,7 @@ describe('strava in the run engine', () => {
     for (const u of USERS) expect(await t.rows(u.id)).toHaveLength(19);
   });
 
-  it('the daily limit spent defers every pair to midnight UTC, not failed, and no cursor moves', async () => {
+  it('the daily limit spent defers every pair to midnight UTC after one refused request, not failed, and no cursor moves', async () => {
     const t = await setup();
     for (const u of USERS) {
       await t.storage.putCursor({
@@ -227,7 +228,7 @@ describe('strava in the run engine', () => {
       });
     }
     t.fake.setUsage({ readDaily: 1000 });
-    const { summary } = await t.run('scheduled');
+    const { summary } = await t.run('scheduled', 1);
     expect(summary.runs.map((r) => r.status)).toEqual(Array(10).fill('deferred'));
     const midnight = new Date(Math.ceil(Date.now() / 86_400_000) * 86_400_000).toISOString();
     for (const r of summary.runs) {
@@ -243,7 +244,7 @@ describe('strava in the run engine', () => {
       });
       expect((await t.storage.getCursor(u.id, 'activities'))?.last_run_time ?? null).toBeNull();
     }
-    // One refused request a pair, none retried.
-    expect(t.fake.apiRequests()).toHaveLength(10);
+    // One refused request in all: the limit is the app's, so the other pairs are deferred without one.
+    expect(t.fake.apiRequests()).toHaveLength(1);
   });
 });
