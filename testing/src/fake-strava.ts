@@ -18,10 +18,12 @@
  *   tokens for six hours; the refresh token may change on refresh and only the newest works
  *   (`rotate`, on by default); a refused refresh token is HTTP 400
  *   `{"message":"Bad Request","errors":[{"resource":"RefreshToken","field":"refresh_token","code":"invalid"}]}`,
- *   a wrong client `Application.client_id invalid`.
+ *   a wrong client (HTTP 400) `Application.client_id invalid`.
  * - https://developers.strava.com/docs/rate-limits/: per application, overall 200 / 15 min and
- *   2,000 / day, reads 100 / 15 min and 1,000 / day; 15-minute windows reset at :00, :15, :30 and
- *   :45, days at midnight UTC; every answer carries `X-RateLimit-Limit`, `X-RateLimit-Usage`,
+ *   2,000 / day, "non-upload" requests (every read; the `X-ReadRateLimit-*` headers) 100 / 15 min
+ *   and 1,000 / day; 15-minute windows reset at :00, :15, :30 and :45, days at midnight UTC;
+ *   "requests violating the short term limit will still count toward the long term limit" (so
+ *   refused requests are counted here too); every answer carries `X-RateLimit-Limit`, `X-RateLimit-Usage`,
  *   `X-ReadRateLimit-Limit`, `X-ReadRateLimit-Usage` ("15-minute,daily"); over a limit, HTTP 429
  *   `{"message":"Rate Limit Exceeded","errors":[{"resource":"Application","field":"rate limit","code":"exceeded"}]}`.
  *   Windows follow `Date.now()`, so a test that sets the system clock moves the fake's windows too.
@@ -261,7 +263,7 @@ export async function startFakeStrava(options: FakeStravaOptions = {}): Promise<
         const resource = /code/i.test(e.description) ? 'AuthorizationCode' : 'RefreshToken';
         return fault(400, 'Bad Request', resource, resource === 'RefreshToken' ? 'refresh_token' : 'code', 'invalid');
       }
-      if (e.error === 'invalid_client') return fault(401, 'Bad Request', 'Application', 'client_id', 'invalid');
+      if (e.error === 'invalid_client') return fault(400, 'Bad Request', 'Application', 'client_id', 'invalid');
       return fault(400, 'Bad Request', 'Request', e.error, 'invalid');
     },
     tokenShape: (body) => ({

@@ -152,6 +152,20 @@ describe('deferred pairs in the run engine', () => {
     expect(again.runs.map((r) => r.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
   });
 
+  it("an entry's requestsPerMinute overrides only that field: the plugin's windows still hold", async () => {
+    const dir = tempDir();
+    const { plugin, fetches } = limitedPlugin('windowed', { windows: [{ requests: 1, perMs: 24 * HOUR }] });
+    const users = [
+      { id: 'u1', timezone: 'UTC' },
+      { id: 'u2', timezone: 'UTC' },
+    ];
+    const { storage, secrets } = stores(dir);
+    const config = makeConfig(dir, [{ plugin, rateLimit: { requestsPerMinute: 6000 } }], { users });
+    const summary = await runPairs({ config, storage, secrets, concurrency: 1, now: at(NOW) });
+    expect(summary.runs.map((r) => r.status).sort()).toEqual(['deferred', 'ok']);
+    expect(fetches).toHaveLength(1);
+  });
+
   it("a plugin's DeferPairError defers the pair: not retried, earlier chunks kept, the cursor stays", async () => {
     const dir = tempDir();
     let calls = 0;
