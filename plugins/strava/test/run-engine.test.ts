@@ -246,5 +246,15 @@ describe('strava in the run engine', () => {
     }
     // One refused request in all: the limit is the app's, so the other pairs are deferred without one.
     expect(t.fake.apiRequests()).toHaveLength(1);
+
+    // After midnight UTC Strava answers again: the next run collects everything the deferred one missed.
+    t.fake.setUsage({ readDaily: 0 });
+    const next = await t.run('scheduled');
+    expect(next.summary.runs.map((r) => r.status)).toEqual(Array(10).fill('ok'));
+    // The window runs to each user's today: the 26th in Auckland (15:00 there), the 25th in Los Angeles.
+    const days = ['2026-11-18', '2026-11-20', '2026-11-22', '2026-11-25'];
+    const distances = async (id: string) => (await t.rows(id)).filter((r) => r[0] === 'distance_m').map((r) => r[1]);
+    expect(await distances('kiri')).toEqual([...days, '2026-11-26']);
+    expect(await distances('sam')).toEqual(days);
   });
 });
