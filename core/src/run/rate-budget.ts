@@ -10,13 +10,15 @@ import type { PluginRateLimit, RateWindow } from '../plugins/types.js';
 
 /** The longest a window may hold a request; past it the pair is deferred (`DeferPairError`). */
 export const MAX_WINDOW_WAIT_MS = 15 * 60_000;
+/** A wait this long is worth a log line (a run that seems to hang is waiting for its budget). */
+const NOTICE_WAIT_MS = 5000;
 
 export interface RateBudget {
   /**
    * Resolves when the next request may start.
    * @throws {DeferPairError} when a window is spent for longer than {@link MAX_WINDOW_WAIT_MS}.
    */
-  take(signal?: AbortSignal): Promise<void>;
+  take(signal?: AbortSignal, onWait?: (waitMs: number, reason: string) => void): Promise<void>;
   /**
    * The provider said the budget's shared quota is spent until `error.resumeAt`: until then every
    * `take` rejects with a `DeferPairError` of the same message, so no pair spends a refused request.
@@ -76,7 +78,7 @@ function createRateBudget(limit: PluginRateLimit, label: string, clocks: RateClo
     closeUntil(quota) {
       if (!closed || quota.resumeAt > closed.resumeAt) closed = { message: quota.message, resumeAt: quota.resumeAt };
     },
-    take(signal) {
+    take(signal, onWait) {
       if (closed && wall() < closed.resumeAt.getTime()) {
         return Promise.reject(new DeferPairError(closed.message, { resumeAt: closed.resumeAt, sharedQuota: true }));
       }
@@ -105,6 +107,9 @@ function createRateBudget(limit: PluginRateLimit, label: string, clocks: RateClo
         if (w.starts.length > w.requests) w.starts.splice(0, w.starts.length - w.requests);
       }
       next = at + interval;
+      if (at - now >= NOTICE_WAIT_MS) {
+        onWait?.(at - now, binding ? describeWindow(binding) : `${limit.requestsPerMinute} requests per minute`);
+      }
       return wait(at - now, signal);
     },
   };

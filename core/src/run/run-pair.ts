@@ -67,7 +67,9 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
       await recordOutcome(run, { user_id: user.id, metric_type: entry.metric, last_status: 'skipped' }, log);
       return { ...base, status: 'skipped', hint };
     }
-    const take = budget ? (signal: AbortSignal) => budget.take(signal) : undefined;
+    const onWait = (ms: number, reason: string) =>
+      log.info(`waiting ${Math.ceil(ms / 1000)} s for the request budget (${reason})`, { waitMs: Math.round(ms) });
+    const take = budget ? (signal: AbortSignal) => budget.take(signal, onWait) : undefined;
     // `ctx.oauth` of an OAuth plugin: the access token, refreshed (and a rotated refresh token
     // stored) before the fetch goes on.
     const oauthFor = pluginOAuthFor({

@@ -80,9 +80,12 @@ describe('rate budget windows', () => {
     await budget.take();
     now = 1; // the next slot is MAX_WINDOW_WAIT_MS - 1 away: a wait, which the signal ends
     const controller = new AbortController();
-    const pending = budget.take(controller.signal);
+    const waits: [number, string][] = [];
+    const pending = budget.take(controller.signal, (ms, reason) => waits.push([ms, reason]));
     controller.abort(new Error('stopped'));
     await expect(pending).rejects.toThrow('stopped');
+    // A long wait is announced (the run logs it), with the window that holds it.
+    expect(waits).toEqual([[MAX_WINDOW_WAIT_MS - 1, '1 requests per 15 min']]);
   });
 
   it('checks the manifest: windows, sharedBy and counts, every problem at once', () => {
