@@ -234,7 +234,8 @@ export const configSchema = {
             type: 'object',
             additionalProperties: false,
             required: ['requestsPerMinute'],
-            description: "Overrides the plugin's request budget, shared by all users of a run.",
+            description:
+              "Overrides the plugin's requestsPerMinute (its other rateLimit fields, such as windows, stay); the budget is shared by all users of a run.",
             properties: {
               requestsPerMinute: { type: 'number', exclusiveMinimum: 0, description: 'Requests per minute.' },
             },

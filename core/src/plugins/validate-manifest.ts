@@ -170,15 +170,47 @@ function metaSchemaChecker(): Ajv {
   return metaChecker;
 }
 
-function checkRateLimit(problems: Problems, rateLimit: unknown): void {
+const positive = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value > 0;
+
+function checkRateLimit(problems: Problems, rateLimit: unknown, oauth: unknown): void {
   if (rateLimit === undefined) return;
   if (!isRecord(rateLimit)) {
-    problems.push(`rateLimit: must be an object { requestsPerMinute }, got ${describeValue(rateLimit)}`);
+    problems.push(
+      `rateLimit: must be an object { requestsPerMinute?, windows?, sharedBy?, counts? }, got ${describeValue(rateLimit)}`,
+    );
     return;
   }
-  const rpm = rateLimit.requestsPerMinute;
-  if (typeof rpm !== 'number' || !Number.isFinite(rpm) || rpm <= 0) {
+  const { requestsPerMinute: rpm, windows, sharedBy, counts } = rateLimit;
+  if (rpm === undefined && windows === undefined) {
+    problems.push('rateLimit: needs requestsPerMinute or windows');
+  }
+  if (rpm !== undefined && !positive(rpm)) {
     problems.push(`rateLimit.requestsPerMinute: must be a number > 0, got ${describeValue(rpm)}`);
+  }
+  if (windows !== undefined) {
+    if (!Array.isArray(windows) || windows.length === 0) {
+      problems.push(
+        `rateLimit.windows: must be a non-empty array of { requests, perMs }, got ${describeValue(windows)}`,
+      );
+    } else {
+      windows.forEach((w: unknown, i) => {
+        const ok = isRecord(w) && Number.isInteger(w.requests) && positive(w.requests) && positive(w.perMs);
+        if (!ok) {
+          problems.push(
+            `rateLimit.windows[${i}]: must be { requests: an integer > 0, perMs: a number > 0 }, got ${describeValue(w)}`,
+          );
+        }
+      });
+    }
+  }
+  if (sharedBy !== undefined && sharedBy !== 'entry' && sharedBy !== 'namespace') {
+    problems.push(`rateLimit.sharedBy: must be 'entry' or 'namespace', got ${describeValue(sharedBy)}`);
+  }
+  if (counts !== undefined && counts !== 'fetch' && counts !== 'request') {
+    problems.push(`rateLimit.counts: must be 'fetch' or 'request', got ${describeValue(counts)}`);
+  }
+  if (counts === 'request' && oauth === undefined) {
+    problems.push("rateLimit.counts: 'request' counts the requests of ctx.oauth.fetch, so it needs `oauth`");
   }
 }
 
@@ -223,7 +255,7 @@ function collectProblems(plugin: Record<string, unknown>): Problems {
   }
   checkDayCount(problems, 'settleDays', plugin.settleDays, 0);
   checkDayCount(problems, 'maxDaysPerFetch', plugin.maxDaysPerFetch, 1);
-  checkRateLimit(problems, plugin.rateLimit);
+  checkRateLimit(problems, plugin.rateLimit, plugin.oauth);
   checkOAuth(problems, plugin.oauth);
   checkDeprecated(problems, plugin.deprecated);
   if (plugin.exampleConfig !== undefined && !isRecord(plugin.exampleConfig)) {
