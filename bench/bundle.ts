@@ -37,7 +37,7 @@ async function buildGoogleapisBaseline(dir: string): Promise<{ file: string; byt
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node22',
+    target: 'node24',
     minify: true,
     legalComments: 'none',
     external: [...BUNDLE_EXTERNALS],

@@ -27,6 +27,8 @@ export type {
 export {
   ConfigError,
   type ConfigProblem,
+  DeferPairError,
+  type DeferPairErrorOptions,
   type ErrorCode,
   formatError,
   hasErrorCode,
@@ -86,9 +88,11 @@ export {
   type PluginMetric,
   type PluginOAuth,
   type PluginOAuthContext,
+  type PluginRateLimit,
   type PluginSecrets,
   type PluginSecretsDeclaration,
   type PluginUser,
+  type RateWindow,
 } from './plugins/types.js';
 export type { ReportData } from './report/build-report.js';
 export { classifyError, type ErrorKind, parseRetryAfter } from './run/classify-error.js';

@@ -72,7 +72,7 @@ export async function bundleHandler(options: BundleHandlerOptions): Promise<Hand
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node22',
+    target: 'node24',
     minify: options.minify ?? true,
     legalComments: 'none',
     external: [...BUNDLE_EXTERNALS],

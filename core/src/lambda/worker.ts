@@ -95,7 +95,7 @@ export function buildWorker(load: () => Promise<LoadedConfig>, options: WorkerOp
     container ??= (async () => {
       const config = await load();
       const [storage, secrets] = await Promise.all([openStorage(config.storage), openSecrets(config.secrets)]);
-      return { config, storage, secrets, budgets: createRateBudgets(config.fanOut?.maxConcurrency ?? 1) };
+      return { config, storage, secrets, budgets: createRateBudgets({}, config.fanOut?.maxConcurrency ?? 1) };
     })().catch((error: unknown) => {
       container = undefined;
       throw error;
