@@ -62,6 +62,7 @@ describe('parseArgs', () => {
       'backfill',
       'google-bundles',
       'apple-health',
+      'fan-out',
     ]);
   });
 });
