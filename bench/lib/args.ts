@@ -4,6 +4,7 @@ export const MODULES = [
   'throughput',
   'sqlite-upserts',
   'cli-run',
+  'cli-start',
   'memory',
   'backfill',
   'google-bundles',
