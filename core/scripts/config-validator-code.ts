@@ -28,7 +28,10 @@ export function configValidatorCode(): string {
     validateSchema: false,
     code: { source: true, esm: true },
   });
-  const generate = (standaloneCode as unknown as { default?: typeof standaloneCode }).default ?? standaloneCode;
+  // A CommonJS module: its default export arrives wrapped or not, depending on the loader (tsx, vitest).
+  type Standalone = (instance: Ajv, validate: unknown) => string;
+  const loaded = standaloneCode as unknown as Standalone | { default: Standalone };
+  const generate = typeof loaded === 'function' ? loaded : loaded.default;
   // ajv emits `require()` of its small runtime helpers (ucs2length) even in ESM output: the header
   // gives the module a `require` for them. ajv's compiler is not among them.
   const code = generate(ajv, ajv.compile(configSchema));
