@@ -5,7 +5,7 @@
  * plugin installed in the copy's own node_modules, so the config, the data and the plugin all sit
  * at different absolute paths in the two copies.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,8 @@ interface Synthesized {
   dir: string;
   code: unknown;
   asset: string;
+  assetFiles: string[];
+  environments: Record<string, string>[];
 }
 
 async function synthCopy(): Promise<Synthesized> {
@@ -53,7 +55,17 @@ async function synthCopy(): Promise<Synthesized> {
   const collector = Object.values(functions).find((f) => JSON.stringify(f).includes('index.handler')) as {
     Properties: { Code: unknown };
   };
-  return { dir, code: collector.Properties.Code, asset: readFileSync(built.bundle.file, 'utf8') };
+  return {
+    dir,
+    code: collector.Properties.Code,
+    asset: readFileSync(built.bundle.file, 'utf8'),
+    assetFiles: readdirSync(built.bundle.assetDir, { recursive: true }).map(String),
+    environments: Object.values(functions).map(
+      (f) =>
+        (f as { Properties: { Environment?: { Variables?: Record<string, string> } } }).Properties.Environment
+          ?.Variables ?? {},
+    ),
+  };
 }
 
 let first: Synthesized;
@@ -85,5 +97,14 @@ describe('the Lambda asset of one project synthesized in two folders', () => {
     }
     expect(first.asset.includes('"life-stats.config.json"')).toBe(true);
     expect(first.asset.includes('"node_modules/@life-stats/plugin-csv/dist/index.js"')).toBe(true);
+  });
+
+  it('asks Node for source maps only when it ships one (issue 17 item 17)', () => {
+    const shipsMap = first.assetFiles.some((file) => file.endsWith('.map'));
+    expect(first.environments.length).toBeGreaterThan(0);
+    for (const variables of first.environments) {
+      expect(variables.LIFE_STATS_STORAGE).toBe('dynamodb');
+      expect((variables.NODE_OPTIONS ?? '').includes('--enable-source-maps')).toBe(shipsMap);
+    }
   });
 });
