@@ -1,6 +1,7 @@
 /** Benchmark modules, in the order of their rows in the issue. */
 export const MODULES = [
   'bundle',
+  'lambda-start',
   'throughput',
   'sqlite-upserts',
   'cli-run',

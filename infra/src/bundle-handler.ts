@@ -3,7 +3,7 @@ import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadedConfig, type StaticConfig, type StaticEntry, toStaticConfig } from '@life-stats/core';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 import { lambdaStubs } from './lambda-stubs.js';
 
 /**
@@ -14,6 +14,29 @@ const infraDir = fileURLToPath(new URL('../', import.meta.url));
 
 /** Packages never bundled: the Lambda stores in DynamoDB and imports no TypeScript at run time. */
 export const BUNDLE_EXTERNALS = ['better-sqlite3', 'typescript', 'tsx'] as const;
+
+/**
+ * How the Lambda asset is built (every option but its input, output and plugins); exported so a
+ * benchmark can build its baselines the same way.
+ */
+export const HANDLER_BUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  minify: true,
+  legalComments: 'none',
+  external: [...BUNDLE_EXTERNALS],
+  // The ES module builds first (the AWS SDK's `dist-es`): esbuild drops the exports nothing
+  // imports, where a CommonJS build is kept whole — every command of a client, every protocol.
+  mainFields: ['module', 'main'],
+  // CommonJS dependencies call require(); an ES module has none.
+  banner: {
+    js: "import { createRequire as __lsCreateRequire } from 'node:module'; const require = __lsCreateRequire(import.meta.url);",
+  },
+  metafile: true,
+  logLevel: 'silent',
+} as const satisfies BuildOptions;
 
 /** Options of {@link bundleHandler}. */
 export interface BundleHandlerOptions {
@@ -68,29 +91,15 @@ export async function bundleHandler(options: BundleHandlerOptions): Promise<Hand
   }
   const file = join(assetDir, 'index.mjs');
   const result = await build({
+    ...HANDLER_BUILD_OPTIONS,
     entryPoints: [entryFile],
     outfile: file,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
     minify: options.minify ?? true,
-    legalComments: 'none',
-    external: [...BUNDLE_EXTERNALS],
-    // The ES module builds first (the AWS SDK's `dist-es`): esbuild drops the exports nothing
-    // imports, where a CommonJS build is kept whole — every command of a client, every protocol.
-    mainFields: ['module', 'main'],
-    // CommonJS dependencies call require(); an ES module has none.
-    banner: {
-      js: "import { createRequire as __lsCreateRequire } from 'node:module'; const require = __lsCreateRequire(import.meta.url);",
-    },
     plugins: [
       workspaceSources(entryFile),
       lazyBuiltins(),
       lambdaStubs({ oauth: options.config.plugins.some((entry) => entry.enabled && entry.loaded?.plugin.oauth) }),
     ],
-    metafile: true,
-    logLevel: 'silent',
   });
   if (result.errors.length > 0) throw new Error(`esbuild failed: ${result.errors.map((e) => e.text).join('; ')}`);
   return {
