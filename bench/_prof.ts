@@ -1,0 +1,22 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { loadConfig } from '@life-stats/core';
+import { bundleHandler } from '@life-stats/infra';
+import { startLocalDynamoDb } from '@life-stats/testing/dynalite';
+import { startSsmFake } from '@life-stats/testing/ssm-fake';
+const run = promisify(execFile);
+const config = await loadConfig({ configPath: 'life-stats.config.json', env: {} });
+const b = await bundleHandler({ config, outDir: mkdtempSync(join(tmpdir(), 'ls-prof-')), minify: process.env.NOMIN ? false : true });
+const dynamo = await startLocalDynamoDb(); const ssm = await startSsmFake();
+const tables = await dynamo.createTables();
+const env = { PATH: process.env.PATH ?? '', LIFE_STATS_STORAGE: 'dynamodb', LIFE_STATS_METRICS_TABLE: tables.metricsTable, LIFE_STATS_RUNS_TABLE: tables.runsTable, LIFE_STATS_SECRETS: 'ssm', LIFE_STATS_SSM_PREFIX: '/life-stats', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SSM: ssm.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+const script = `const t0=performance.now(); const {handler}=await import(${JSON.stringify(pathToFileURL(b.file).href)}); const t1=performance.now(); const s=await handler({}, {getRemainingTimeInMillis:()=>300000, awsRequestId:'x', functionName:'life-stats'}); process.stderr.write('T import '+(t1-t0).toFixed(1)+' answer '+(performance.now()-t1).toFixed(1)+' total '+performance.now().toFixed(1)+'\\n');`;
+await run(process.execPath, ['--input-type=module', '-e', script], { cwd: b.assetDir, env });
+for (let i = 0; i < 3; i++) { const r = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: b.assetDir, env }); console.log(r.stderr.split('\n').filter(l => l.startsWith('T ')).join('')); }
+rmSync('/tmp/fs-lprof', { recursive: true, force: true });
+await run(process.execPath, ['--cpu-prof', '--cpu-prof-dir=/tmp/fs-lprof', '--cpu-prof-interval', '100', '--input-type=module', '-e', script], { cwd: b.assetDir, env });
+await dynamo.stop(); await ssm.stop();
