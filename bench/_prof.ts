@@ -14,9 +14,17 @@ const b = await bundleHandler({ config, outDir: mkdtempSync(join(tmpdir(), 'ls-p
 const dynamo = await startLocalDynamoDb(); const ssm = await startSsmFake();
 const tables = await dynamo.createTables();
 const env = { PATH: process.env.PATH ?? '', LIFE_STATS_STORAGE: 'dynamodb', LIFE_STATS_METRICS_TABLE: tables.metricsTable, LIFE_STATS_RUNS_TABLE: tables.runsTable, LIFE_STATS_SECRETS: 'ssm', LIFE_STATS_SSM_PREFIX: '/life-stats', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SSM: ssm.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
-const script = `const t0=performance.now(); const {handler}=await import(${JSON.stringify(pathToFileURL(b.file).href)}); const t1=performance.now(); const s=await handler({}, {getRemainingTimeInMillis:()=>300000, awsRequestId:'x', functionName:'life-stats'}); process.stderr.write('T import '+(t1-t0).toFixed(1)+' answer '+(performance.now()-t1).toFixed(1)+' total '+performance.now().toFixed(1)+'\\n');`;
+const script = `const t0=performance.now(); const {handler}=await import(${JSON.stringify(pathToFileURL(b.file).href)}); const t1=performance.now(); const s=await handler({}, {getRemainingTimeInMillis:()=>300000, awsRequestId:'x', functionName:'life-stats'}); process.stderr.write('MODS '+JSON.stringify(process.moduleLoadList.filter(m=>m.startsWith('NativeModule')))+'\\n'); process.stderr.write('T import '+(t1-t0).toFixed(1)+' answer '+(performance.now()-t1).toFixed(1)+' total '+performance.now().toFixed(1)+'\\n');`;
 await run(process.execPath, ['--input-type=module', '-e', script], { cwd: b.assetDir, env });
-for (let i = 0; i < 3; i++) { const r = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: b.assetDir, env }); console.log(r.stderr.split('\n').filter(l => l.startsWith('T ')).join('')); }
+import { build } from 'esbuild';
+import { HANDLER_BUILD_OPTIONS, lazyBuiltins, lambdaStubs } from '@life-stats/infra';
+import { writeFileSync, readFileSync as rf } from 'node:fs';
+const fsrc = rf('bench/lambda-start.ts','utf8').split('const FLOOR_SOURCE = `')[1]!.split('`;')[0]!;
+writeFileSync('/tmp/fs-floor-entry.mjs', fsrc);
+await build({ ...HANDLER_BUILD_OPTIONS, entryPoints: ['/tmp/fs-floor-entry.mjs'], outfile: '/tmp/fs-floor/index.mjs', nodePaths: [process.cwd() + '/node_modules'], plugins: [lazyBuiltins(), lambdaStubs({ oauth: false })] });
+const fscript = script.replace(JSON.stringify(pathToFileURL(b.file).href), JSON.stringify('file:///tmp/fs-floor/index.mjs'));
+const fr = await run(process.execPath, ['--input-type=module', '-e', fscript], { cwd: '/tmp/fs-floor', env }); writeFileSync('/tmp/fs-floor-mods.txt', fr.stderr);
+for (let i = 0; i < 3; i++) { const r = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: b.assetDir, env }); console.log(r.stderr.split('\n').filter(l => l.startsWith('T ')).join('')); writeFileSync('/tmp/fs-subj-mods.txt', r.stderr); }
 rmSync('/tmp/fs-lprof', { recursive: true, force: true });
 await run(process.execPath, ['--cpu-prof', '--cpu-prof-dir=/tmp/fs-lprof', '--cpu-prof-interval', '100', '--input-type=module', '-e', script], { cwd: b.assetDir, env });
 await dynamo.stop(); await ssm.stop();
