@@ -13,7 +13,7 @@ import { lambdaStubs } from './lambda-stubs.js';
 const infraDir = fileURLToPath(new URL('../', import.meta.url));
 
 /** Packages never bundled: the Lambda stores in DynamoDB and imports no TypeScript at run time. */
-export const BUNDLE_EXTERNALS = ['better-sqlite3', 'typescript', 'tsx'] as const;
+const BUNDLE_EXTERNALS = ['better-sqlite3', 'typescript', 'tsx'] as const;
 
 /**
  * How the Lambda asset is built (every option but its input, output and plugins); exported so a
