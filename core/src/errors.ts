@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'E_STORAGE'
   | 'E_EVENTS'
   | 'E_DEADLINE'
+  | 'E_DEFERRED'
   | 'E_DEPENDENCY_MISSING'
   | 'E_AUTH'
   | 'E_SECRET_MISSING'
@@ -161,6 +162,44 @@ export class ReconnectRequiredError extends LifeStatsError {
     this.name = 'ReconnectRequiredError';
     this.pluginId = options.pluginId;
     this.userId = options.userId;
+  }
+}
+
+/** Options of {@link DeferPairError}. */
+export interface DeferPairErrorOptions extends LifeStatsErrorOptions {
+  /** When the source will answer again (a quota's reset), for the message and the logs. */
+  resumeAt?: Date;
+  /**
+   * The quota spent is the one every pair of the plugin's rate budget shares (a per-app limit):
+   * until `resumeAt`, core defers the budget's other pairs of the run with this message instead of
+   * calling the plugin for them. Only with `resumeAt` and a `rateLimit`.
+   * @default false
+   */
+  sharedQuota?: boolean;
+}
+
+/**
+ * The source cannot serve this pair now, and retrying within the run would not help (a daily quota
+ * is spent): the pair ends as `deferred`, not `failed`. Nothing is retried, what earlier chunks
+ * wrote stays, the cursor does not move, and the next run collects the window. Other pairs go on.
+ *
+ * @example Strava's daily limit is spent until midnight UTC:
+ * ```ts
+ * throw new DeferPairError('[life-stats] [plugin:strava] Strava\'s daily limit of 1000 requests is spent', { resumeAt });
+ * ```
+ */
+export class DeferPairError extends LifeStatsError {
+  readonly resumeAt: Date | undefined;
+  readonly sharedQuota: boolean;
+  constructor(message: string, options: DeferPairErrorOptions = {}) {
+    const { resumeAt, sharedQuota, ...rest } = options;
+    super('E_DEFERRED', message, {
+      hint: `The cursor did not move: ${resumeAt ? `a run after ${resumeAt.toISOString()}` : 'the next run'} collects this window.`,
+      ...rest,
+    });
+    this.name = 'DeferPairError';
+    this.resumeAt = resumeAt;
+    this.sharedQuota = sharedQuota === true && resumeAt !== undefined;
   }
 }
 

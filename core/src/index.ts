@@ -20,6 +20,8 @@ export type { LoadedConfig, PluginEntry, SecretsConfig, StorageConfig, UserConfi
 export {
   ConfigError,
   type ConfigProblem,
+  DeferPairError,
+  type DeferPairErrorOptions,
   type ErrorCode,
   formatError,
   hasErrorCode,
@@ -79,9 +81,11 @@ export {
   type PluginMetric,
   type PluginOAuth,
   type PluginOAuthContext,
+  type PluginRateLimit,
   type PluginSecrets,
   type PluginSecretsDeclaration,
   type PluginUser,
+  type RateWindow,
 } from './plugins/types.js';
 export type { ReportData } from './report/build-report.js';
 export { classifyError, type ErrorKind, parseRetryAfter } from './run/classify-error.js';

@@ -23,7 +23,7 @@ export const HANDLER_BUILD_OPTIONS = {
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node22',
+  target: 'node24',
   minify: true,
   legalComments: 'none',
   external: [...BUNDLE_EXTERNALS],

@@ -43,6 +43,24 @@ const LIMIT_CASES: ConfigCase[] = [
     files: { 'days.mjs': manifestWith('maxDaysPerFetch', 'Number.MAX_SAFE_INTEGER') },
     expect: [/maxDaysPerFetch: must be a whole number of days from 1 to 36525, got number 9007199254740991/],
   },
+  // A metric name is part of DynamoDB's sort key (`<date>#<metric>`, at most 1,024 bytes).
+  {
+    name: "an entry's metric name of 2,000 characters",
+    config: base((c) => {
+      (plugins(c)[0] as Record<string, unknown>).metric = 'm'.repeat(2_000);
+    }),
+    expect: [/plugins\[0\]\.metric: must NOT have more than 64 characters/],
+  },
+  {
+    name: "a plugin's metric type of 2,000 characters",
+    config: base((c) => {
+      plugins(c)[0] = { use: './long.mjs' };
+    }),
+    files: {
+      'long.mjs': `export default { id: 'long', apiVersion: 1, metric: { type: '${'m'.repeat(2_000)}' }, async fetch() { return []; } };\n`,
+    },
+    expect: [/plugins\[0\]\.use: .*metric\.type: must be at most 64 characters, got 2000/],
+  },
   // Items 5 and 7: the user-id rule.
   {
     name: 'a user id of 10,000 characters',

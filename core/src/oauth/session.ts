@@ -27,6 +27,8 @@ export interface OAuthSessionOptions {
    * this run holds, a concurrent run may have rotated it: the stored one is tried before giving up.
    */
   reread?: () => Promise<string | undefined>;
+  /** Runs before every API request of `fetch` (a rate budget that counts requests); token requests do not count. */
+  beforeRequest?: (signal: AbortSignal) => Promise<void>;
 }
 
 /** A refresh is not tied to one caller's signal (its rotation must be stored), but it does end. */
@@ -198,7 +200,8 @@ export function createOAuthSession(options: OAuthSessionOptions): PluginOAuthCon
 
     async fetch(input, init = {}) {
       const combined = init.signal ? AbortSignal.any([signal, init.signal]) : signal;
-      const send = (token: string) => {
+      const send = async (token: string) => {
+        await options.beforeRequest?.(combined);
         const headers = new Headers(init.headers);
         headers.set('authorization', `Bearer ${token}`);
         return fetch(input, { ...init, headers, signal: combined });

@@ -9,6 +9,11 @@ export function authCommand(pluginId: string, userId: string): string {
   return `life-stats auth ${pluginId} --user ${userId}`;
 }
 
+/** `life-stats connect-link <plugin> --user <user>`: a link the user connects with from their own browser. */
+function linkCommand(pluginId: string, userId: string): string {
+  return `life-stats connect-link ${pluginId} --user ${userId}`;
+}
+
 /**
  * The command that connects a user to a plugin, or connects them again after a grant was revoked:
  * the one place it is worded. An OAuth plugin is connected with `life-stats auth`; a plugin with
@@ -27,7 +32,13 @@ export function connectCommand(plugin: ConnectablePlugin, userId: string): strin
  * {@link connectCommand}. Anything else is left as it is. The error may come from another copy of
  * core (a plugin bundled with its own), so it is recognised by its code.
  */
-export function completeReconnectError(error: unknown, plugin: ConnectablePlugin, userId: string): void {
+export function completeReconnectError(
+  error: unknown,
+  plugin: ConnectablePlugin,
+  userId: string,
+  /** The config has connect links: an OAuth plugin's hint also offers one. */
+  links = false,
+): void {
   if (!hasErrorCode(error, 'E_RECONNECT_REQUIRED')) return;
   // Written once, here, by core: `hint` is read-only for everyone else.
   const target = error as { -readonly [K in keyof ReconnectRequiredError]: ReconnectRequiredError[K] };
@@ -35,6 +46,11 @@ export function completeReconnectError(error: unknown, plugin: ConnectablePlugin
   target.userId ??= userId;
   if (target.hint === undefined) {
     const command = connectCommand(plugin, target.userId);
-    if (command) target.hint = `Run \`${command}\` to connect again.`;
+    if (command) target.hint = `Run \`${command}\` to connect again${linkOffer(plugin, target.userId, links)}.`;
   }
+}
+
+/** `, or send them a link: …` when the deployment has connect links and the plugin is OAuth. */
+export function linkOffer(plugin: ConnectablePlugin, userId: string, links: boolean): string {
+  return links && plugin.oauth ? `, or send them a link: \`${linkCommand(plugin.id, userId)}\`` : '';
 }

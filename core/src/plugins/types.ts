@@ -100,6 +100,49 @@ export interface PluginDataType {
   description?: string;
 }
 
+/** At most `requests` request starts in any `perMs` milliseconds. */
+export interface RateWindow {
+  requests: number;
+  perMs: number;
+}
+
+/**
+ * A plugin's request budget, shared by every user of a run (docs/plugins.md "Rate limits"). At
+ * least one of `requestsPerMinute` and `windows`.
+ *
+ * @example Strava: 100 read requests per 15 minutes and 1,000 a day, per OAuth application.
+ * ```ts
+ * rateLimit: {
+ *   windows: [{ requests: 100, perMs: 15 * 60_000 }, { requests: 1000, perMs: 86_400_000 }],
+ *   sharedBy: 'namespace',
+ *   counts: 'request',
+ * }
+ * ```
+ */
+export interface PluginRateLimit {
+  /** Requests are spaced evenly at `60 000 / requestsPerMinute` ms. */
+  requestsPerMinute?: number;
+  /**
+   * Sliding windows: a request waits until every window has room. A window that would hold a
+   * request longer than 15 minutes ends the pair `deferred` instead (a daily quota), and the next
+   * run collects it.
+   */
+  windows?: readonly RateWindow[];
+  /**
+   * Who shares the budget: each plugin entry its own (`entry`), or every entry of the plugin's
+   * secrets namespace (`namespace`: one OAuth application, whose quota the provider counts for all
+   * its entries and users). The first entry to run sets a shared budget's numbers.
+   * @default 'entry'
+   */
+  sharedBy?: 'entry' | 'namespace';
+  /**
+   * What takes from the budget: each `fetch` attempt, or each HTTP `request` the plugin sends
+   * through `ctx.oauth.fetch` (a paged API; needs `oauth`).
+   * @default 'fetch'
+   */
+  counts?: 'fetch' | 'request';
+}
+
 /**
  * The optional `deprecated` manifest field: the plugin still works, but its users should move.
  * `life-stats plugins` and `validate` print `message` once per enabled entry, with the entry's
@@ -135,8 +178,8 @@ export interface PluginDefinition<Config = Record<string, unknown>> {
   settleDays?: number;
   /** Longer windows are split into chunks of this many days. @default 30 */
   maxDaysPerFetch?: number;
-  /** One request budget shared by all users of a run. */
-  rateLimit?: { requestsPerMinute: number };
+  /** One request budget shared by all users of a run (see {@link PluginRateLimit}). */
+  rateLimit?: PluginRateLimit;
   /**
    * OAuth 2.0 plugins only: the provider, its endpoints and scopes. Core then runs the consent
    * (`life-stats auth <plugin> --user U`), the refresh and the rotation, and gives `ctx.oauth`.

@@ -1,13 +1,13 @@
 import { PluginLoadError } from '../errors.js';
 import { isValidDate, MAX_DAY_COUNT } from '../util/dates.js';
 import { isRecord } from '../util/is-record.js';
+import { MAX_METRIC_NAME_LENGTH, METRIC_NAME_RE } from './metric-name.js';
 import { normalizePlugin, unwrapInterop } from './normalize-plugin.js';
 import { compilePluginSchema } from './schema-validators.js';
 import { type NormalizedPlugin, PLUGIN_API_VERSION } from './types.js';
 import { checkOAuth } from './validate-oauth.js';
 
 const PLUGIN_ID_RE = /^[a-z][a-z0-9-]*$/;
-const METRIC_TYPE_RE = /^[a-z][a-z0-9_]*$/;
 const SECRET_NAME_RE = /^[a-z][a-z0-9_]*$/;
 const DATA_TYPE_RE = /^[a-z][a-z0-9-]*$/;
 
@@ -27,6 +27,13 @@ function describeValue(value: unknown): string {
 function checkRegex(problems: Problems, path: string, value: unknown, re: RegExp): void {
   if (typeof value !== 'string') problems.push(`${path}: must be a string matching ${re}, got ${describeValue(value)}`);
   else if (!re.test(value)) problems.push(`${path}: must match ${re}, got ${JSON.stringify(value)}`);
+}
+
+/** A metric name: {@link METRIC_NAME_RE}, at most {@link MAX_METRIC_NAME_LENGTH} characters. */
+function checkMetricName(problems: Problems, path: string, value: unknown): void {
+  if (typeof value === 'string' && value.length > MAX_METRIC_NAME_LENGTH) {
+    problems.push(`${path}: must be at most ${MAX_METRIC_NAME_LENGTH} characters, got ${value.length}`);
+  } else checkRegex(problems, path, value, METRIC_NAME_RE);
 }
 
 function checkOptionalString(problems: Problems, path: string, value: unknown): void {
@@ -53,7 +60,7 @@ function checkMetric(problems: Problems, metric: unknown): void {
     problems.push(`metric: must be an object { type, unit?, description? }, got ${describeValue(metric)}`);
     return;
   }
-  checkRegex(problems, 'metric.type', metric.type, METRIC_TYPE_RE);
+  checkMetricName(problems, 'metric.type', metric.type);
   checkOptionalString(problems, 'metric.unit', metric.unit);
   checkOptionalString(problems, 'metric.description', metric.description);
 }
@@ -78,7 +85,7 @@ function checkDataTypes(problems: Problems, dataTypes: unknown, schema: unknown)
       problems.push(`${path}: must be an object { metric, unit, description? }, got ${describeValue(type)}`);
       continue;
     }
-    checkRegex(problems, `${path}.metric`, type.metric, METRIC_TYPE_RE);
+    checkMetricName(problems, `${path}.metric`, type.metric);
     if (typeof type.unit !== 'string' || type.unit === '')
       problems.push(`${path}.unit: must be a non-empty string, got ${describeValue(type.unit)}`);
     checkOptionalString(problems, `${path}.description`, type.description);
@@ -115,6 +122,20 @@ function checkSecrets(problems: Problems, secrets: unknown): void {
   checkSecretNames(problems, 'secrets.shared', secrets.shared);
 }
 
+/** Core's own secrets namespaces: a plugin that read them could sign connect links of its own. */
+const RESERVED_NAMESPACES = new Set(['connect']);
+
+function checkReservedNamespace(problems: Problems, id: unknown, secrets: unknown): void {
+  const declared = isRecord(secrets) ? secrets.namespace : undefined;
+  const namespace = declared ?? id;
+  if (typeof namespace !== 'string' || !RESERVED_NAMESPACES.has(namespace)) return;
+  const path = declared === undefined ? 'id' : 'secrets.namespace';
+  problems.push(
+    `${path}: the secrets namespace "${namespace}" is reserved for life-stats itself (it holds the connect signing key); ` +
+      `declare another \`secrets.namespace\``,
+  );
+}
+
 function checkConfigSchema(problems: Problems, schema: unknown): void {
   if (schema === undefined) return;
   if (!isRecord(schema)) {
@@ -132,15 +153,47 @@ function checkConfigSchema(problems: Problems, schema: unknown): void {
   if ('problem' in compiled) problems.push(`configSchema: is not a valid JSON Schema (draft-07): ${compiled.problem}`);
 }
 
-function checkRateLimit(problems: Problems, rateLimit: unknown): void {
+const positive = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value > 0;
+
+function checkRateLimit(problems: Problems, rateLimit: unknown, oauth: unknown): void {
   if (rateLimit === undefined) return;
   if (!isRecord(rateLimit)) {
-    problems.push(`rateLimit: must be an object { requestsPerMinute }, got ${describeValue(rateLimit)}`);
+    problems.push(
+      `rateLimit: must be an object { requestsPerMinute?, windows?, sharedBy?, counts? }, got ${describeValue(rateLimit)}`,
+    );
     return;
   }
-  const rpm = rateLimit.requestsPerMinute;
-  if (typeof rpm !== 'number' || !Number.isFinite(rpm) || rpm <= 0) {
+  const { requestsPerMinute: rpm, windows, sharedBy, counts } = rateLimit;
+  if (rpm === undefined && windows === undefined) {
+    problems.push('rateLimit: needs requestsPerMinute or windows');
+  }
+  if (rpm !== undefined && !positive(rpm)) {
     problems.push(`rateLimit.requestsPerMinute: must be a number > 0, got ${describeValue(rpm)}`);
+  }
+  if (windows !== undefined) {
+    if (!Array.isArray(windows) || windows.length === 0) {
+      problems.push(
+        `rateLimit.windows: must be a non-empty array of { requests, perMs }, got ${describeValue(windows)}`,
+      );
+    } else {
+      windows.forEach((w: unknown, i) => {
+        const ok = isRecord(w) && Number.isInteger(w.requests) && positive(w.requests) && positive(w.perMs);
+        if (!ok) {
+          problems.push(
+            `rateLimit.windows[${i}]: must be { requests: an integer > 0, perMs: a number > 0 }, got ${describeValue(w)}`,
+          );
+        }
+      });
+    }
+  }
+  if (sharedBy !== undefined && sharedBy !== 'entry' && sharedBy !== 'namespace') {
+    problems.push(`rateLimit.sharedBy: must be 'entry' or 'namespace', got ${describeValue(sharedBy)}`);
+  }
+  if (counts !== undefined && counts !== 'fetch' && counts !== 'request') {
+    problems.push(`rateLimit.counts: must be 'fetch' or 'request', got ${describeValue(counts)}`);
+  }
+  if (counts === 'request' && oauth === undefined) {
+    problems.push("rateLimit.counts: 'request' counts the requests of ctx.oauth.fetch, so it needs `oauth`");
   }
 }
 
@@ -177,6 +230,7 @@ function collectProblems(plugin: Record<string, unknown>): Problems {
   checkConfigSchema(problems, plugin.configSchema);
   checkDataTypes(problems, plugin.dataTypes, plugin.configSchema);
   checkSecrets(problems, plugin.secrets);
+  checkReservedNamespace(problems, plugin.id, plugin.secrets);
   if (plugin.schedule !== undefined && (typeof plugin.schedule !== 'string' || plugin.schedule.trim() === '')) {
     problems.push(
       `schedule: must be an EventBridge expression such as 'rate(1 day)', got ${describeValue(plugin.schedule)}`,
@@ -184,7 +238,7 @@ function collectProblems(plugin: Record<string, unknown>): Problems {
   }
   checkDayCount(problems, 'settleDays', plugin.settleDays, 0);
   checkDayCount(problems, 'maxDaysPerFetch', plugin.maxDaysPerFetch, 1);
-  checkRateLimit(problems, plugin.rateLimit);
+  checkRateLimit(problems, plugin.rateLimit, plugin.oauth);
   checkOAuth(problems, plugin.oauth);
   checkDeprecated(problems, plugin.deprecated);
   if (plugin.exampleConfig !== undefined && !isRecord(plugin.exampleConfig)) {

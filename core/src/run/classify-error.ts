@@ -2,7 +2,7 @@ import { hasErrorCode, isLifeStatsError } from '../errors.js';
 import { causeChain as causes, networkErrorCode } from '../util/network-errors.js';
 
 /** How the engine treats a failed fetch. */
-export type ErrorKind = 'retry' | 'reconnect' | 'fatal';
+export type ErrorKind = 'retry' | 'reconnect' | 'defer' | 'fatal';
 
 /** An HTTP status carried by common client errors (gaxios `status`/`response.status`, `statusCode`). */
 function httpStatusOf(error: unknown): number | undefined {
@@ -40,10 +40,12 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
 /**
  * Retry what is transient by nature: `RetryableError`, network failures (by their code, also when
  * wrapped, as `fetch` wraps them in a `TypeError`), the per-fetch timeout, HTTP 429 and 5xx.
- * `ReconnectRequiredError` is never retried. Anything else fails the pair at once.
+ * `ReconnectRequiredError` is never retried, nor is `DeferPairError` (the pair is deferred).
+ * Anything else fails the pair at once.
  */
 export function classifyError(error: unknown): ErrorKind {
   if (hasErrorCode(error, 'E_RECONNECT_REQUIRED')) return 'reconnect';
+  if (hasErrorCode(error, 'E_DEFERRED')) return 'defer';
   if (hasErrorCode(error, 'E_RETRYABLE')) return 'retry';
   // Other deliberate life-stats errors (bad output, secret access…) are not transient.
   if (isLifeStatsError(error) && !hasErrorCode(error, 'E_FETCH_TIMEOUT')) return 'fatal';

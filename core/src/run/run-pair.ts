@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../log/redact.js';
 import { pluginOAuthFor } from '../oauth/plugin-context.js';
 import { completeReconnectError } from '../plugins/connect-command.js';
-import type { DateWindow, PluginSecrets } from '../plugins/types.js';
+import type { DateWindow, PluginRateLimit, PluginSecrets } from '../plugins/types.js';
 import { connectHint } from '../secrets/connect-hint.js';
 import { loadPluginSecrets } from '../secrets/plugin-secrets.js';
 import type { SecretStore } from '../secrets/types.js';
@@ -18,7 +18,7 @@ import { chunkWindow } from '../util/dates.js';
 import { callWithRetry, type RetryOptions } from './call-plugin.js';
 import { classifyError } from './classify-error.js';
 import type { Pair } from './plan-pairs.js';
-import type { RateBudgets } from './rate-budget.js';
+import type { RateBudget, RateBudgets, SpentQuota } from './rate-budget.js';
 import type { PairResult, PairStatus, RunMode } from './types.js';
 import { validateObservations } from './validate-output.js';
 import { computeRunWindow } from './window.js';
@@ -55,16 +55,21 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
   const log = run.logger.child({ plugin: plugin.id, user: user.id, metric: entry.metric });
   let window: DateWindow | undefined;
   let items = 0;
+  // The rate budget takes a turn before each fetch attempt, or before each request of `ctx.oauth.fetch`.
+  const { budget, perRequest } = pairBudget(pair, run);
   try {
     // The store could not even list this namespace's users: fail here, so the run row records it.
     if (pair.blocked !== undefined) throw pair.blocked;
     const secrets = await loadPluginSecrets({ store: run.secrets, plugin, userId: user.id, redactor: run.redactor });
     if (plugin.secrets.user.length > 0 && !plugin.secrets.user.some((n) => secrets.get(n) !== undefined)) {
-      const hint = connectHint(plugin, user.id, run.secrets);
+      const hint = connectHint(plugin, user.id, run.secrets, run.config.connect !== undefined);
       log.info('skipped: no user secrets', { hint });
       await recordOutcome(run, { user_id: user.id, metric_type: entry.metric, last_status: 'skipped' }, log);
       return { ...base, status: 'skipped', hint };
     }
+    const onWait = (ms: number, reason: string) =>
+      log.info(`waiting ${Math.ceil(ms / 1000)} s for the request budget (${reason})`, { waitMs: Math.round(ms) });
+    const take = budget ? (signal: AbortSignal) => budget.take(signal, onWait) : undefined;
     // `ctx.oauth` of an OAuth plugin: the access token, refreshed (and a rotated refresh token
     // stored) before the fetch goes on.
     const oauthFor = pluginOAuthFor({
@@ -75,10 +80,12 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
       store: run.secrets,
       log,
       redactor: run.redactor,
+      ...(take && perRequest ? { beforeRequest: take } : {}),
     });
+    const beforeAttempt = perRequest ? undefined : take;
     window = pairWindow(pair, run);
     for (const [i, chunk] of chunkWindow(window, plugin.maxDaysPerFetch).entries()) {
-      items += await fetchAndStore(pair, run, { chunk, secrets, log, first: i === 0, oauthFor });
+      items += await fetchAndStore(pair, run, { chunk, secrets, log, first: i === 0, oauthFor, beforeAttempt, budget });
     }
     if (run.mode === 'scheduled') {
       // Only now, after every write succeeded, may the cursor move (and never backwards: storage enforces it).
@@ -94,7 +101,7 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
   } catch (error) {
     if (error instanceof DeadlineError && !error.started) return { ...base, status: 'deferred', error: error.message };
     const status = failureStatus(error);
-    completeReconnectError(error, plugin, user.id);
+    completeReconnectError(error, plugin, user.id, run.config.connect !== undefined);
     const message = run.redactor.redact(formatError(error));
     if (status === 'deferred') log.warn(`${status}: ${message}`, { status });
     else log.error(`${status}: ${message}`, { status });
@@ -107,6 +114,13 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
     }
     return { ...base, status, ...(window ? { window } : {}), items, error: message };
   }
+}
+
+/** A `DeferPairError` (from any copy of core) that says the budget's shared quota is spent. */
+function sharedQuotaOf(error: unknown): SpentQuota | undefined {
+  if (!hasErrorCode(error, 'E_DEFERRED')) return undefined;
+  const { sharedQuota, resumeAt, message } = error as { sharedQuota?: unknown; resumeAt?: unknown; message: string };
+  return sharedQuota === true && resumeAt instanceof Date ? { message, resumeAt } : undefined;
 }
 
 /** A backfill's explicit window, else the scheduled window from the pair's cursor. */
@@ -129,15 +143,32 @@ interface ChunkStep {
   first: boolean;
   /** For an OAuth plugin: its `ctx.oauth` for one fetch's signal. */
   oauthFor: ReturnType<typeof pluginOAuthFor>;
+  /** The rate budget, when it counts fetch attempts. */
+  beforeAttempt: ((signal: AbortSignal) => Promise<void>) | undefined;
+  /** The pair's rate budget, closed when the plugin says its shared quota is spent. */
+  budget: RateBudget | undefined;
+}
+
+/**
+ * The pair's rate budget: the plugin's `rateLimit` (its `requestsPerMinute` overridden by the
+ * entry's), kept per entry or, with `sharedBy: 'namespace'`, per secrets namespace (one OAuth app).
+ */
+function pairBudget(pair: Pair, run: RunContext): { budget?: RateBudget; perRequest: boolean } {
+  const plugin = pair.entry.loaded.plugin;
+  if (!plugin.rateLimit && !pair.entry.rateLimit) return { perRequest: false };
+  const limit: PluginRateLimit = { ...plugin.rateLimit, ...pair.entry.rateLimit };
+  const key = limit.sharedBy === 'namespace' ? `namespace:${plugin.secrets.namespace}` : `entry:${pair.entry.index}`;
+  return {
+    budget: run.budgets.get(key, limit, `plugin:${plugin.id}`),
+    perRequest: limit.counts === 'request' && plugin.oauth !== undefined,
+  };
 }
 
 /** Fetch one chunk in a fetch slot (with retries), validate it whole, upsert it. Returns the rows written. */
 async function fetchAndStore(pair: Pair, run: RunContext, step: ChunkStep): Promise<number> {
   const { entry, user } = pair;
   const plugin = entry.loaded.plugin;
-  const { chunk, secrets, log } = step;
-  const rate = entry.rateLimit ?? plugin.rateLimit;
-  const budget = rate ? run.budgets.get(`${entry.index}`, rate.requestsPerMinute) : undefined;
+  const { chunk, secrets, log, beforeAttempt } = step;
   const raw = await run.fetchSlot(async () => {
     // Waiting for a slot may have taken the run past its deadline: then this pair never started.
     if (step.first && run.pastDeadline()) throw new DeadlineError(false);
@@ -159,9 +190,15 @@ async function fetchAndStore(pair: Pair, run: RunContext, step: ChunkStep): Prom
         timeoutMs: run.fetchTimeoutMs,
         signal: run.signal,
         log,
-        ...(budget ? { beforeAttempt: (signal: AbortSignal) => budget.take(signal) } : {}),
+        ...(beforeAttempt ? { beforeAttempt } : {}),
       },
-    );
+    ).catch((error: unknown) => {
+      // A per-app quota spent: close the budget before this slot goes to the next pair, so the
+      // pairs that share it are deferred without asking the provider again.
+      const quota = sharedQuotaOf(error);
+      if (quota) step.budget?.closeUntil(quota);
+      throw error;
+    });
   });
   const observations = validateObservations(plugin.id, raw, chunk, run.redactor.redact);
   const timestamp = run.now().toISOString();
@@ -178,10 +215,15 @@ async function fetchAndStore(pair: Pair, run: RunContext, step: ChunkStep): Prom
   return observations.length;
 }
 
-/** Stopped by the deadline: `deferred`, like a pair that never started; the next run collects it. */
+/**
+ * Stopped by the deadline, or a plugin's (or a rate budget's) `DeferPairError`: `deferred`, like a
+ * pair that never started; the cursor stays and the next run collects it.
+ */
 function failureStatus(error: unknown): Exclude<PairStatus, 'ok' | 'skipped'> {
   if (hasErrorCode(error, 'E_DEADLINE')) return 'deferred';
-  return classifyError(error) === 'reconnect' ? 'reconnect' : 'failed';
+  const kind = classifyError(error);
+  if (kind === 'defer') return 'deferred';
+  return kind === 'reconnect' ? 'reconnect' : 'failed';
 }
 
 /** Record a pair's outcome in its cursor row; a failure to do so is logged, the pair's result stands. */

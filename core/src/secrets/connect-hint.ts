@@ -1,4 +1,4 @@
-import { connectCommand } from '../plugins/connect-command.js';
+import { connectCommand, linkOffer } from '../plugins/connect-command.js';
 import type { NormalizedPlugin } from '../plugins/types.js';
 import type { SecretStore } from './types.js';
 
@@ -12,6 +12,8 @@ export function connectHint(
   plugin: Pick<NormalizedPlugin, 'id' | 'secrets' | 'oauth'>,
   userId: string,
   store: SecretStore,
+  /** The config has connect links: offer one too. */
+  links = false,
 ): string {
   const { namespace, user } = plugin.secrets;
   const name = (plugin.oauth ? (plugin.oauth.secrets?.refreshToken ?? 'token') : user[0]) ?? 'token';
@@ -22,6 +24,8 @@ export function connectHint(
     // A name the store cannot hold (e.g. an SSM-invalid user id): the command alone still helps.
   }
   const command = connectCommand(plugin, userId) ?? `life-stats secrets set ${namespace} ${name} --user ${userId}`;
-  if (plugin.oauth) return `run \`${command}\`${where ? ` (it stores the refresh token as ${where})` : ''}`;
+  if (plugin.oauth) {
+    return `run \`${command}\`${linkOffer(plugin, userId, links)}${where ? ` (it stores the refresh token as ${where})` : ''}`;
+  }
   return `run \`${command}\`${where ? ` (read from ${where})` : ''}`;
 }

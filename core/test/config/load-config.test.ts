@@ -4,25 +4,12 @@ import { rejection } from '@life-stats/testing/assertions';
 import { pluginPackage, pluginSource, useTempProjects } from '@life-stats/testing/temp-project';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
-import { type ConfigError, hasErrorCode } from '../../src/errors.js';
+import { configError, waterSchema } from './support/config-rig.js';
 
 const project = useTempProjects();
 afterEach(() => {
   vi.unstubAllEnvs();
 });
-
-async function configError(promise: Promise<unknown>): Promise<ConfigError> {
-  const error = await rejection(promise);
-  if (!hasErrorCode(error, 'E_CONFIG')) throw error;
-  return error as unknown as ConfigError;
-}
-
-const waterSchema = {
-  type: 'object',
-  properties: { baseUrl: { type: 'string' }, glassMl: { type: 'integer', minimum: 1, default: 250 } },
-  required: ['baseUrl'],
-  additionalProperties: false,
-};
 
 describe('loadConfig: discovery', () => {
   it('reads the "life-stats" key of package.json', async () => {

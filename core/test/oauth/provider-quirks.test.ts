@@ -1,55 +1,18 @@
 import { rejection } from '@life-stats/testing/assertions';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tokenCache } from '../../src/oauth/token-cache.js';
+import { describe, expect, it } from 'vitest';
 import { definePlugin } from '../../src/plugins/define-plugin.js';
-import type { OAuthAdapter, PluginOAuth } from '../../src/plugins/types.js';
+import type { OAuthAdapter } from '../../src/plugins/types.js';
 import { classifyError } from '../../src/run/classify-error.js';
-import {
-  type FakeOAuthProvider,
-  type FakeOAuthProviderOptions,
-  startFakeOAuthProvider,
-} from '../../src/testing/fake-oauth-provider.js';
+import type { FakeOAuthProviderOptions } from '../../src/testing/fake-oauth-provider.js';
 import { createTestContext } from '../../src/testing/test-context.js';
+import { REFRESH, useQuirkyProvider } from './support/quirky-plugin.js';
 
 /**
  * Providers that depart from RFC 6749, adapted in the plugin's manifest as the Strava and Withings
  * plugins will: through the kit's `createTestContext` (the `ctx.oauth` a run gets) against the
  * kit's fake provider shaped like each one.
  */
-const REFRESH = 'quirky-refresh-token';
-let provider: FakeOAuthProvider | undefined;
-
-beforeEach(() => tokenCache.clear());
-afterEach(async () => {
-  await provider?.close();
-  provider = undefined;
-});
-
-async function start(options: FakeOAuthProviderOptions): Promise<FakeOAuthProvider> {
-  provider = await startFakeOAuthProvider({ grants: { [REFRESH]: undefined }, ...options });
-  return provider;
-}
-
-function context(
-  p: FakeOAuthProvider,
-  oauth: Omit<PluginOAuth, 'authUrl' | 'tokenUrl' | 'provider' | 'scopes'>,
-  token = REFRESH,
-) {
-  const plugin = definePlugin({
-    id: 'quirky',
-    apiVersion: 1,
-    metric: { type: 'quirky' },
-    oauth: { provider: 'Quirky', authUrl: p.authUrl, tokenUrl: p.tokenUrl, scopes: ['read'], ...oauth },
-    async fetch() {
-      return [];
-    },
-  });
-  return createTestContext({
-    plugin,
-    user: { id: 'ann', timezone: 'UTC' },
-    secrets: { client_id: p.clientId, client_secret: p.clientSecret, token },
-  });
-}
+const { start, context } = useQuirkyProvider();
 
 /**
  * Strava (developers.strava.com/docs/authentication): a refused refresh token is HTTP 400

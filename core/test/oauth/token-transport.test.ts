@@ -1,55 +1,17 @@
 import { rejection } from '@life-stats/testing/assertions';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tokenCache } from '../../src/oauth/token-cache.js';
+import { describe, expect, it } from 'vitest';
 import { definePlugin } from '../../src/plugins/define-plugin.js';
-import type { PluginOAuth } from '../../src/plugins/types.js';
 import { classifyError } from '../../src/run/classify-error.js';
-import {
-  type FakeOAuthProvider,
-  type FakeOAuthProviderOptions,
-  startFakeOAuthProvider,
-} from '../../src/testing/fake-oauth-provider.js';
+import type { FakeOAuthProvider } from '../../src/testing/fake-oauth-provider.js';
 import { createTestContext } from '../../src/testing/test-context.js';
+import { REFRESH, useQuirkyProvider } from './support/quirky-plugin.js';
 
 /**
  * How core talks to a token endpoint whatever the provider: the client as HTTP Basic, tokens never
  * to a plain-HTTP endpoint off this machine, an unreachable endpoint retried, an abort honoured —
  * through the kit's `createTestContext` against the kit's fake provider (see provider-quirks.test.ts).
  */
-const REFRESH = 'quirky-refresh-token';
-let provider: FakeOAuthProvider | undefined;
-
-beforeEach(() => tokenCache.clear());
-afterEach(async () => {
-  await provider?.close();
-  provider = undefined;
-});
-
-async function start(options: FakeOAuthProviderOptions): Promise<FakeOAuthProvider> {
-  provider = await startFakeOAuthProvider({ grants: { [REFRESH]: undefined }, ...options });
-  return provider;
-}
-
-function context(
-  p: FakeOAuthProvider,
-  oauth: Omit<PluginOAuth, 'authUrl' | 'tokenUrl' | 'provider' | 'scopes'>,
-  token = REFRESH,
-) {
-  const plugin = definePlugin({
-    id: 'quirky',
-    apiVersion: 1,
-    metric: { type: 'quirky' },
-    oauth: { provider: 'Quirky', authUrl: p.authUrl, tokenUrl: p.tokenUrl, scopes: ['read'], ...oauth },
-    async fetch() {
-      return [];
-    },
-  });
-  return createTestContext({
-    plugin,
-    user: { id: 'ann', timezone: 'UTC' },
-    secrets: { client_id: p.clientId, client_secret: p.clientSecret, token },
-  });
-}
+const { start, context } = useQuirkyProvider();
 
 describe('client authentication and transport', () => {
   it('sends the client as HTTP Basic when the manifest says client_secret_basic', async () => {
@@ -85,7 +47,6 @@ describe('client authentication and transport', () => {
     const p = await start({});
     const url = p.tokenUrl;
     await p.close();
-    provider = undefined;
     const { ctx } = context({ ...p, tokenUrl: url } as FakeOAuthProvider, {});
     const error = await rejection(ctx.oauth!.accessToken());
     expect(classifyError(error)).toBe('retry');

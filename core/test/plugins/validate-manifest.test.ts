@@ -113,6 +113,18 @@ describe('validateManifest', () => {
     expect(error.hint).toContain('export default definePlugin(');
   });
 
+  it("refuses core's own secrets namespace, by id or declared, so no plugin reads the connect signing key", () => {
+    const byId = failure(minimal({ id: 'connect' }));
+    expect(byId.message).toContain('- id: the secrets namespace "connect" is reserved for life-stats itself');
+    const declared = failure(minimal({ secrets: { namespace: 'connect', shared: ['signing_key'] } }));
+    expect(declared.message).toContain('- secrets.namespace: the secrets namespace "connect" is reserved');
+    expect(declared.message).toContain('declare another `secrets.namespace`');
+    // An id `connect` with a namespace of its own is fine.
+    expect(
+      validateManifest(minimal({ id: 'connect', secrets: { namespace: 'connect-app' } }), 'x').secrets.namespace,
+    ).toBe('connect-app');
+  });
+
   it('reports missing required fields', () => {
     const error = failure({ description: 'nothing else' });
     expect(hasErrorCode(error, 'E_PLUGIN_INVALID')).toBe(true);

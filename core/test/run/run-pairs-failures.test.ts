@@ -174,6 +174,42 @@ describe('runPairs: failures', () => {
     expect(await storage.getCursor('me', 'revoked')).toMatchObject({ last_status: 'reconnect' });
   });
 
+  it('with connect links configured, an OAuth pair that needs its user offers a link too (skipped and reconnect)', async () => {
+    const dir = tempDir();
+    const oauth = {
+      provider: 'Example',
+      authUrl: 'https://auth.example/authorize',
+      tokenUrl: 'https://auth.example/token',
+      scopes: ['read'],
+    };
+    const revoked = definePlugin({
+      id: 'revoked',
+      apiVersion: 1,
+      metric: { type: 'revoked' },
+      oauth,
+      async fetch() {
+        throw new ReconnectRequiredError('[life-stats] [plugin:revoked] invalid_grant');
+      },
+    });
+    const { storage, secrets } = stores(dir);
+    await secrets.set('revoked', 'token', 'refresh-1', 'me');
+    await storage.putCursor({ user_id: 'ann', metric_type: 'revoked', last_status: 'ok' });
+    const config = {
+      ...makeConfig(dir, [{ plugin: revoked }]),
+      connect: { baseUrl: 'https://abc.lambda-url.eu-central-1.on.aws/' },
+    };
+    const summary = await runPairs({ config, storage, secrets, retry: FAST_RETRY, now: at('2026-11-25T12:00:00Z') });
+    const byUser = Object.fromEntries(summary.runs.map((r) => [r.user, r]));
+    expect(byUser.me?.error).toBe(
+      '[life-stats] [plugin:revoked] invalid_grant\n' +
+        '  → Run `life-stats auth revoked --user me` to connect again, or send them a link: `life-stats connect-link revoked --user me`.',
+    );
+    expect(byUser.ann).toMatchObject({ status: 'skipped' });
+    expect(byUser.ann?.hint).toMatch(
+      /^run `life-stats auth revoked --user ann`, or send them a link: `life-stats connect-link revoked --user ann` \(it stores the refresh token as /,
+    );
+  });
+
   it("reconnect: a plugin's own hint is kept; an API-key plugin is told to store its key again", async () => {
     const dir = tempDir();
     const own = definePlugin({

@@ -1,43 +1,18 @@
 /** The SQLite store when the file is not what it should be: not a database, corrupt, locked, unwritable, newer, closed, raced. */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { rejection } from '@life-stats/testing/assertions';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSqliteStorage } from '../../src/storage/sqlite.js';
-import type { CursorUpdate, MetricRow, Storage } from '../../src/storage/types.js';
+import type { CursorUpdate } from '../../src/storage/types.js';
+import { row, useSqliteRig } from './support/sqlite-rig.js';
 
-const root = mkdtempSync(join(tmpdir(), 'life-stats-sqlite-'));
-let counter = 0;
-/** A path in a folder of its own that does not exist yet. */
-const freshPath = (): string => join(root, `db-${++counter}`, 'life-stats.db');
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const row = (fields: Partial<MetricRow> = {}): MetricRow => ({
-  user_id: 'me',
-  metric_type: 'steps',
-  date: '2026-11-24',
-  value: 8042,
-  timestamp: '2026-11-24T05:30:00.000Z',
-  source: 'google-fit-steps',
-  ...fields,
-});
+const { freshPath, unique, track, handles } = useSqliteRig();
 
 describe('createSqliteStorage: failures', () => {
-  const stores: Storage[] = [];
-  const handles: Database.Database[] = [];
-  const track = (storage: Storage): Storage => {
-    stores.push(storage);
-    return storage;
-  };
-  afterEach(async () => {
-    for (const handle of handles.splice(0)) handle.close();
-    for (const storage of stores.splice(0)) await storage.close();
-  });
-
   it('reports a file that is not a SQLite database and leaves its bytes alone', async () => {
     const path = freshPath();
     const storage = track(createSqliteStorage({ path }));
@@ -122,7 +97,7 @@ describe('createSqliteStorage: failures', () => {
   });
 
   it('reports a parent folder that cannot be created', async () => {
-    const blocker = join(root, `plain-file-${++counter}`);
+    const blocker = unique('plain-file');
     writeFileSync(blocker, 'a file where a folder should be');
     const path = join(blocker, 'sub', 'life-stats.db');
     const storage = track(createSqliteStorage({ path }));
@@ -174,7 +149,7 @@ describe('createSqliteStorage: failures', () => {
   });
 
   it('two processes racing putCursor with different times end with the latest time', async () => {
-    const dir = join(root, `race-${++counter}`);
+    const dir = unique('race');
     const path = join(dir, 'life-stats.db');
     const setup = createSqliteStorage({ path });
     await setup.queryMetrics();

@@ -1,46 +1,20 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { rejection } from '@life-stats/testing/assertions';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSqliteStorage } from '../../src/storage/sqlite.js';
-import type { MetricRow, Storage } from '../../src/storage/types.js';
 import { describeStorage } from '../../src/testing/describe-storage.js';
+import { row, useSqliteRig } from './support/sqlite-rig.js';
 
-const root = mkdtempSync(join(tmpdir(), 'life-stats-sqlite-'));
-let counter = 0;
-/** A path in a folder of its own that does not exist yet. */
-const freshPath = (): string => join(root, `db-${++counter}`, 'life-stats.db');
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const { freshPath, unique, track, handles } = useSqliteRig();
 
 describeStorage('sqlite', () => createSqliteStorage({ path: freshPath() }));
 describeStorage('sqlite :memory:', () => createSqliteStorage({ path: ':memory:' }));
 
-const row = (fields: Partial<MetricRow> = {}): MetricRow => ({
-  user_id: 'me',
-  metric_type: 'steps',
-  date: '2026-11-24',
-  value: 8042,
-  timestamp: '2026-11-24T05:30:00.000Z',
-  source: 'google-fit-steps',
-  ...fields,
-});
-
 describe('createSqliteStorage', () => {
-  const stores: Storage[] = [];
-  const handles: Database.Database[] = [];
-  const track = (storage: Storage): Storage => {
-    stores.push(storage);
-    return storage;
-  };
-  afterEach(async () => {
-    for (const handle of handles.splice(0)) handle.close();
-    for (const storage of stores.splice(0)) await storage.close();
-  });
-
   it('touches nothing until first used, then creates the missing parent folders', async () => {
-    const path = join(root, `nested-${++counter}`, 'a', 'b', 'life-stats.db');
+    const path = join(unique('nested'), 'a', 'b', 'life-stats.db');
     const storage = track(createSqliteStorage({ path }));
     expect(existsSync(path)).toBe(false);
     expect(await storage.queryMetrics()).toEqual([]);

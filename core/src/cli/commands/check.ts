@@ -65,7 +65,7 @@ export async function executeCheck(ctx: CommandContext, flags: CheckFlags): Prom
         out.push([...row, 'ok', '']);
       } catch (error) {
         const status = hasErrorCode(error, 'E_RECONNECT_REQUIRED') ? 'reconnect' : 'failed';
-        completeReconnectError(error, plugin, user.id);
+        completeReconnectError(error, plugin, user.id, config.connect !== undefined);
         out.push([...row, status, ctx.redactor.redact(formatError(error)).replace(/\n/g, ' ')]);
       }
     }
