@@ -110,8 +110,9 @@ const plugin = definePlugin<OuraConfig>({
   settleDays: 3,
   // One request a page for any span (no documented range limit); 90 days keep a retried chunk small.
   maxDaysPerFetch: 90,
-  // 5,000 requests per 5 minutes (https://cloud.ouraring.com/v2/docs, "Rate Limits"), evenly spaced.
-  rateLimit: { requestsPerMinute: 1000 },
+  // 5,000 requests per 5 minutes (https://cloud.ouraring.com/v2/docs, "Rate Limits"), evenly spaced,
+  // for the whole application: every entry of the namespace, every page request.
+  rateLimit: { requestsPerMinute: 1000, sharedBy: 'namespace', counts: 'request' },
   exampleConfig: { dataType: 'steps' },
 
   async fetch(ctx) {

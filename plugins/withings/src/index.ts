@@ -94,9 +94,9 @@ const plugin = definePlugin<WithingsConfig>({
   settleDays: 3,
   // Neither service documents a range limit (both page with `offset`): a quarter keeps pages few.
   maxDaysPerFetch: 90,
-  // "The standard Withings API enforces a 120 requests-per-minute limit for all applications."
-  // Core budgets it per entry and per fetch attempt, not per app and request: 601 is retried.
-  rateLimit: { requestsPerMinute: 120 },
+  // "The standard Withings API enforces a 120 requests-per-minute limit for all applications":
+  // one budget for every entry of the namespace (the application), taken by every API request.
+  rateLimit: { requestsPerMinute: 120, sharedBy: 'namespace', counts: 'request' },
   exampleConfig: { dataType: 'weight' },
 
   async fetch(ctx) {
