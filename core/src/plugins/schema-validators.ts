@@ -10,7 +10,7 @@
  * or broken in it is ignored and compiled again. `LIFE_STATS_CACHE_DIR` moves it; `off` disables it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -100,10 +100,15 @@ function hash(json: string): string {
   return createHash('sha256').update(`${FORMAT}\0${ajvVersion}\0${json}`).digest('hex');
 }
 
-/** Evaluate cached standalone code (CommonJS; its `require`s are ajv's small runtime helpers). */
+/**
+ * Evaluate cached standalone code (CommonJS; its `require`s are ajv's small runtime helpers) — only
+ * from a file and folder that are this user's and that no one else may write: code another local
+ * user could plant (a cache folder pointed at a shared place) is never run, only compiled over.
+ */
 function load(file: string): SchemaValidator | undefined {
   let code: string;
   try {
+    if (!ownedAndPrivate(join(file, '..')) || !ownedAndPrivate(file)) return undefined;
     code = readFileSync(file, 'utf8');
   } catch {
     return undefined;
@@ -116,6 +121,12 @@ function load(file: string): SchemaValidator | undefined {
   } catch {
     return undefined;
   }
+}
+
+function ownedAndPrivate(path: string): boolean {
+  const stats = statSync(path);
+  const uid = process.getuid?.();
+  return (uid === undefined || stats.uid === uid) && (stats.mode & 0o022) === 0;
 }
 
 /** Write atomically (a concurrent run reads the old file or the new one, never half of one). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -46,10 +46,30 @@ describe('compilePluginSchema', () => {
     expect(bad).toEqual({ problem: expect.stringContaining('schema is invalid') });
   });
 
+  it('never runs a cached file others may write: it compiles instead', () => {
+    const [file] = readdirSync(env.LIFE_STATS_CACHE_DIR);
+    const path = join(env.LIFE_STATS_CACHE_DIR, file as string);
+    // Planted code that would accept anything, in a file the group may write.
+    writeFileSync(path, 'module.exports = () => true;');
+    chmodSync(path, 0o664);
+    expect(validate(schema(), { nofile: 'x' }).ok).toBe(false);
+    // Compiled over: the file is the real validator again, the owner's only.
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    // The same file, private: it is what runs (so the mode check is what stopped it above).
+    writeFileSync(path, 'module.exports = () => true;');
+    chmodSync(path, 0o600);
+    expect(validate(schema(), { nofile: 'x' }).ok).toBe(true);
+    rmSync(path);
+  });
+
   it('caches nothing with LIFE_STATS_CACHE_DIR=off', () => {
     const off = { LIFE_STATS_CACHE_DIR: 'off' };
+    const before = readdirSync(env.LIFE_STATS_CACHE_DIR);
     const compiled = compilePluginSchema({ ...schema(), title: 'uncached' }, off);
     expect('validate' in compiled).toBe(true);
-    expect(readdirSync(env.LIFE_STATS_CACHE_DIR)).toHaveLength(1);
+    expect(readdirSync(env.LIFE_STATS_CACHE_DIR)).toEqual(before);
+    // The same schema with the cache on does write a file, so the check above can fail.
+    compilePluginSchema({ ...schema(), title: 'uncached' }, env);
+    expect(readdirSync(env.LIFE_STATS_CACHE_DIR)).toHaveLength(before.length + 1);
   });
 });
