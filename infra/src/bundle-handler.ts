@@ -2,8 +2,9 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, wr
 import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LoadedConfig, type StaticEntry, toStaticConfig } from '@life-stats/core';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { type LoadedConfig, type StaticConfig, type StaticEntry, toStaticConfig } from '@life-stats/core';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { lambdaStubs } from './lambda-stubs.js';
 
 /**
  * This package's folder: the generated entry (written to a temp or output folder) imports
@@ -12,7 +13,30 @@ import { build, type Metafile, type Plugin } from 'esbuild';
 const infraDir = fileURLToPath(new URL('../', import.meta.url));
 
 /** Packages never bundled: the Lambda stores in DynamoDB and imports no TypeScript at run time. */
-export const BUNDLE_EXTERNALS = ['better-sqlite3', 'typescript', 'tsx'] as const;
+const BUNDLE_EXTERNALS = ['better-sqlite3', 'typescript', 'tsx'] as const;
+
+/**
+ * How the Lambda asset is built (every option but its input, output and plugins); exported so a
+ * benchmark can build its baselines the same way.
+ */
+export const HANDLER_BUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  minify: true,
+  legalComments: 'none',
+  external: [...BUNDLE_EXTERNALS],
+  // The ES module builds first (the AWS SDK's `dist-es`): esbuild drops the exports nothing
+  // imports, where a CommonJS build is kept whole — every command of a client, every protocol.
+  mainFields: ['module', 'main'],
+  // CommonJS dependencies call require(); an ES module has none.
+  banner: {
+    js: "import { createRequire as __lsCreateRequire } from 'node:module'; const require = __lsCreateRequire(import.meta.url);",
+  },
+  metafile: true,
+  logLevel: 'silent',
+} as const satisfies BuildOptions;
 
 /** Options of {@link bundleHandler}. */
 export interface BundleHandlerOptions {
@@ -67,22 +91,15 @@ export async function bundleHandler(options: BundleHandlerOptions): Promise<Hand
   }
   const file = join(assetDir, 'index.mjs');
   const result = await build({
+    ...HANDLER_BUILD_OPTIONS,
     entryPoints: [entryFile],
     outfile: file,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
     minify: options.minify ?? true,
-    legalComments: 'none',
-    external: [...BUNDLE_EXTERNALS],
-    // CommonJS dependencies (the AWS SDK's, cosmiconfig) call require(); an ES module has none.
-    banner: {
-      js: "import { createRequire as __lsCreateRequire } from 'node:module'; const require = __lsCreateRequire(import.meta.url);",
-    },
-    plugins: [workspaceSources(entryFile), lazyBuiltins()],
-    metafile: true,
-    logLevel: 'silent',
+    plugins: [
+      workspaceSources(entryFile),
+      lazyBuiltins(),
+      lambdaStubs({ oauth: options.config.plugins.some((entry) => entry.enabled && entry.loaded?.plugin.oauth) }),
+    ],
   });
   if (result.errors.length > 0) throw new Error(`esbuild failed: ${result.errors.map((e) => e.text).join('; ')}`);
   return {
@@ -135,6 +152,7 @@ export function generateEntry(config: LoadedConfig): GeneratedEntry {
     return index === -1 ? imports.push(path) - 1 : index;
   });
   settled.entries = settled.entries.map((entry) => (entry.enabled && entry.plugin ? shipFiles(entry) : entry));
+  const portable = portablePaths(settled, config.dir);
 
   /** Point the entry's existing files inside the config's folder at their copies in the asset. */
   function shipFiles(entry: StaticEntry): StaticEntry {
@@ -165,7 +183,7 @@ export function generateEntry(config: LoadedConfig): GeneratedEntry {
       ? "import { createStaticConnectHandler, createStaticHandler } from '@life-stats/core/lambda';"
       : "import { createStaticHandler } from '@life-stats/core/lambda';",
     ...imports.map((path, i) => `import * as plugin${i} from ${JSON.stringify(path)};`),
-    `const config = ${JSON.stringify(settled)};`,
+    `const config = ${JSON.stringify(portable)};`,
     `const modules = [${imports.map((_, i) => `plugin${i}`).join(', ')}];`,
     `const filesDir = new URL(${JSON.stringify(`./${BUNDLED_FILES_DIR}/`)}, import.meta.url);`,
     'export const handler = createStaticHandler(config, { modules, filesDir });',
@@ -173,6 +191,38 @@ export function generateEntry(config: LoadedConfig): GeneratedEntry {
     '',
   ].join('\n');
   return { source, files: [...files], outside };
+}
+
+/**
+ * The static config with every path of the build machine made relative to the config's folder —
+ * the file, the folder itself (`.`), the store paths, the plugins' paths, absolute paths left in
+ * entries' configs — so the same commit built in two folders gives the same asset (and the same
+ * asset hash: no redeploy per machine), and no local path ships to the cloud.
+ */
+function portablePaths(settled: StaticConfig, dir: string): StaticConfig {
+  const portable = (path: string): string => relative(dir, path).split(sep).join('/') || '.';
+  const settings = { ...settled.settings };
+  if (settings.storage.type === 'sqlite' && isAbsolute(settings.storage.path)) {
+    settings.storage = { ...settings.storage, path: portable(settings.storage.path) };
+  }
+  if (settings.secrets.type === 'file' && isAbsolute(settings.secrets.path)) {
+    settings.secrets = { ...settings.secrets, path: portable(settings.secrets.path) };
+  }
+  return {
+    filepath: portable(settled.filepath),
+    dir: '.',
+    settings,
+    entries: settled.entries.map((entry) => ({
+      ...entry,
+      config: Object.fromEntries(
+        Object.entries(entry.config).map(([key, value]) => [
+          key,
+          typeof value === 'string' && isAbsolute(value) ? portable(value) : value,
+        ]),
+      ),
+      ...(entry.plugin ? { plugin: { ...entry.plugin, resolvedPath: portable(entry.plugin.resolvedPath) } } : {}),
+    })),
+  };
 }
 
 /** A workspace package's compiled file mapped back to its source (`dist/x.js` → `src/x.ts`). */
