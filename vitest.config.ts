@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { FaultSummaryReporter } from './tests/faults/support/summary-reporter.js';
@@ -48,6 +50,9 @@ export default defineConfig({
       'examples/**/test/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**', '**/dist/**'],
+    // Compiled plugin validators (core/src/plugins/schema-validators.ts) go to a folder of this
+    // test run, never to the user's ~/.cache; processes the tests spawn inherit it.
+    env: { LIFE_STATS_CACHE_DIR: mkdtempSync(join(tmpdir(), 'life-stats-test-cache-')) },
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

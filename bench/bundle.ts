@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { loadConfig } from '@life-stats/core';
-import { BUNDLE_EXTERNALS, bundleHandler, lazyBuiltins } from '@life-stats/infra';
+import { bundleHandler, HANDLER_BUILD_OPTIONS, lazyBuiltins } from '@life-stats/infra';
 import { build } from 'esbuild';
 import { ROOT } from './lib/paths.js';
 import { runIfMain } from './lib/standalone.js';
@@ -22,7 +22,8 @@ import { formatBytes, formatMs, median, pairedRatio } from './lib/stats.js';
 import type { Benchmark, BenchRow } from './lib/types.js';
 
 const run = promisify(execFile);
-const MAX_BYTES = 1.5 * 1024 * 1024;
+/** Issue 18: the root config's asset at most 800 KB (it was 1.13 MB; issue 8 asked ≤ 1.5 MB). */
+const MAX_BYTES = 800 * 1000;
 const MAX_RATIO = 0.15;
 
 /** Build `import * as g from 'googleapis'` exactly as bundleHandler builds the handler entry (same options and built-in handling). */
@@ -32,23 +33,12 @@ async function buildGoogleapisBaseline(dir: string): Promise<{ file: string; byt
   writeFileSync(entry, "import * as g from 'googleapis';\nexport const handler = g;\n");
   const file = join(dir, 'dist', 'index.mjs');
   const result = await build({
+    ...HANDLER_BUILD_OPTIONS,
     entryPoints: [entry],
     outfile: file,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    minify: true,
-    legalComments: 'none',
-    external: [...BUNDLE_EXTERNALS],
-    banner: {
-      js: "import { createRequire as __lsCreateRequire } from 'node:module'; const require = __lsCreateRequire(import.meta.url);",
-    },
     // Resolve `googleapis` from the workspace (the entry lives in a temp folder).
     nodePaths: [join(ROOT, 'node_modules')],
     plugins: [lazyBuiltins()],
-    metafile: true,
-    logLevel: 'silent',
   });
   if (result.errors.length > 0) throw new Error(`esbuild failed: ${result.errors.map((e) => e.text).join('; ')}`);
   const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
@@ -138,7 +128,7 @@ const benchmark: Benchmark = {
           value: subject.bytes,
           unit: 'bytes',
           display: formatBytes(subject.bytes),
-          target: '≤ 1.5 MB',
+          target: '≤ 800 KB',
           pass: subject.bytes <= MAX_BYTES,
           detail: `bundleHandler({config: life-stats.config.json}); googleapis index bundled the same way: ${formatBytes(baseline.bytes)}`,
         },

@@ -8,6 +8,9 @@ export const MODULES = [
   'backfill',
   'google-bundles',
   'apple-health',
+  // issue 18
+  'lambda-start',
+  'cli-start',
   'fan-out',
 ] as const;
 

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 // The published CLI runs the compiled code; `npm install` in the repository builds it (root `prepare`).
-import { main } from '../dist/cli/main.js';
+import module from 'node:module';
+
+// Node ≥ 22.1 keeps V8's compiled code of the CLI's modules on disk (in the OS temp folder), so a
+// later command skips compiling them; Node 20 has no such cache. Before the CLI's own import, which
+// is dynamic for that reason.
+module.enableCompileCache?.();
+const { main } = await import('../dist/cli/main.js');
 
 process.exitCode = await main(process.argv.slice(2));
 // Everything the command started has settled by now. What can still hold the process is a plugin

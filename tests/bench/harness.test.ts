@@ -62,6 +62,8 @@ describe('parseArgs', () => {
       'backfill',
       'google-bundles',
       'apple-health',
+      'lambda-start',
+      'cli-start',
       'fan-out',
     ]);
   });

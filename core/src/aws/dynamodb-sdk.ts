@@ -1,7 +1,7 @@
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { defineAwsSdk } from './client.js';
 
-export type DynamoDbSdk = typeof import('@aws-sdk/client-dynamodb');
+export type DynamoDbSdk = typeof import('./dynamodb-commands.js');
 
 /**
  * `@aws-sdk/client-dynamodb`, loaded on first use: one module and one environment-configured client
@@ -9,7 +9,7 @@ export type DynamoDbSdk = typeof import('@aws-sdk/client-dynamodb');
  */
 export const dynamodbSdk = defineAwsSdk<DynamoDbSdk, DynamoDBClient, DynamoDBClientConfig>({
   packageName: '@aws-sdk/client-dynamodb',
-  importSdk: () => import('@aws-sdk/client-dynamodb'),
+  importSdk: () => import('./dynamodb-commands.js'),
   clientClass: 'DynamoDBClient',
   createClient: (sdk, config) => new sdk.DynamoDBClient(config),
 });

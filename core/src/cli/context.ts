@@ -1,4 +1,3 @@
-import { loadConfig } from '../config/load-config.js';
 import type { LoadedConfig } from '../config/types.js';
 import { showUserId, userIdProblem } from '../config/user-id.js';
 import { UsageError } from '../errors.js';
@@ -42,7 +41,9 @@ export function createCommandContext(io: CliIO, options: GlobalOptions): Command
 }
 
 /** Load the config named by `--config`, `LIFE_STATS_CONFIG`, or found by search. */
-export function loadCliConfig(io: CliIO, options: GlobalOptions, loadPlugins = true): Promise<LoadedConfig> {
+export async function loadCliConfig(io: CliIO, options: GlobalOptions, loadPlugins = true): Promise<LoadedConfig> {
+  // Imported here, not at the top: `--help` and `plugin new` load no config.
+  const { loadConfig } = await import('../config/load-config.js');
   return loadConfig({
     ...(options.config !== undefined ? { configPath: options.config } : {}),
     cwd: io.cwd,

@@ -1,20 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { formatError, hasErrorCode, isLifeStatsError } from '../errors.js';
-import type { RunMode } from '../run/types.js';
 import { escapeControl } from '../util/terminal-text.js';
-import { executeAuth, registerAuth } from './commands/auth.js';
-import { executeCheck, registerCheck } from './commands/check.js';
-import { executeConnectLink, registerConnectLink } from './commands/connect-link.js';
-import { executeInit, registerInit } from './commands/init.js';
-import { executePluginNew, registerPluginNew } from './commands/plugin-new.js';
-import { executePlugins, registerPlugins } from './commands/plugins.js';
-import { executeQuery, registerQuery } from './commands/query.js';
-import { executeReport, registerReport } from './commands/report.js';
-import { executeRun, registerRun } from './commands/run.js';
-import { executeSecretsSet, registerSecrets } from './commands/secrets.js';
-import { executeStatus, registerStatus } from './commands/status.js';
-import { executeValidate, registerValidate } from './commands/validate.js';
-import { type CommandContext, createCommandContext, type GlobalOptions } from './context.js';
+import { COMMANDS, type Wrap } from './command-table.js';
+import { createCommandContext } from './context.js';
 import { type CliIO, processIO } from './io.js';
 
 export { type CliIO, processIO } from './io.js';
@@ -75,15 +63,14 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       outputError: (s, write) => write(escapeControl(hideOptionValues(s))),
     });
 
-  const wrap =
-    <A extends unknown[]>(
-      fn: (ctx: CommandContext, ...args: A) => Promise<number>,
-      optionsOf: (...args: A) => GlobalOptions,
-    ) =>
-    async (...args: A): Promise<void> => {
+  // The command's module is imported only when the command runs (see command-table.ts).
+  const wrap: Wrap =
+    (load, optionsOf) =>
+    async (...args) => {
       const ctx = createCommandContext(io, optionsOf(...args));
       try {
-        exitCode = await fn(ctx, ...args);
+        const execute = await load();
+        exitCode = await execute(ctx, ...args);
       } catch (error) {
         io.stderr.write(`${escapeControl(ctx.redactor.redact(formatError(error)))}\n`);
         exitCode = exitCodeFor(error);
@@ -93,57 +80,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       }
     };
 
-  registerRun(
-    program,
-    wrap(
-      (ctx, mode: RunMode, flags) => executeRun(ctx, flags, mode),
-      (_m, f) => f,
-    ),
-  );
-  registerValidate(
-    program,
-    wrap(executeValidate, (f) => f),
-  );
-  registerPlugins(
-    program,
-    wrap(executePlugins, (f) => f),
-  );
-  registerCheck(
-    program,
-    wrap(executeCheck, (f) => f),
-  );
-  registerAuth(
-    program,
-    wrap(executeAuth, (_id, f) => f),
-  );
-  registerConnectLink(
-    program,
-    wrap(executeConnectLink, (_id, f) => f),
-  );
-  registerSecrets(
-    program,
-    wrap(executeSecretsSet, (_n, _m, f) => f),
-  );
-  registerQuery(
-    program,
-    wrap(executeQuery, (f) => f),
-  );
-  registerInit(
-    program,
-    wrap(executeInit, () => ({})),
-  );
-  registerPluginNew(
-    program,
-    wrap(executePluginNew, () => ({})),
-  );
-  registerStatus(
-    program,
-    wrap(executeStatus, (f) => f),
-  );
-  registerReport(
-    program,
-    wrap(executeReport, (f) => f),
-  );
+  for (const register of COMMANDS) register(program, wrap);
   addCommonOptions(program);
 
   try {

@@ -1,6 +1,6 @@
-import { stat } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
-import { cosmiconfig, type Loader } from 'cosmiconfig';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, resolve } from 'node:path';
+import type { Loader } from 'cosmiconfig';
 import { ConfigError, type ConfigProblem, isLifeStatsError, LifeStatsError } from '../errors.js';
 import { defaultExport, importModule } from '../plugins/import-module.js';
 import { applyEnvOverrides, ENV_VARS } from './env-overrides.js';
@@ -89,16 +89,6 @@ async function findConfigFile(options: LoadConfigOptions = {}): Promise<RawConfi
   const env = options.env ?? process.env;
   const fromEnv = env[ENV_VARS.config] || undefined;
   const explicit = options.configPath ?? fromEnv;
-  const explorer = cosmiconfig(MODULE_NAME, {
-    searchPlaces: [...SEARCH_PLACES],
-    searchStrategy: 'global',
-    loaders: {
-      '.json': loadJson,
-      ...Object.fromEntries(['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map((ext) => [ext, loadModule])),
-    },
-    cache: false,
-  });
-
   if (explicit !== undefined) {
     const filepath = resolve(cwd, explicit);
     const source = options.configPath === undefined ? ` (from ${ENV_VARS.config})` : '';
@@ -110,7 +100,7 @@ async function findConfigFile(options: LoadConfigOptions = {}): Promise<RawConfi
         { hint: 'Check the path, or run `life-stats init` to write a starter config.' },
       );
     }
-    const result = await guard(filepath, () => explorer.load(filepath));
+    const result = await guard(filepath, () => loadExplicit(filepath));
     if (!result || result.isEmpty) {
       const what =
         basename(filepath) === 'package.json'
@@ -121,7 +111,7 @@ async function findConfigFile(options: LoadConfigOptions = {}): Promise<RawConfi
     return { filepath: result.filepath, config: result.config };
   }
 
-  const result = await guard(undefined, () => explorer.search(cwd));
+  const result = await guard(undefined, async () => (await createExplorer()).search(cwd));
   if (!result) {
     throw new LifeStatsError(
       'E_CONFIG_NOT_FOUND',
@@ -132,7 +122,39 @@ async function findConfigFile(options: LoadConfigOptions = {}): Promise<RawConfi
   return { filepath: result.filepath, config: result.config };
 }
 
-const loadJson: Loader = (filepath, content) => parseJsonFile(content, filepath);
+/** cosmiconfig, imported on first use: a config named by path (the usual cron line) needs no search. */
+async function createExplorer() {
+  const { cosmiconfig } = await import('cosmiconfig');
+  return cosmiconfig(MODULE_NAME, {
+    searchPlaces: [...SEARCH_PLACES],
+    searchStrategy: 'global',
+    loaders: {
+      '.json': loadJson,
+      ...Object.fromEntries(['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map((ext) => [ext, loadModule])),
+    },
+    cache: false,
+  });
+}
+
+/**
+ * A config file named by path. A plain JSON file is read here, as cosmiconfig's `load` would (an
+ * empty file is empty, `null` is no config); anything else — `package.json`, JS and TS configs, a
+ * JSON file that uses cosmiconfig's `$import` — goes through cosmiconfig.
+ */
+async function loadExplicit(
+  filepath: string,
+): Promise<{ filepath: string; config: unknown; isEmpty?: boolean } | null> {
+  if (extname(filepath) === '.json' && basename(filepath) !== 'package.json') {
+    const content = await readFile(filepath, 'utf8');
+    if (content.trim() === '') return { filepath, config: undefined, isEmpty: true };
+    const config = loadJson(filepath, content);
+    if (config === null) return null;
+    if (typeof config !== 'object' || !Object.hasOwn(config, '$import')) return { filepath, config };
+  }
+  return (await createExplorer()).load(filepath);
+}
+
+const loadJson = (filepath: string, content: string): unknown => parseJsonFile(content, filepath);
 
 /**
  * JS and TS configs: tsx for TypeScript rather than cosmiconfig's loader, which needs the

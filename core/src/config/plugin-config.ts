@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
 import type { ConfigProblem } from '../errors.js';
+import { compilePluginSchema } from '../plugins/schema-validators.js';
 import type { JsonSchema } from '../plugins/types.js';
 import { isRecord } from '../util/is-record.js';
 import { ajvErrorsToProblems } from './ajv-problems.js';
@@ -8,24 +8,6 @@ import { cloneJson } from './validate-config.js';
 
 /** Property names whose string values are paths even without `"format": "path"`. */
 const PATH_NAMES = new Set(['file', 'path', 'dir']);
-
-// Plugin schemas are third-party: unknown keywords and formats must not break loading (ajv-formats
-// is not a dependency, so formats are not checked), and two plugins may share a `$id`.
-const ajv = new Ajv({
-  allErrors: true,
-  useDefaults: true,
-  strict: false,
-  validateFormats: false,
-  verbose: true,
-  addUsedSchema: false,
-  // validateManifest has already checked every plugin's configSchema against the draft-07
-  // meta-schema; checking it again here would compile that meta-schema a second time on every run
-  // (~40–80 ms of a ~650 ms `life-stats run`, profiled for docs/performance.md).
-  validateSchema: false,
-  // Library code does not print; "unknown format ignored" warnings would reach every CLI run.
-  logger: false,
-});
-const compiled = new WeakMap<object, ValidateFunction>();
 
 export interface PluginConfigOptions {
   /** The config file's folder: relative paths in the config resolve from here. */
@@ -51,20 +33,14 @@ export function validatePluginConfig(
   options: PluginConfigOptions,
 ): PluginConfigResult {
   const value = cloneJson(config ?? {});
-  let validate = compiled.get(schema);
-  if (!validate) {
-    try {
-      validate = ajv.compile(schema);
-    } catch (error) {
-      return {
-        config: value,
-        problems: [
-          { path: options.path, message: `the plugin's configSchema cannot be compiled: ${(error as Error).message}` },
-        ],
-      };
-    }
-    compiled.set(schema, validate);
+  const compiled = compilePluginSchema(schema);
+  if ('problem' in compiled) {
+    return {
+      config: value,
+      problems: [{ path: options.path, message: `the plugin's configSchema cannot be compiled: ${compiled.problem}` }],
+    };
   }
+  const { validate } = compiled;
   if (!validate(value)) return { config: value, problems: ajvErrorsToProblems(validate.errors, value, options.path) };
   return { config: resolvePaths(schema, value, options.dir) as Record<string, unknown>, problems: [] };
 }

@@ -1,12 +1,13 @@
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import type { ConfigProblem } from '../errors.js';
 import { envUserCollisions } from '../secrets/env.js';
 import { tableNameProblems } from '../storage/dynamodb-table-name.js';
 import { isValidTimeZone } from '../util/dates.js';
 import { isRecord } from '../util/is-record.js';
 import { ajvErrorsToProblems } from './ajv-problems.js';
+import { validate as validateGenerated } from './config-validator.generated.js';
 import { validateSchedule } from './schedule.js';
-import { configSchema, type ValidatedConfigFile } from './schema.js';
+import type { ValidatedConfigFile } from './schema.js';
 import { showUserId } from './user-id.js';
 
 export interface ConfigFileValidation {
@@ -18,21 +19,11 @@ export interface ConfigFileValidation {
   problems: ConfigProblem[];
 }
 
-let validator: ValidateFunction | undefined;
-
-function configValidator(): ValidateFunction {
-  validator ??= new Ajv({
-    allErrors: true,
-    useDefaults: true,
-    discriminator: true,
-    allowUnionTypes: true,
-    verbose: true,
-    // The schema is ours and constant (core/test/config/schema.test.ts checks it against draft-07):
-    // compiling the meta-schema to re-check it would cost every CLI run and Lambda cold start ~50 ms.
-    validateSchema: false,
-  }).compile(configSchema);
-  return validator;
-}
+/** The config schema's validator, precompiled (ajv standalone code written by core/scripts). */
+const configValidator = validateGenerated as unknown as {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+};
 
 /**
  * Validate a raw config file (after environment overrides) on its own, without its plugins: the
@@ -41,8 +32,7 @@ function configValidator(): ValidateFunction {
  */
 export function validateConfigFile(raw: unknown): ConfigFileValidation {
   const value = cloneJson(raw);
-  const validate = configValidator();
-  const problems = validate(value) ? [] : ajvErrorsToProblems(validate.errors, value);
+  const problems = configValidator(value) ? [] : ajvErrorsToProblems(configValidator.errors, value);
   problems.push(...semanticProblems(value));
   return { value, problems };
 }

@@ -1,9 +1,9 @@
-import { Ajv } from 'ajv';
 import { PluginLoadError } from '../errors.js';
 import { isValidDate, MAX_DAY_COUNT } from '../util/dates.js';
 import { isRecord } from '../util/is-record.js';
 import { MAX_METRIC_NAME_LENGTH, METRIC_NAME_RE } from './metric-name.js';
 import { normalizePlugin, unwrapInterop } from './normalize-plugin.js';
+import { compilePluginSchema } from './schema-validators.js';
 import { type NormalizedPlugin, PLUGIN_API_VERSION } from './types.js';
 import { checkOAuth } from './validate-oauth.js';
 
@@ -147,27 +147,10 @@ function checkConfigSchema(problems: Problems, schema: unknown): void {
     problems.push(`configSchema: must describe an object (type: 'object'), got type ${JSON.stringify(schema.type)}`);
     return;
   }
-  // The draft-07 check on one shared instance, whose meta-schema is compiled once per process
-  // (`validateSchema` does not add the schema, so `$id`s cannot collide), then a compile on a fresh
-  // instance per plugin for what the meta-schema cannot see (an unresolvable `$ref`): two plugins
-  // may use the same `$id`, which one instance refuses.
-  try {
-    const meta = metaSchemaChecker();
-    if (!meta.validateSchema(schema)) {
-      problems.push(`configSchema: is not a valid JSON Schema (draft-07): schema is invalid: ${meta.errorsText()}`);
-      return;
-    }
-    new Ajv({ strict: false, allErrors: true, logger: false, validateSchema: false }).compile(schema);
-  } catch (error) {
-    problems.push(`configSchema: is not a valid JSON Schema (draft-07): ${(error as Error).message}`);
-  }
-}
-
-let metaChecker: Ajv | undefined;
-
-function metaSchemaChecker(): Ajv {
-  metaChecker ??= new Ajv({ strict: false, allErrors: true, logger: false });
-  return metaChecker;
+  // The draft-07 check and a compile (for what the meta-schema cannot see: an unresolvable `$ref`);
+  // the validator is kept for the entries' configs, across processes too (schema-validators.ts).
+  const compiled = compilePluginSchema(schema);
+  if ('problem' in compiled) problems.push(`configSchema: is not a valid JSON Schema (draft-07): ${compiled.problem}`);
 }
 
 const positive = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value > 0;

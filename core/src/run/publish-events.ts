@@ -19,11 +19,11 @@ export interface PublishRunCompletedOptions extends AwsClientOptions<EventBridge
   logger: Logger;
 }
 
-type Sdk = typeof import('@aws-sdk/client-eventbridge');
+type Sdk = typeof import('./eventbridge-commands.js');
 
 const eventBridge = defineAwsSdk<Sdk, EventBridgeClient, EventBridgeClientConfig>({
   packageName: '@aws-sdk/client-eventbridge',
-  importSdk: () => import('@aws-sdk/client-eventbridge'),
+  importSdk: () => import('./eventbridge-commands.js'),
   clientClass: 'EventBridgeClient',
   createClient: (sdk, config) => new sdk.EventBridgeClient(config),
 });

@@ -21,7 +21,7 @@ export interface SsmSecretsOptions extends AwsClientOptions<SSMClient, SSMClient
   keyId?: string;
 }
 
-type Sdk = typeof import('@aws-sdk/client-ssm');
+type Sdk = typeof import('./ssm-commands.js');
 
 interface CacheEntry {
   value: Promise<string | undefined>;
@@ -37,7 +37,7 @@ const PAGE_SIZE = 10;
 
 const ssm = defineAwsSdk<Sdk, SSMClient, SSMClientConfig>({
   packageName: '@aws-sdk/client-ssm',
-  importSdk: () => import('@aws-sdk/client-ssm'),
+  importSdk: () => import('./ssm-commands.js'),
   clientClass: 'SSMClient',
   createClient: (sdk, config) => new sdk.SSMClient(config),
 });

@@ -113,7 +113,8 @@ function childEnv(): NodeJS.ProcessEnv {
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('LIFE_STATS_') && !key.startsWith('AWS_')) env[key] = value;
   }
-  return { ...env, NO_COLOR: '1' };
+  // The test run's validator cache (vitest.config.ts), not the user's ~/.cache.
+  return { ...env, LIFE_STATS_CACHE_DIR: process.env.LIFE_STATS_CACHE_DIR, NO_COLOR: '1' };
 }
 
 export interface Child {

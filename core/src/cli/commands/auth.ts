@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { consentScopes } from '../../oauth/consent-scopes.js';
 import { resolveOAuthSettings } from '../../oauth/settings.js';
@@ -81,15 +80,4 @@ export async function executeAuth(ctx: CommandContext, pluginId: string, flags: 
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
-}
-
-export function registerAuth(program: Command, action: (pluginId: string, flags: AuthFlags) => Promise<void>) {
-  program
-    .command('auth')
-    .description('OAuth consent in the browser for a user; stores the refresh token in the secret store')
-    .argument('<plugin-id>', 'e.g. google-fit-steps')
-    .requiredOption('--user <user>', 'the user whose account to connect')
-    .option('--no-open', 'print the consent address without opening a browser')
-    .option('--port <port>', 'receive the redirect on this port of 127.0.0.1 (for providers that want it registered)')
-    .action((pluginId: string, flags: AuthFlags) => action(pluginId, flags));
 }

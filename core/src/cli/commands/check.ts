@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { formatError, hasErrorCode } from '../../errors.js';
 import { pluginOAuthFor } from '../../oauth/plugin-context.js';
 import { completeReconnectError } from '../../plugins/connect-command.js';
@@ -76,13 +75,4 @@ export async function executeCheck(ctx: CommandContext, flags: CheckFlags): Prom
     rows.length ? formatTable(['user', 'metric', 'plugin', 'status', 'note'], rows) : 'Nothing to check.\n',
   );
   return rows.some((r) => r[3] !== 'ok') ? 1 : 0;
-}
-
-export function registerCheck(program: Command, action: (flags: CheckFlags) => Promise<void>) {
-  program
-    .command('check')
-    .description("run each plugin's check(): credentials and connectivity")
-    .option('--metric <metric>', 'only this metric')
-    .option('--user <user>', 'only this user')
-    .action((flags: CheckFlags) => action(flags));
 }

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { connectUrls, findConnectTarget } from '../../connect/connect-plugin.js';
 import { createLinkToken } from '../../connect/link-token.js';
 import { ensureSigningKey, rotateSigningKey, SIGNING_KEY } from '../../connect/signing-key.js';
@@ -135,19 +134,4 @@ async function rotate(ctx: CommandContext, flags: ConnectLinkFlags): Promise<num
     );
   }
   return 0;
-}
-
-export function registerConnectLink(
-  program: Command,
-  action: (pluginId: string | undefined, flags: ConnectLinkFlags) => Promise<void>,
-) {
-  program
-    .command('connect-link')
-    .description('print a link that lets a user connect their account from a browser (needs connect.baseUrl)')
-    .argument('[plugin-id]', 'a plugin that declares oauth, e.g. google-health')
-    .option('--user <user>', 'the user who connects')
-    .option('--expires <duration>', 'how long the link works: 90m, 12h, 7d … at most 30d (default 7d)')
-    .option('--json', 'print { url, expiresAt, plugin, user, redirectUri } as JSON on stdout')
-    .option('--rotate-key', 'replace the signing key: every link made before stops working')
-    .action((pluginId: string | undefined, flags: ConnectLinkFlags) => action(pluginId, flags));
 }

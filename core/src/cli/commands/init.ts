@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from 'commander';
 import { STORE_DEFAULTS } from '../../config/defaults.js';
 import { UsageError } from '../../errors.js';
 import { isValidTimeZone } from '../../util/dates.js';
@@ -38,13 +37,4 @@ export async function executeInit(ctx: CommandContext, flags: InitFlags): Promis
       '  2. `npx life-stats validate`\n  3. `npx life-stats run`, then `npx life-stats query`\n',
   );
   return 0;
-}
-
-export function registerInit(program: Command, action: (flags: InitFlags) => Promise<void>) {
-  program
-    .command('init')
-    .description('write a starter life-stats.config.json here')
-    .option('--user <id>', 'the first user id', 'me')
-    .option('--force', 'overwrite an existing config')
-    .action((flags: InitFlags) => action(flags));
 }

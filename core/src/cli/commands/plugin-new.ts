@@ -1,5 +1,4 @@
 import { relative } from 'node:path';
-import type { Command } from 'commander';
 import { createPluginPackage } from '../../scaffold/create-plugin-package.js';
 import type { CommandContext } from '../context.js';
 
@@ -28,16 +27,4 @@ export async function executePluginNew(ctx: CommandContext, name: string, flags:
     ].join('\n'),
   );
   return 0;
-}
-
-export function registerPluginNew(
-  program: Command,
-  action: (name: string, flags: PluginNewFlags) => Promise<void>,
-): void {
-  const plugin = program.command('plugin').description('plugin authoring');
-  plugin
-    .command('new <name>')
-    .description('create a ready-to-publish plugin package life-stats-plugin-<name>')
-    .option('--dir <dir>', 'folder to create the package in (default: the working directory)')
-    .action((name: string, flags: PluginNewFlags) => action(name, flags));
 }

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import type { LoadedConfig, PluginEntry } from '../../config/types.js';
 import { hasErrorCode } from '../../errors.js';
 import { writeDeprecationWarnings } from '../../plugins/deprecations.js';
@@ -173,12 +172,4 @@ export async function executePlugins(ctx: CommandContext, flags: PluginsFlags): 
     }
   }
   return 0;
-}
-
-export function registerPlugins(program: Command, action: (flags: PluginsFlags) => Promise<void>) {
-  program
-    .command('plugins')
-    .description('list configured and installed plugins: metrics, schedules, secrets, config options, problems')
-    .option('--json', 'print JSON on stdout')
-    .action((flags: PluginsFlags) => action(flags));
 }

@@ -1,4 +1,3 @@
-import { type Command, Option } from 'commander';
 import {
   type CommandContext,
   checkUserFlag,
@@ -41,16 +40,4 @@ export async function executeQuery(ctx: CommandContext, flags: QueryFlags): Prom
     else ctx.io.stdout.write(formatTable(COLUMNS, cells));
   }
   return 0;
-}
-
-export function registerQuery(program: Command, action: (flags: QueryFlags) => Promise<void>) {
-  program
-    .command('query')
-    .description('print stored observations')
-    .option('--metric <metric>', 'only this metric')
-    .option('--user <user>', 'only this user')
-    .option('--from <date>', 'first local date, YYYY-MM-DD')
-    .option('--to <date>', 'last local date, YYYY-MM-DD')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
-    .action((flags: QueryFlags) => action(flags));
 }

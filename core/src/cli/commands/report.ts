@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from 'commander';
 import { loadChartAssets } from '../../report/assets.js';
 import { buildReport } from '../../report/build-report.js';
 import { renderReportHtml } from '../../report/render-html.js';
@@ -22,9 +21,6 @@ interface ReportFlags extends GlobalOptions {
   metric?: string;
   open?: boolean;
 }
-
-/** Default output file, in the working directory. */
-const DEFAULT_REPORT_FILE = 'life-stats-report.html';
 
 /** `report`: one offline HTML file with a chart per user × metric. Prints the file's path on stdout. */
 export async function executeReport(ctx: CommandContext, flags: ReportFlags): Promise<number> {
@@ -67,17 +63,4 @@ function openInBrowser(file: string, ctx: CommandContext): void {
   } catch (error) {
     ctx.logger.warn(`could not open the report with ${command}: ${(error as Error).message}`);
   }
-}
-
-export function registerReport(program: Command, action: (flags: ReportFlags) => Promise<void>) {
-  program
-    .command('report')
-    .description('charts of the stored metrics (one offline HTML file)')
-    .option('--out <file>', 'where to write the HTML', DEFAULT_REPORT_FILE)
-    .option('--from <date>', 'first local date, YYYY-MM-DD (default: first stored day)')
-    .option('--to <date>', 'last local date, YYYY-MM-DD (default: last stored day)')
-    .option('--user <user>', 'only this user')
-    .option('--metric <metric>', 'only this metric')
-    .option('--open', 'open the report in the default browser')
-    .action((flags: ReportFlags) => action(flags));
 }

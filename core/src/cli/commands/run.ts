@@ -1,4 +1,3 @@
-import { type Command, InvalidArgumentError } from 'commander';
 import { selectEntries } from '../../run/plan-pairs.js';
 import { runPairs } from '../../run/run-pairs.js';
 import { type RunMode, type RunSummary, summaryNeedsAttention } from '../../run/types.js';
@@ -21,12 +20,6 @@ interface RunFlags extends GlobalOptions {
   from?: string;
   to?: string;
   concurrency?: number;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
 }
 
 function printSummary(ctx: CommandContext, summary: RunSummary, json: boolean): void {
@@ -93,25 +86,4 @@ export async function executeRun(ctx: CommandContext, flags: RunFlags, mode: Run
     ctx.setBeforeLog(undefined);
     process.removeListener('SIGINT', onSigint);
   }
-}
-
-export function registerRun(program: Command, action: (mode: RunMode, flags: RunFlags) => Promise<void>) {
-  program
-    .command('run')
-    .description('collect every enabled metric for every user, from the last run (or backfillDays) to today')
-    .option('--metric <metric>', 'only this metric')
-    .option('--user <user>', 'only this user')
-    .option('--concurrency <n>', 'fetches in flight at once (default 8)', positiveInt)
-    .option('--json', 'print the run summary as JSON on stdout')
-    .action((flags: RunFlags) => action('scheduled', flags));
-  program
-    .command('backfill')
-    .description('fetch an explicit window of local dates; never moves the run cursor')
-    .requiredOption('--from <date>', 'first local date, YYYY-MM-DD')
-    .requiredOption('--to <date>', 'last local date, YYYY-MM-DD')
-    .option('--metric <metric>', 'only this metric')
-    .option('--user <user>', 'only this user')
-    .option('--concurrency <n>', 'fetches in flight at once (default 8)', positiveInt)
-    .option('--json', 'print the run summary as JSON on stdout')
-    .action((flags: RunFlags) => action('backfill', flags));
 }

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { isValidUserId } from '../../config/user-id.js';
 import { UsageError } from '../../errors.js';
 import { openSecrets } from '../../run/open-stores.js';
@@ -64,22 +63,4 @@ export async function executeSecretsSet(
   const where = flags.user ? `user ${flags.user}'s secret` : 'shared secret';
   ctx.io.stderr.write(`Stored ${where} ${namespace}/${name} in the ${store.name} secret store.\n`);
   return 0;
-}
-
-export function registerSecrets(
-  program: Command,
-  action: (namespace: string, name: string, flags: SecretsSetFlags) => Promise<void>,
-) {
-  const secrets = program.command('secrets').description('manage secrets in the configured secret store');
-  secrets
-    .command('set')
-    .description('store a secret; the value is read from stdin (never from the command line)')
-    .argument('<namespace>', "the plugin's secrets namespace, e.g. google-fit")
-    .argument('<name>', 'the secret name, e.g. token')
-    .option('--user <user>', 'a per-user secret of this user (else a shared one)')
-    // A value typed after <name> gets our own message (commander's would just say "too many arguments").
-    .allowExcessArguments(true)
-    .action((namespace: string, name: string, flags: SecretsSetFlags, cmd: Command) =>
-      action(namespace, name, { ...cmd.optsWithGlobals(), ...flags, excessArguments: cmd.args.length - 2 }),
-    );
 }

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { buildStatus, needsAttention, STATUS_WINDOW_DAYS } from '../../report/status.js';
 import { type CommandContext, type GlobalOptions, loadCliConfig, withStores } from '../context.js';
 import { formatTable } from '../format-table.js';
@@ -48,14 +47,4 @@ export async function executeStatus(
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > 80 ? `${flat.slice(0, 79)}…` : flat;
-}
-
-export function registerStatus(program: Command, action: (flags: StatusFlags) => Promise<void>) {
-  program
-    .command('status')
-    .description(
-      `last run, status and days missing (last ${STATUS_WINDOW_DAYS}) per user × metric; exit 1 if any needs attention`,
-    )
-    .option('--json', 'print { "status": [...] } on stdout')
-    .action((flags: StatusFlags) => action(flags));
 }

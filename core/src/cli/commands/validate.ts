@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { writeDeprecationWarnings } from '../../plugins/deprecations.js';
 import { type CommandContext, type GlobalOptions, loadCliConfig } from '../context.js';
 
@@ -25,11 +24,4 @@ export async function executeValidate(ctx: CommandContext, flags: GlobalOptions)
   // Warnings, not problems: a plugin on its way out still works, and the exit code stays 0.
   writeDeprecationWarnings(config.plugins, ctx.io.stderr);
   return 0;
-}
-
-export function registerValidate(program: Command, action: (flags: GlobalOptions) => Promise<void>) {
-  program
-    .command('validate')
-    .description('check the config file and every enabled plugin config; exit 2 listing every problem')
-    .action((flags: GlobalOptions) => action(flags));
 }

@@ -1,0 +1,129 @@
+/**
+ * The CLI's start-up against floors measured in the same run (issue 18): each subject is a whole
+ * `life-stats` process of the built CLI, each floor a plain Node process doing the least that
+ * command must do; subject and floor alternate (and which goes first alternates too), and the
+ * figure is the median of the per-pair ratios, so load that lasts a second hits both.
+ *
+ * - `run` on the sample config, a rerun (two csv entries, nothing new) vs a script that starts
+ *   Node, opens the same SQLite file with better-sqlite3, reads the config and runs one query;
+ * - `validate` vs Node reading and parsing the config file;
+ * - `--help` vs `node -e 0`.
+ *
+ *   npx tsx bench/cli-start.ts [--quick]
+ */
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, ROOT, sampleProject } from '@life-stats/testing/sample-project';
+import { runIfMain } from './lib/standalone.js';
+import { formatMs, median, pairedRatio } from './lib/stats.js';
+import type { Benchmark, BenchRow } from './lib/types.js';
+
+/** Wall time of one process, spawn to exit; throws unless it exits 0. */
+function time(args: readonly string[]): number {
+  const start = performance.now();
+  const res = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
+  const ms = performance.now() - start;
+  if (res.status !== 0) throw new Error(`node ${args.join(' ')} exited ${res.status}: ${res.stderr}`);
+  return ms;
+}
+
+interface Case {
+  benchmark: string;
+  floorName: string;
+  subject: string[];
+  floor: string[];
+  target: number;
+}
+
+/** `pairs` alternated samples of subject and floor, after one untimed run of each. */
+function measure(c: Case, pairs: number): BenchRow {
+  time(c.subject);
+  time(c.floor);
+  const subject: number[] = [];
+  const floor: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    if (i % 2 === 0) {
+      subject.push(time(c.subject));
+      floor.push(time(c.floor));
+    } else {
+      floor.push(time(c.floor));
+      subject.push(time(c.subject));
+    }
+  }
+  const ratio = pairedRatio(subject, floor);
+  console.log(
+    `cli-start: ${c.benchmark}: ${ratio.toFixed(2)}× (${formatMs(median(subject))} vs ${formatMs(median(floor))})`,
+  );
+  return {
+    benchmark: c.benchmark,
+    figure: `median ratio to ${c.floorName}`,
+    value: ratio,
+    unit: '×',
+    display: `${ratio.toFixed(2)}× (${formatMs(median(subject))} vs ${formatMs(median(floor))})`,
+    target: `≤ ${c.target}×`,
+    pass: ratio <= c.target,
+    detail: `${pairs} alternated pairs of whole processes (spawn to exit); subject ${formatMs(Math.min(...subject))}–${formatMs(Math.max(...subject))}, floor ${formatMs(Math.min(...floor))}–${formatMs(Math.max(...floor))}`,
+    samples: subject.map((s, i) => s / (floor[i] ?? Number.NaN)),
+  };
+}
+
+const benchmark: Benchmark = {
+  name: 'cli-start',
+  async run({ quick }) {
+    const pairs = quick ? 5 : 15;
+    const { dir, config } = sampleProject();
+    try {
+      // The first run backfills the sample CSVs into a fresh store; the timed runs are reruns.
+      time([CLI, 'run', '--config', config]);
+      const db = join(dir, '.life-stats', 'life-stats.db');
+      const floorRun = join(dir, 'floor-run.mjs');
+      writeFileSync(
+        floorRun,
+        `import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+const Database = createRequire(${JSON.stringify(join(ROOT, 'package.json'))})('better-sqlite3');
+const config = JSON.parse(readFileSync(${JSON.stringify(config)}, 'utf8'));
+const db = new Database(${JSON.stringify(db)});
+const row = db.prepare('SELECT count(*) AS n FROM runs').get();
+db.close();
+if (!config.plugins || row.n < 1) process.exit(1);
+`,
+      );
+      const floorRead = join(dir, 'floor-read.mjs');
+      writeFileSync(
+        floorRead,
+        `import { readFileSync } from 'node:fs';\nif (!JSON.parse(readFileSync(${JSON.stringify(config)}, 'utf8')).plugins) process.exit(1);\n`,
+      );
+      const cases: Case[] = [
+        {
+          benchmark: '`life-stats run`, sample config, rerun',
+          floorName: 'Node + better-sqlite3 + config + 1 query',
+          subject: [CLI, 'run', '--config', config],
+          floor: [floorRun],
+          target: 1.6,
+        },
+        {
+          benchmark: '`life-stats validate`, sample config',
+          floorName: 'Node reading + parsing the config',
+          subject: [CLI, 'validate', '--config', config],
+          floor: [floorRead],
+          target: 1.4,
+        },
+        {
+          benchmark: '`life-stats --help`',
+          floorName: '`node -e 0`',
+          subject: [CLI, '--help'],
+          floor: ['-e', '0'],
+          target: 1.6,
+        },
+      ];
+      return cases.map((c) => measure(c, pairs));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+export default benchmark;
+await runIfMain(import.meta.url, benchmark);

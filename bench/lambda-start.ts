@@ -1,0 +1,201 @@
+/**
+ * The Lambda's time to first answer (issue 18): a fresh Node process imports the root config's
+ * asset (built as the infra builds it) and answers one `{}` event — the real cold start, SDK
+ * loading included — against dynalite and the local SSM fake on loopback, with the csv plugin, on a
+ * store that already holds the sample data (a rerun, as every scheduled run after the first is).
+ *
+ * The floor is a hand-written minimal handler that makes the same AWS calls with the same SDK
+ * client — the runs table's `Scan`, one conditional `UpdateItem` per cursor — bundled with the same
+ * esbuild options. The bench checks that both made the same requests. Subject and floor alternate
+ * (and which goes first alternates too); the figure is the median of the per-pair ratios of the
+ * time from the child's start to the answer.
+ *
+ *   npx tsx bench/lambda-start.ts [--quick]
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { loadConfig } from '@life-stats/core';
+import { bundleHandler, HANDLER_BUILD_OPTIONS, lambdaStubs, lazyBuiltins } from '@life-stats/infra';
+import { type LocalDynamoDb, startLocalDynamoDb } from '@life-stats/testing/dynalite';
+import { type SsmFake, startSsmFake } from '@life-stats/testing/ssm-fake';
+import { build } from 'esbuild';
+import { ROOT } from './lib/paths.js';
+import { runIfMain } from './lib/standalone.js';
+import { formatMs, median, pairedRatio } from './lib/stats.js';
+import type { Benchmark } from './lib/types.js';
+
+const run = promisify(execFile);
+const TARGET = 1.25;
+
+/** The floor: the calls the function makes on a rerun of the sample config, and nothing else. */
+const FLOOR_SOURCE = `
+import { DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+const client = new DynamoDBClient({});
+export const handler = async () => {
+  const table = process.env.LIFE_STATS_RUNS_TABLE;
+  const started = new Date().toISOString();
+  const items = [];
+  let start;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  for (const item of items) {
+    await client.send(new UpdateItemCommand({
+      TableName: table,
+      Key: { user_id: item.user_id, metric_type: item.metric_type },
+      UpdateExpression: 'SET #status = :status, #time = :time REMOVE #error',
+      ConditionExpression: 'attribute_not_exists(#time) OR #time < :time',
+      ExpressionAttributeNames: { '#status': 'last_status', '#error': 'last_error', '#time': 'last_run_time' },
+      ExpressionAttributeValues: { ':status': { S: 'ok' }, ':time': { S: started } },
+    }));
+  }
+  return { runs: items.map((item) => ({ user: item.user_id.S, metric: item.metric_type.S, status: 'ok' })) };
+};
+`;
+
+async function buildFloor(dir: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const entry = join(dir, 'entry.mjs');
+  writeFileSync(entry, FLOOR_SOURCE);
+  const file = join(dir, 'dist', 'index.mjs');
+  const result = await build({
+    ...HANDLER_BUILD_OPTIONS,
+    entryPoints: [entry],
+    outfile: file,
+    nodePaths: [join(ROOT, 'node_modules')],
+    plugins: [lazyBuiltins(), lambdaStubs({ oauth: false })],
+  });
+  if (result.errors.length > 0) throw new Error(`esbuild failed: ${result.errors.map((e) => e.text).join('; ')}`);
+  return file;
+}
+
+interface Answer {
+  /** From the child's time origin (process start) to the answer. */
+  answerMs: number;
+  /** Spawn to exit, seen from the parent. */
+  wallMs: number;
+  /** `metric:status` of every pair. */
+  runs: string[];
+}
+
+/** A fresh process: import `file`, answer `{}`, report. */
+async function answer(file: string, env: Record<string, string>): Promise<Answer> {
+  const script = `
+    const { handler } = await import(${JSON.stringify(pathToFileURL(file).href)});
+    const summary = await handler({}, {
+      getRemainingTimeInMillis: () => 300000, awsRequestId: 'bench', functionName: 'life-stats',
+    });
+    const answerMs = performance.now();
+    process.stderr.write('ANSWER ' + JSON.stringify({ answerMs, runs: summary.runs.map((r) => r.metric + ':' + r.status) }) + '\\n');
+  `;
+  const started = performance.now();
+  const { stderr } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: join(file, '..'),
+    env,
+    maxBuffer: 8 * 1024 * 1024,
+  });
+  const wallMs = performance.now() - started;
+  const line = stderr.split('\n').find((l) => l.startsWith('ANSWER '));
+  if (!line) throw new Error(`no answer; stderr: ${stderr}`);
+  const parsed = JSON.parse(line.slice('ANSWER '.length)) as { answerMs: number; runs: string[] };
+  return { ...parsed, wallMs };
+}
+
+function requestsOf(dynamo: LocalDynamoDb, ssm: SsmFake): string {
+  return JSON.stringify([dynamo.requests.map((r) => r.operation), ssm.requests.map((r) => r.operation)]);
+}
+
+const benchmark: Benchmark = {
+  name: 'lambda-start',
+  async run({ quick }) {
+    const pairs = quick ? 5 : 15;
+    const dir = mkdtempSync(join(tmpdir(), 'life-stats-bench-lambda-'));
+    const [dynamo, ssm] = await Promise.all([startLocalDynamoDb(), startSsmFake()]);
+    try {
+      const config = await loadConfig({ configPath: join(ROOT, 'life-stats.config.json'), env: {} });
+      const subject = await bundleHandler({ config, outDir: join(dir, 'handler') });
+      const floor = await buildFloor(join(dir, 'floor'));
+      const tables = await dynamo.createTables();
+      const env = {
+        PATH: process.env.PATH ?? '',
+        LIFE_STATS_STORAGE: 'dynamodb',
+        LIFE_STATS_METRICS_TABLE: tables.metricsTable,
+        LIFE_STATS_RUNS_TABLE: tables.runsTable,
+        LIFE_STATS_SECRETS: 'ssm',
+        LIFE_STATS_SSM_PREFIX: '/life-stats',
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_SSM: ssm.endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+      };
+      // The first run stores the sample data; from then on each answer is a rerun.
+      const first = await answer(subject.file, env);
+      if (!first.runs.every((r) => r.endsWith(':ok')))
+        throw new Error(`the first run failed: ${first.runs.join(', ')}`);
+      dynamo.resetRequests();
+      ssm.resetRequests();
+      const rerun = await answer(subject.file, env);
+      const subjectCalls = requestsOf(dynamo, ssm);
+      dynamo.resetRequests();
+      ssm.resetRequests();
+      const floorAnswer = await answer(floor, env);
+      const floorCalls = requestsOf(dynamo, ssm);
+      if (subjectCalls !== floorCalls) {
+        throw new Error(`the floor makes other AWS calls than the function: ${floorCalls} vs ${subjectCalls}`);
+      }
+      if ([...floorAnswer.runs].sort().join() !== [...rerun.runs].sort().join()) {
+        throw new Error(`the floor answers otherwise: ${floorAnswer.runs.join()} vs ${rerun.runs.join()}`);
+      }
+      console.log(`lambda-start: both make ${subjectCalls}; answers ${rerun.runs.join(', ')}`);
+
+      const s: Answer[] = [];
+      const f: Answer[] = [];
+      for (let i = 0; i < pairs; i++) {
+        if (i % 2 === 0) {
+          s.push(await answer(subject.file, env));
+          f.push(await answer(floor, env));
+        } else {
+          f.push(await answer(floor, env));
+          s.push(await answer(subject.file, env));
+        }
+      }
+      const ratio = pairedRatio(
+        s.map((a) => a.answerMs),
+        f.map((a) => a.answerMs),
+      );
+      const wallRatio = pairedRatio(
+        s.map((a) => a.wallMs),
+        f.map((a) => a.wallMs),
+      );
+      const subjectMs = median(s.map((a) => a.answerMs));
+      const floorMs = median(f.map((a) => a.answerMs));
+      console.log(`lambda-start: ${ratio.toFixed(2)}× (${formatMs(subjectMs)} vs ${formatMs(floorMs)})`);
+      return [
+        {
+          benchmark: 'Lambda first answer (root config, csv, rerun)',
+          figure: 'median ratio to a minimal handler',
+          value: ratio,
+          unit: '×',
+          display: `${ratio.toFixed(2)}× (${formatMs(subjectMs)} vs ${formatMs(floorMs)})`,
+          target: `≤ ${TARGET}×`,
+          pass: ratio <= TARGET,
+          detail: `${pairs} alternated pairs of fresh processes, process start to the answer of one {} event (dynalite and the SSM fake on loopback; calls ${subjectCalls}); whole-process wall ratio ${wallRatio.toFixed(2)}×`,
+          samples: s.map((a, i) => a.answerMs / (f[i]?.answerMs ?? Number.NaN)),
+        },
+      ];
+    } finally {
+      await Promise.all([dynamo.stop(), ssm.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+export default benchmark;
+await runIfMain(import.meta.url, benchmark);

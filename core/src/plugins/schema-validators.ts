@@ -1,0 +1,166 @@
+/**
+ * Plugins' `configSchema` validators, compiled once per schema and machine. Compiling needs ajv's
+ * compiler (about 30 ms to load, plus the draft-07 meta-schema and the schema itself: a third of a
+ * `life-stats run`, docs/performance.md), yet a plugin's schema changes only with the plugin. So a
+ * compiled validator is kept as ajv's standalone code in the user's cache folder, keyed by a hash of
+ * the schema and ajv's version, and later processes evaluate that code instead of loading ajv.
+ *
+ * A cached validator exists only for a schema that passed the meta-schema check and compiled, so a
+ * hit stands for both. The folder is the user's own (created 0700, files 0600); anything unreadable
+ * or broken in it is ignored and compiled again. `LIFE_STATS_CACHE_DIR` moves it; `off` disables it.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { Ajv, ErrorObject, Options } from 'ajv';
+
+const require = createRequire(import.meta.url);
+
+/** Bump when the generated code's shape or the options below change. */
+const FORMAT = 1;
+
+/**
+ * Plugin schemas are third-party: unknown keywords and formats must not break loading (ajv-formats
+ * is not a dependency, so formats are not checked), and two plugins may share a `$id`. Library code
+ * does not print: no "unknown format ignored" warnings.
+ */
+const OPTIONS: Options = {
+  allErrors: true,
+  useDefaults: true,
+  strict: false,
+  validateFormats: false,
+  verbose: true,
+  addUsedSchema: false,
+  // checked against the meta-schema first, on one shared instance
+  validateSchema: false,
+  logger: false,
+  code: { source: true },
+};
+
+/** A compiled validator: ajv's `ValidateFunction` shape, as far as life-stats reads it. */
+interface SchemaValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+/** A schema's validator, or why it has none (the meta-schema's or the compiler's words). */
+export type CompiledSchema = { validate: SchemaValidator } | { problem: string };
+
+const compiled = new WeakMap<object, CompiledSchema>();
+
+/**
+ * The validator of a plugin's `configSchema`: from this process's memory, else the cache folder,
+ * else compiled (and cached). Never throws: a schema that is not valid draft-07 or cannot be
+ * compiled gives its `problem`.
+ */
+export function compilePluginSchema(schema: object, env: NodeJS.ProcessEnv = process.env): CompiledSchema {
+  let result = compiled.get(schema);
+  if (!result) {
+    result = fromCache(schema, env);
+    compiled.set(schema, result);
+  }
+  return result;
+}
+
+function fromCache(schema: object, env: NodeJS.ProcessEnv): CompiledSchema {
+  const dir = cacheDir(env);
+  // Only a schema that is plain JSON can be keyed by its text (a RegExp or function would vanish).
+  const json = JSON.stringify(schema);
+  const file =
+    dir !== undefined && json !== undefined && isDeepStrictEqual(JSON.parse(json), schema)
+      ? join(dir, `${hash(json)}.cjs`)
+      : undefined;
+  if (file) {
+    const cached = load(file);
+    if (cached) return { validate: cached };
+  }
+  const fresh = compile(schema);
+  if (file && 'code' in fresh) store(file, fresh.code);
+  return 'problem' in fresh ? fresh : { validate: fresh.validate };
+}
+
+function cacheDir(env: NodeJS.ProcessEnv): string | undefined {
+  const configured = env.LIFE_STATS_CACHE_DIR;
+  if (configured === 'off') return undefined;
+  if (configured) return configured;
+  let home: string;
+  try {
+    home = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  } catch {
+    return undefined;
+  }
+  return join(home, 'life-stats', 'validators');
+}
+
+function hash(json: string): string {
+  const ajvVersion = (require('ajv/package.json') as { version: string }).version;
+  return createHash('sha256').update(`${FORMAT}\0${ajvVersion}\0${json}`).digest('hex');
+}
+
+/**
+ * Evaluate cached standalone code (CommonJS; its `require`s are ajv's small runtime helpers) — only
+ * from a file and folder that are this user's and that no one else may write: code another local
+ * user could plant (a cache folder pointed at a shared place) is never run, only compiled over.
+ */
+function load(file: string): SchemaValidator | undefined {
+  let code: string;
+  try {
+    if (!ownedAndPrivate(join(file, '..')) || !ownedAndPrivate(file)) return undefined;
+    code = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const module = { exports: {} as unknown };
+    new Function('module', 'exports', 'require', code)(module, module.exports, require);
+    const validate = module.exports as SchemaValidator;
+    return typeof validate === 'function' ? validate : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function ownedAndPrivate(path: string): boolean {
+  const stats = statSync(path);
+  const uid = process.getuid?.();
+  return (uid === undefined || stats.uid === uid) && (stats.mode & 0o022) === 0;
+}
+
+/** Write atomically (a concurrent run reads the old file or the new one, never half of one). */
+function store(file: string, code: string): void {
+  try {
+    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, code, { mode: 0o600 });
+    renameSync(temp, file);
+  } catch {
+    // The cache is an optimisation: a read-only or full disk costs a compile next time, nothing else.
+  }
+}
+
+let metaChecker: Ajv | undefined;
+
+type AjvClass = typeof import('ajv').Ajv;
+
+function compile(schema: object): { validate: SchemaValidator; code: string } | { problem: string } {
+  // Loaded here only: a run whose plugins' validators are all cached never loads ajv's compiler.
+  const { Ajv } = require('ajv') as { Ajv: AjvClass };
+  const standaloneCode = require('ajv/dist/standalone/index.js') as { default: (ajv: Ajv, v: unknown) => string };
+  try {
+    // The draft-07 check on one shared instance, whose meta-schema is compiled once per process
+    // (`validateSchema` does not add the schema, so `$id`s cannot collide), then the compile on a
+    // fresh instance: two plugins may use the same `$id`, which one instance refuses.
+    metaChecker ??= new Ajv({ strict: false, allErrors: true, logger: false });
+    if (!metaChecker.validateSchema(schema)) {
+      return { problem: `schema is invalid: ${metaChecker.errorsText()}` };
+    }
+    const ajv = new Ajv(OPTIONS);
+    const validate = ajv.compile(schema);
+    return { validate, code: standaloneCode.default(ajv, validate) };
+  } catch (error) {
+    return { problem: (error as Error).message };
+  }
+}

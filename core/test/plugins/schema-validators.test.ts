@@ -1,0 +1,75 @@
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compilePluginSchema } from '../../src/plugins/schema-validators.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'life-stats-validators-'));
+const env = { LIFE_STATS_CACHE_DIR: join(dir, 'cache') };
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A new object each call: the in-process memo is per object, so a second call reads the folder. */
+const schema = () => ({
+  type: 'object',
+  properties: { file: { type: 'string', minLength: 1 }, delimiter: { type: 'string', default: ',' } },
+  required: ['file'],
+  additionalProperties: false,
+});
+
+function validate(s: object, data: Record<string, unknown>) {
+  const compiled = compilePluginSchema(s, env);
+  if ('problem' in compiled) throw new Error(compiled.problem);
+  const ok = compiled.validate(data);
+  return { ok, data, errors: (compiled.validate.errors ?? []).map((e) => `${e.instancePath} ${e.keyword}`) };
+}
+
+describe('compilePluginSchema', () => {
+  it('compiles once, caches the code (0600 in a 0700 folder), and the cached validator behaves the same', () => {
+    const fresh = [validate(schema(), { file: 'a.csv' }), validate(schema(), { file: '', extra: 1 })];
+    const files = readdirSync(env.LIFE_STATS_CACHE_DIR);
+    expect(files).toHaveLength(1);
+    expect(statSync(env.LIFE_STATS_CACHE_DIR).mode & 0o777).toBe(0o700);
+    expect(statSync(join(env.LIFE_STATS_CACHE_DIR, files[0] as string)).mode & 0o777).toBe(0o600);
+    const cached = [validate(schema(), { file: 'a.csv' }), validate(schema(), { file: '', extra: 1 })];
+    expect(cached).toEqual(fresh);
+    // Defaults applied, every problem reported.
+    expect(fresh[0]).toEqual({ ok: true, data: { file: 'a.csv', delimiter: ',' }, errors: [] });
+    expect(fresh[1]?.errors.sort()).toEqual([' additionalProperties', '/file minLength']);
+  });
+
+  it('compiles again over a broken cache file, and names a schema that is not draft-07', () => {
+    const [file] = readdirSync(env.LIFE_STATS_CACHE_DIR);
+    writeFileSync(join(env.LIFE_STATS_CACHE_DIR, file as string), 'this is not javascript {');
+    expect(validate(schema(), { file: 'x' }).ok).toBe(true);
+    expect(validate(schema(), { nofile: 'x' }).ok).toBe(false);
+    const bad = compilePluginSchema({ type: 'object', properties: { n: { type: 'nonsense' } } }, env);
+    expect(bad).toEqual({ problem: expect.stringContaining('schema is invalid') });
+  });
+
+  it('never runs a cached file others may write: it compiles instead', () => {
+    const [file] = readdirSync(env.LIFE_STATS_CACHE_DIR);
+    const path = join(env.LIFE_STATS_CACHE_DIR, file as string);
+    // Planted code that would accept anything, in a file the group may write.
+    writeFileSync(path, 'module.exports = () => true;');
+    chmodSync(path, 0o664);
+    expect(validate(schema(), { nofile: 'x' }).ok).toBe(false);
+    // Compiled over: the file is the real validator again, the owner's only.
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    // The same file, private: it is what runs (so the mode check is what stopped it above).
+    writeFileSync(path, 'module.exports = () => true;');
+    chmodSync(path, 0o600);
+    expect(validate(schema(), { nofile: 'x' }).ok).toBe(true);
+    rmSync(path);
+  });
+
+  it('caches nothing with LIFE_STATS_CACHE_DIR=off', () => {
+    const off = { LIFE_STATS_CACHE_DIR: 'off' };
+    const before = readdirSync(env.LIFE_STATS_CACHE_DIR);
+    const compiled = compilePluginSchema({ ...schema(), title: 'uncached' }, off);
+    expect('validate' in compiled).toBe(true);
+    expect(readdirSync(env.LIFE_STATS_CACHE_DIR)).toEqual(before);
+    // The same schema with the cache on does write a file, so the check above can fail.
+    compilePluginSchema({ ...schema(), title: 'uncached' }, env);
+    expect(readdirSync(env.LIFE_STATS_CACHE_DIR)).toHaveLength(before.length + 1);
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * What a `life-stats` process loads (issue 18): `--help` imports no command module and no config
+ * code; `run` on the sample config imports the run command and nothing of report, auth, scaffold,
+ * connect links, the AWS SDK or (once the plugin's validator is cached) ajv's compiler. Every ES module a process resolves and every CommonJS module it
+ * requires is traced by an `--import` hook and compared, so a new static import that drags one of
+ * them in fails here.
+ */
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CLI, ROOT, sampleProject } from '@life-stats/testing/sample-project';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const project = sampleProject();
+
+afterAll(() => rmSync(project.dir, { recursive: true, force: true }));
+
+/** An `--import` module that prints `LOADED <path>` for every module the process loads. */
+function tracer(dir: string): string {
+  const hooks = join(dir, 'load-hooks.mjs');
+  writeFileSync(
+    hooks,
+    `export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  process._rawDebug('LOADED ' + result.url);
+  return result;
+}\n`,
+  );
+  const register = join(dir, 'load-trace.mjs');
+  writeFileSync(
+    register,
+    `import { createRequire, register } from 'node:module';
+register(${JSON.stringify(pathToFileURL(hooks).href)});
+const Module = createRequire(import.meta.url)('node:module');
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  const loaded = load.apply(this, arguments);
+  try { process._rawDebug('LOADED ' + Module._resolveFilename(request, parent, isMain)); } catch {}
+  return loaded;
+};\n`,
+  );
+  return register;
+}
+
+/** The modules one CLI process loaded, as paths relative to the repository (`node_modules/x/…`). */
+function loaded(args: string[]): { status: number | null; modules: string[]; stdout: string } {
+  const res = spawnSync(process.execPath, ['--import', tracer(project.dir), CLI, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+    // The plugins' compiled config validators are cached here (plugins/schema-validators.ts).
+    env: { ...process.env, LIFE_STATS_CACHE_DIR: join(project.dir, 'validators') },
+  });
+  const modules = res.stderr
+    .split('\n')
+    .filter((line) => line.startsWith('LOADED '))
+    .map((line) => line.slice('LOADED '.length).replace(/^file:\/\//, ''))
+    .filter((path) => path.startsWith(ROOT))
+    .map((path) => path.slice(ROOT.length));
+  return { status: res.status, modules: [...new Set(modules)], stdout: res.stdout };
+}
+
+const COMMANDS = 'core/dist/cli/commands/';
+
+describe('the modules a life-stats process loads', () => {
+  it('--help: the command table and commander, no command module and no config code', () => {
+    const help = loaded(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: life-stats');
+    expect(help.modules).toContain('core/dist/cli/command-table.js');
+    expect(help.modules.filter((m) => m.startsWith(COMMANDS))).toEqual([]);
+    // The user-id rule (a few lines, for `--user` flags) is all of config/ that the context needs.
+    expect(help.modules.filter((m) => m.startsWith('core/dist/config/'))).toEqual(['core/dist/config/user-id.js']);
+    expect(help.modules.filter((m) => /node_modules\/(ajv|cosmiconfig|better-sqlite3)\//.test(m))).toEqual([]);
+  });
+
+  it('run: the run command only, nothing of report, auth, scaffold, connect links, the AWS SDK or a schema compiler', () => {
+    // The first run compiles the csv plugin's config validator (ajv) and caches it.
+    expect(loaded(['run', '--config', project.config]).modules).toContain('node_modules/ajv/dist/ajv.js');
+    const rerun = loaded(['run', '--config', project.config]);
+    expect(rerun.status).toBe(0);
+    expect(rerun.stdout).toMatch(/me\s+weight\s+csv\s+ok/);
+    // What a run does need is traced, so the lists below cannot be empty by accident.
+    expect(rerun.modules).toContain(`${COMMANDS}run.js`);
+    expect(rerun.modules.some((m) => m.startsWith('node_modules/better-sqlite3/'))).toBe(true);
+    expect(rerun.modules.filter((m) => m.startsWith(COMMANDS) && m !== `${COMMANDS}run.js`)).toEqual([]);
+    const forbidden =
+      /^core\/dist\/(report|scaffold|connect)\/|^core\/dist\/cli\/auth-flow\.js|^core\/dist\/oauth\/loopback\.js|node_modules\/(@aws-sdk|@smithy|@aws-lambda-powertools|cosmiconfig|js-yaml|oauth4webapi)\/|node_modules\/ajv\/dist\/(?!runtime\/)/;
+    expect(rerun.modules.filter((m) => forbidden.test(m))).toEqual([]);
+  });
+});
