@@ -159,7 +159,12 @@ function buildHandler(
   const start = (): Promise<Container> => {
     container ??= (async () => {
       const config = await load();
-      const [storage, secrets] = await Promise.all([openStorage(config.storage), openSecrets(config.secrets)]);
+      // A fan-out planner only lists users: its secret store keeps none of the tokens it lists.
+      const listOnly = Boolean(process.env.LIFE_STATS_QUEUE_URL);
+      const [storage, secrets] = await Promise.all([
+        openStorage(config.storage),
+        openSecrets(config.secrets, { listOnly }),
+      ]);
       return { config, storage, secrets };
     })().catch((error: unknown) => {
       container = undefined;
