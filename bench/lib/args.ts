@@ -11,6 +11,7 @@ export const MODULES = [
   // issue 18
   'lambda-start',
   'cli-start',
+  'fan-out',
 ] as const;
 
 /** Command-line options of `npm run bench`. */

@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'E_DEPENDENCY_MISSING'
   | 'E_AUTH'
   | 'E_SECRET_MISSING'
+  | 'E_QUEUE'
   | (string & {});
 
 export interface LifeStatsErrorOptions {
@@ -261,6 +262,17 @@ export class StorageError extends LifeStatsError {
   constructor(message: string, options: LifeStatsErrorOptions = {}) {
     super('E_STORAGE', message, options);
     this.name = 'StorageError';
+  }
+}
+
+/** The fan-out queue (SQS) could not take the planned pairs. */
+export class QueueError extends LifeStatsError {
+  /** Messages SQS did not take, when it is known. */
+  lost: number | undefined;
+
+  constructor(message: string, options: LifeStatsErrorOptions = {}) {
+    super('E_QUEUE', message, options);
+    this.name = 'QueueError';
   }
 }
 

@@ -16,7 +16,14 @@ export {
   toStaticConfig,
 } from './config/static-config.js';
 export type { ConfigSettings, ConfigSource } from './config/to-loaded-config.js';
-export type { LoadedConfig, PluginEntry, SecretsConfig, StorageConfig, UserConfig } from './config/types.js';
+export type {
+  FanOutConfig,
+  LoadedConfig,
+  PluginEntry,
+  SecretsConfig,
+  StorageConfig,
+  UserConfig,
+} from './config/types.js';
 export {
   ConfigError,
   type ConfigProblem,

@@ -14,6 +14,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from './acknowledge.js';
 import { ConnectFunction } from './connect-function.js';
+import { FanOut } from './fan-out.js';
 
 /** The SSM prefix when the config does not use SSM (the Lambda always does). */
 export const DEFAULT_SSM_PREFIX = STORE_DEFAULTS.ssmPrefix;
@@ -31,7 +32,7 @@ export interface LifeStatsStackProps extends StackProps {
   runsTableName?: string;
   /** An e-mail address subscribed to the alarms' SNS topic. */
   alarmEmail?: string;
-  /** @default 5 minutes */
+  /** The scheduled function's and the fan-out worker's. @default 5 minutes (with `fanOut`: 15 for the scheduled planner) */
   timeout?: Duration;
   /** @default 512 */
   memorySize?: number;
@@ -56,6 +57,8 @@ export class LifeStatsStack extends Stack {
   readonly rules: ReadonlyMap<string, events.Rule>;
   /** The connect function and its URL, when the config has `connect`. */
   readonly connect: ConnectFunction | undefined;
+  /** The queue, the worker and their alarms, when the config has `fanOut`. */
+  readonly fanOut: FanOut | undefined;
 
   constructor(scope: Construct, id: string, props: LifeStatsStackProps) {
     super(scope, id, props);
@@ -65,11 +68,46 @@ export class LifeStatsStack extends Stack {
     const { fn, deadLetterQueue, logGroup } = this.addFunction(props, prefix);
     this.function = fn;
     this.deadLetterQueue = deadLetterQueue;
-    this.grantLeastPrivilege(prefix, config.events?.busName);
+    const role = this.function.role;
+    if (!(role instanceof iam.Role)) throw new Error('the life-stats function has no role');
+    this.grantLeastPrivilege(role, prefix, config.events?.busName);
     this.rules = this.addSchedules(config);
     this.alarmTopic = this.addAlarms(props.alarmEmail);
     this.addOutputs(logGroup);
     this.connect = this.addConnect(props, prefix);
+    this.fanOut = this.addFanOut(props, prefix);
+  }
+
+  /** With `fanOut` in the config: the queue, the worker, the event source, their alarms. */
+  private addFanOut(props: LifeStatsStackProps, prefix: string): FanOut | undefined {
+    if (!props.config.fanOut) return undefined;
+    const fanOut = new FanOut(this, 'FanOut', {
+      fanOut: props.config.fanOut,
+      handlerAssetDir: props.handlerAssetDir,
+      collector: this.function,
+      environment: this.collectorEnvironment(prefix),
+      timeout: props.timeout ?? Duration.minutes(5),
+      memorySize: props.memorySize ?? 512,
+      grantStores: (role) => this.grantLeastPrivilege(role, prefix, props.config.events?.busName),
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+    });
+    const notify = new cloudwatchActions.SnsAction(this.alarmTopic);
+    for (const alarm of fanOut.alarms) alarm.addAlarmAction(notify);
+    return fanOut;
+  }
+
+  /** The environment pointing a function at the stack's tables and secrets. */
+  private collectorEnvironment(prefix: string): Record<string, string> {
+    return {
+      LIFE_STATS_STORAGE: 'dynamodb',
+      LIFE_STATS_METRICS_TABLE: this.metricsTable.tableName,
+      LIFE_STATS_RUNS_TABLE: this.runsTable.tableName,
+      LIFE_STATS_SECRETS: 'ssm',
+      LIFE_STATS_SSM_PREFIX: prefix,
+      POWERTOOLS_SERVICE_NAME: 'life-stats',
+      // No NODE_OPTIONS=--enable-source-maps: the asset ships no source map (issue 17 item 17: a
+      // map would triple the asset, and the flag alone only slows every stack trace).
+    };
   }
 
   /** The seed's two tables: on demand, point-in-time recovery, retained when the stack goes. */
@@ -132,21 +170,14 @@ export class LifeStatsStack extends Stack {
       code: lambda.Code.fromAsset(props.handlerAssetDir),
       handler: 'index.handler',
       memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.minutes(5),
+      // A fan-out planner pages through every user's secret in SSM (10 per request): give it
+      // Lambda's whole 15 minutes; the workers keep the 5.
+      timeout: props.timeout ?? (props.config.fanOut ? Duration.minutes(15) : Duration.minutes(5)),
       logGroup,
       deadLetterQueue,
       // A failed scheduled run is not retried blindly: the next schedule covers the gap.
       retryAttempts: 0,
-      environment: {
-        LIFE_STATS_STORAGE: 'dynamodb',
-        LIFE_STATS_METRICS_TABLE: this.metricsTable.tableName,
-        LIFE_STATS_RUNS_TABLE: this.runsTable.tableName,
-        LIFE_STATS_SECRETS: 'ssm',
-        LIFE_STATS_SSM_PREFIX: prefix,
-        POWERTOOLS_SERVICE_NAME: 'life-stats',
-        // No NODE_OPTIONS=--enable-source-maps: the asset ships no source map (issue 17 item 17: a
-        // map would triple the asset, and the flag alone only slows every stack trace).
-      },
+      environment: this.collectorEnvironment(prefix),
     });
     return { fn, deadLetterQueue, logGroup };
   }
@@ -248,9 +279,7 @@ export class LifeStatsStack extends Stack {
   }
 
   /** DynamoDB on the two tables, SSM under the prefix, KMS only through SSM, the bus if any. */
-  private grantLeastPrivilege(prefix: string, busName: string | undefined): void {
-    const role = this.function.role;
-    if (!role) throw new Error('the life-stats function has no role');
+  private grantLeastPrivilege(role: iam.Role, prefix: string, busName: string | undefined): void {
     const path = prefix.replace(/\/+$/, '');
     const parameters = this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${path.slice(1)}/*` });
     const keys = this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });

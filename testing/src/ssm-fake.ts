@@ -78,6 +78,18 @@ export async function startSsmFake(options: SsmFakeOptions = {}): Promise<SsmFak
   let throttle: ((operation: string, request: number) => boolean) | undefined;
   const throttleCounters = new Map<string, number>();
 
+  // The sorted names of a listing, taken at its first page and kept for its next pages (as a
+  // snapshot): paging through 100,000 parameters then costs a slice per page, not a sort.
+  let listing: { key: string; names: string[] } | undefined;
+  const matchingNames = (base: string, recursive: boolean, first: boolean): string[] => {
+    const key = `${recursive}\u0000${base}`;
+    if (!first && listing?.key === key) return listing.names;
+    const names = [...parameters.keys()]
+      .filter((n) => n.startsWith(base) && (recursive || !n.slice(base.length).includes('/')))
+      .sort();
+    listing = { key, names };
+    return names;
+  };
   const encrypted = (name: string) => `AQICAHencrypted${Buffer.from(name).toString('base64')}`;
   const arn = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
   const show = (name: string, p: FakeParameter, decrypt: unknown) => ({
@@ -131,16 +143,17 @@ export async function startSsmFake(options: SsmFakeOptions = {}): Promise<SsmFak
         );
       }
       const base = path.endsWith('/') ? path : `${path}/`;
-      const matching = [...parameters.keys()]
-        .filter((n) => n.startsWith(base) && (input.Recursive === true || !n.slice(base.length).includes('/')))
-        .sort();
+      const matching = matchingNames(base, input.Recursive === true, input.NextToken === undefined);
       const offset =
         input.NextToken === undefined ? 0 : Number(Buffer.from(String(input.NextToken), 'base64').toString());
       if (!Number.isInteger(offset) || offset < 0) throw new FakeError('InvalidNextToken', 'The token is not valid.');
       const page = matching.slice(offset, offset + Math.min(max, pageSize));
       const next = offset + page.length;
       return {
-        Parameters: page.map((n) => show(n, parameters.get(n) as FakeParameter, input.WithDecryption)),
+        Parameters: page.flatMap((n) => {
+          const p = parameters.get(n);
+          return p ? [show(n, p, input.WithDecryption)] : [];
+        }),
         ...(next < matching.length ? { NextToken: Buffer.from(String(next)).toString('base64') } : {}),
       };
     },

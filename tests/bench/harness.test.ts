@@ -64,6 +64,7 @@ describe('parseArgs', () => {
       'apple-health',
       'lambda-start',
       'cli-start',
+      'fan-out',
     ]);
   });
 });

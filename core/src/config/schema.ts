@@ -179,6 +179,29 @@ export const configSchema = {
         },
       },
     },
+    fanOut: {
+      type: 'object',
+      additionalProperties: false,
+      description:
+        'AWS only: the scheduled function plans and enqueues one SQS message per pair, and worker functions collect them (for thousands of users). Leave it out for one invocation per schedule.',
+      properties: {
+        maxConcurrency: {
+          type: 'integer',
+          minimum: 2,
+          maximum: 1000,
+          default: 10,
+          description:
+            "Worker invocations running at once (the SQS event source's maximum concurrency, 2 to 1000). Each gets 1/maxConcurrency of every plugin's rateLimit, so together they stay within it.",
+        },
+        batchSize: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 10,
+          default: 10,
+          description: 'Pairs (messages) per worker invocation, all fetched at once (1 to 10).',
+        },
+      },
+    },
     connect: {
       type: 'object',
       additionalProperties: false,

@@ -32,6 +32,9 @@ export function toLoadedConfig(settings: ConfigSettings, source: ConfigSource, p
     users: settings.users.map((user) => ({ id: user.id, timezone: user.timezone ?? settings.timezone })),
     ...(settings.events ? { events: { busName: settings.events.busName } } : {}),
     ...(settings.connect ? { connect: toConnect(settings.connect) } : {}),
+    ...(settings.fanOut
+      ? { fanOut: { maxConcurrency: settings.fanOut.maxConcurrency, batchSize: settings.fanOut.batchSize } }
+      : {}),
     plugins,
   };
 }
@@ -49,6 +52,7 @@ export function captureSettings(config: LoadedConfig): ConfigSettings {
     users: config.users.map((user) => ({ ...user })),
     ...(config.events ? { events: { ...config.events } } : {}),
     ...(config.connect ? { connect: { ...config.connect } } : {}),
+    ...(config.fanOut ? { fanOut: { ...config.fanOut } } : {}),
   };
 }
 

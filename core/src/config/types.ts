@@ -64,7 +64,17 @@ export interface LoadedConfig {
   events?: { busName: string };
   /** Connect links (`life-stats connect-link`, the connect function), when configured. */
   connect?: ConnectConfig;
+  /** AWS fan-out (planner, SQS, worker functions), when configured; defaults applied. */
+  fanOut?: FanOutConfig;
   plugins: PluginEntry[];
+}
+
+/** The `fanOut` block of a config. */
+export interface FanOutConfig {
+  /** Worker invocations at once; each holds this share of every rate limit. */
+  maxConcurrency: number;
+  /** Messages (pairs) per worker invocation. */
+  batchSize: number;
 }
 
 /** The `connect` block of a config. */

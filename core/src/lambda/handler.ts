@@ -6,7 +6,7 @@ import {
   type StaticConfigLoaderOptions,
 } from '../config/static-config.js';
 import type { LoadedConfig } from '../config/types.js';
-import { formatError } from '../errors.js';
+import { ConfigError, formatError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { createRedactor } from '../log/redact.js';
 import { openSecrets, openStorage } from '../run/open-stores.js';
@@ -18,6 +18,8 @@ import type { Storage } from '../storage/types.js';
 import { type LifeStatsEvent, parseEvent } from './event.js';
 import { adaptPowertoolsLogger, createPowertoolsLogger } from './logger.js';
 import { createRunMetrics, publishRunMetrics } from './metrics.js';
+import type { EnqueueSummary, PairQueue, PlannerModule } from './planner.js';
+import { buildWorker, type WorkerHandler, type WorkerOptions } from './worker.js';
 
 export {
   type ConnectHandler,
@@ -30,6 +32,8 @@ export {
   type StaticConnectHandlerOptions,
 } from '../connect/connect-handler.js';
 export type { LifeStatsEvent } from './event.js';
+export type { EnqueueSummary } from './planner.js';
+export type { SqsBatchResponse, SqsEvent, WorkerHandler } from './worker.js';
 
 /** The parts of the Lambda context the handler uses (a real `Context` has them all). */
 export interface LambdaContext {
@@ -40,11 +44,14 @@ export interface LambdaContext {
   [key: string]: unknown;
 }
 
-/** `handler(event, context)`: the run summary of the pairs the event selects. */
+/**
+ * `handler(event, context)`: the run summary of the pairs the event selects — or, with
+ * `LIFE_STATS_QUEUE_URL` set (fan-out), `{ runs: [], enqueued: n }`.
+ */
 export type LambdaHandler = (
   event: LifeStatsEvent | Record<string, unknown> | null | undefined,
   context: LambdaContext,
-) => Promise<RunSummary>;
+) => Promise<RunSummary | EnqueueSummary>;
 
 /** Options of {@link createHandler}. */
 export interface LambdaHandlerOptions {
@@ -64,7 +71,13 @@ export interface LambdaHandlerOptions {
 }
 
 /** Options of {@link createStaticHandler}: the static loader's and the handler's. */
-export interface StaticHandlerOptions extends StaticConfigLoaderOptions, Omit<LambdaHandlerOptions, 'loadConfig'> {}
+export interface StaticHandlerOptions extends StaticConfigLoaderOptions, Omit<LambdaHandlerOptions, 'loadConfig'> {
+  /**
+   * The fan-out planner ({@link loadFanOutPlanner}), for a config with `fanOut`. Without it, a
+   * function with `LIFE_STATS_QUEUE_URL` set fails with a `ConfigError`.
+   */
+  loadPlanner?: () => Promise<PlannerModule>;
+}
 
 interface Container {
   config: LoadedConfig;
@@ -95,7 +108,16 @@ interface Tools {
  *    person must fix, and Lambda's `Errors` metric makes it visible.
  */
 export function createHandler(options: LambdaHandlerOptions = {}): LambdaHandler {
-  return buildHandler(options.loadConfig ?? loadConfigFile, options);
+  return buildHandler(options.loadConfig ?? loadConfigFile, { ...options, loadPlanner: loadFanOutPlanner });
+}
+
+/**
+ * The fan-out planner, imported on first use. A bundle built for a config with `fanOut` passes it to
+ * {@link createStaticHandler}; one without never references it, so neither the planner nor the
+ * SQS client is in it.
+ */
+export function loadFanOutPlanner(): Promise<PlannerModule> {
+  return import('./planner.js');
 }
 
 /**
@@ -108,6 +130,19 @@ export function createStaticHandler(config: StaticConfig, options: StaticHandler
   return buildHandler(createStaticConfigLoader(config, options), options);
 }
 
+/**
+ * Make a fan-out worker (`worker.ts`): the handler of the queue's SQS event source, on a config
+ * loaded once per container as {@link createHandler} loads it.
+ */
+export function createWorker(options: WorkerOptions & Pick<LambdaHandlerOptions, 'loadConfig'> = {}): WorkerHandler {
+  return buildWorker(options.loadConfig ?? loadConfigFile, options);
+}
+
+/** The fan-out worker of a bundle (handler `index.worker`), on the same static config. See `worker.ts`. */
+export function createStaticWorker(config: StaticConfig, options: StaticHandlerOptions): WorkerHandler {
+  return buildWorker(createStaticConfigLoader(config, options), options);
+}
+
 /** The config file, found as the CLI finds it; imported on first use. */
 async function loadConfigFile(): Promise<LoadedConfig> {
   return (await import('../config/load-config.js')).loadConfig();
@@ -115,15 +150,21 @@ async function loadConfigFile(): Promise<LoadedConfig> {
 
 function buildHandler(
   load: () => Promise<LoadedConfig>,
-  options: Pick<LambdaHandlerOptions, 'deadlineMarginMs'>,
+  options: Pick<StaticHandlerOptions, 'deadlineMarginMs' | 'loadPlanner'>,
 ): LambdaHandler {
   let container: Promise<Container> | undefined;
   let tools: Tools | undefined;
+  let queue: PairQueue | undefined;
 
   const start = (): Promise<Container> => {
     container ??= (async () => {
       const config = await load();
-      const [storage, secrets] = await Promise.all([openStorage(config.storage), openSecrets(config.secrets)]);
+      // A fan-out planner only lists users: its secret store keeps none of the tokens it lists.
+      const listOnly = Boolean(process.env.LIFE_STATS_QUEUE_URL);
+      const [storage, secrets] = await Promise.all([
+        openStorage(config.storage),
+        openSecrets(config.secrets, { listOnly }),
+      ]);
       return { config, storage, secrets };
     })().catch((error: unknown) => {
       container = undefined;
@@ -149,6 +190,27 @@ function buildHandler(
       const selection = parseEvent(event);
       const stores = await start();
       config = stores.config;
+      const queueUrl = process.env.LIFE_STATS_QUEUE_URL;
+      if (queueUrl) {
+        // Fan-out: plan and enqueue; the workers fetch. The SQS client is imported only here.
+        if (!options.loadPlanner) {
+          throw new ConfigError(
+            [
+              {
+                path: 'fanOut',
+                message: 'LIFE_STATS_QUEUE_URL is set, but this bundle was built from a config without "fanOut"',
+              },
+            ],
+            undefined,
+            { hint: 'Add "fanOut": {} to the config and deploy again, or unset LIFE_STATS_QUEUE_URL.' },
+          );
+        }
+        const planner = await options.loadPlanner();
+        queue ??= planner.createQueue({ queueUrl });
+        const enqueued = await planner.enqueuePairs({ ...stores, logger, selection, queue });
+        logger.info(`enqueued ${enqueued.enqueued} pair${enqueued.enqueued === 1 ? '' : 's'}`, { queueUrl });
+        return enqueued;
+      }
       logger.info('run started', { selection: { metric: selection.metric, user: selection.user } });
       summary = await runPairs({
         config,
@@ -188,3 +250,9 @@ function buildHandler(
  */
 // Pure: a bundle that uses only createStaticHandler drops it, and the file loader with it.
 export const handler: LambdaHandler = /* @__PURE__ */ createHandler();
+
+/**
+ * The fan-out worker of `@life-stats/core/lambda`: `worker(sqsEvent, context)` →
+ * `{ batchItemFailures }`, on the config file found as the handler finds it. See `worker.ts`.
+ */
+export const worker: WorkerHandler = /* @__PURE__ */ createWorker();

@@ -18,8 +18,17 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   }
 }
 
+/** Options of {@link openSecrets}. */
+export interface OpenSecretsOptions {
+  /**
+   * Keep no values read or listed (the SSM store's cache): for a process that only lists users,
+   * such as the fan-out planner, which would otherwise hold every listed token. @default false
+   */
+  listOnly?: boolean;
+}
+
 /** Open the configured secret store, importing only its adapter. */
-export async function openSecrets(config: SecretsConfig): Promise<SecretStore> {
+export async function openSecrets(config: SecretsConfig, options: OpenSecretsOptions = {}): Promise<SecretStore> {
   switch (config.type) {
     case 'file': {
       const { createFileSecrets } = await import('../secrets/file.js');
@@ -31,7 +40,7 @@ export async function openSecrets(config: SecretsConfig): Promise<SecretStore> {
     }
     case 'ssm': {
       const { createSsmSecrets } = await import('../secrets/ssm.js');
-      return createSsmSecrets({ prefix: config.prefix });
+      return createSsmSecrets({ prefix: config.prefix, ...(options.listOnly ? { cacheTtlMs: 0 } : {}) });
     }
   }
 }

@@ -115,19 +115,37 @@ function createRateBudget(limit: PluginRateLimit, label: string, clocks: RateClo
   };
 }
 
+/** `1 / share` of a limit. */
+function shareOf(limit: PluginRateLimit, share: number): PluginRateLimit {
+  if (share <= 1) return limit;
+  return {
+    ...limit,
+    ...(limit.requestsPerMinute ? { requestsPerMinute: limit.requestsPerMinute / share } : {}),
+    ...(limit.windows
+      ? { windows: limit.windows.map((w) => ({ ...w, requests: Math.max(1, Math.floor(w.requests / share)) })) }
+      : {}),
+  };
+}
+
 /** The request budgets of one run, one per key (a plugin entry or a namespace), shared by its pairs. */
 export interface RateBudgets {
   /** The budget of `key`, created with `limit` on first use; `label` names it in messages (`plugin:strava`). */
   get(key: string, limit: PluginRateLimit, label?: string): RateBudget;
 }
 
-export function createRateBudgets(clocks: RateClocks = {}): RateBudgets {
+/**
+ * @param share Each budget holds `1 / share` of its limit: a fan-out worker is one of at most
+ * `share` invocations running at once (the event source's maximum concurrency), so together they
+ * stay within it. A window's `requests` share is rounded down, but never below one request.
+ * @default 1
+ */
+export function createRateBudgets(clocks: RateClocks = {}, share = 1): RateBudgets {
   const budgets = new Map<string, RateBudget>();
   return {
     get(key, limit, label = key) {
       let b = budgets.get(key);
       if (!b) {
-        b = createRateBudget(limit, label, clocks);
+        b = createRateBudget(shareOf(limit, share), label, clocks);
         budgets.set(key, b);
       }
       return b;

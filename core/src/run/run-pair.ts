@@ -3,6 +3,7 @@
  * its window, a fetch per chunk with retries, validation, the upserts, then the cursor — and, when
  * anything fails, the status and error recorded in its cursor row while the cursor stays.
  */
+import { classifyAwsError } from '../aws/errors.js';
 import type { LoadedConfig } from '../config/types.js';
 import { DeadlineError, formatError, hasErrorCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -47,8 +48,20 @@ export interface RunContext {
   retry: RetryOptions | undefined;
 }
 
+/** How a pair ended, and whether running it again soon may succeed (a fan-out worker redelivers it then). */
+export interface PairOutcome {
+  result: PairResult;
+  /**
+   * Deferred by the deadline, or failed in a transient way: a provider's 429/5xx/network failure
+   * after its retries, or a store that was throttled or could not be reached. A plugin error, a
+   * reconnect, a skip, or a pair deferred by its request budget (the budget is spent for this
+   * schedule; the next one collects it) is not: running it again soon gives the same answer.
+   */
+  retryable: boolean;
+}
+
 /** Run one pair. Never throws: every failure ends in its {@link PairResult}. */
-export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> {
+export async function runPair(pair: Pair, run: RunContext): Promise<PairOutcome> {
   const { entry, user } = pair;
   const plugin = entry.loaded.plugin;
   const base = { user: user.id, metric: entry.metric, plugin: plugin.id };
@@ -65,7 +78,7 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
       const hint = connectHint(plugin, user.id, run.secrets, run.config.connect !== undefined);
       log.info('skipped: no user secrets', { hint });
       await recordOutcome(run, { user_id: user.id, metric_type: entry.metric, last_status: 'skipped' }, log);
-      return { ...base, status: 'skipped', hint };
+      return { result: { ...base, status: 'skipped', hint }, retryable: false };
     }
     const onWait = (ms: number, reason: string) =>
       log.info(`waiting ${Math.ceil(ms / 1000)} s for the request budget (${reason})`, { waitMs: Math.round(ms) });
@@ -97,9 +110,11 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
       });
     }
     log.info(`ok: ${items} item${items === 1 ? '' : 's'} for ${window.start}..${window.end}`, { items });
-    return { ...base, status: 'ok', window, items };
+    return { result: { ...base, status: 'ok', window, items }, retryable: false };
   } catch (error) {
-    if (error instanceof DeadlineError && !error.started) return { ...base, status: 'deferred', error: error.message };
+    if (error instanceof DeadlineError && !error.started) {
+      return { result: { ...base, status: 'deferred', error: error.message }, retryable: true };
+    }
     const status = failureStatus(error);
     completeReconnectError(error, plugin, user.id, run.config.connect !== undefined);
     const message = run.redactor.redact(formatError(error));
@@ -112,8 +127,24 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairResult> 
         log,
       );
     }
-    return { ...base, status, ...(window ? { window } : {}), items, error: message };
+    return {
+      result: { ...base, status, ...(window ? { window } : {}), items, error: message },
+      retryable: isTransient(error),
+    };
   }
+}
+
+/**
+ * Worth delivering again soon: stopped by the deadline, a fetch failure that would be retried
+ * (after its own retries ran out), or a store that was throttled or unreachable.
+ */
+function isTransient(error: unknown): boolean {
+  if (hasErrorCode(error, 'E_DEADLINE')) return true;
+  if (hasErrorCode(error, 'E_DEFERRED')) return false;
+  if (classifyError(error) === 'retry') return true;
+  if (!hasErrorCode(error, 'E_STORAGE') && !hasErrorCode(error, 'E_SECRETS')) return false;
+  const kind = classifyAwsError((error as { cause?: unknown }).cause).kind;
+  return kind === 'throttled' || kind === 'network';
 }
 
 /** A `DeferPairError` (from any copy of core) that says the budget's shared quota is spent. */

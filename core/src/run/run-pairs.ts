@@ -8,9 +8,9 @@ import type { SecretStore } from '../secrets/types.js';
 import type { Storage } from '../storage/types.js';
 import type { RetryOptions } from './call-plugin.js';
 import { createRunDeadline } from './deadline.js';
-import { planPairs } from './plan-pairs.js';
-import { createRateBudgets } from './rate-budget.js';
-import { type RunContext, runPair } from './run-pair.js';
+import { type Pair, planPairs } from './plan-pairs.js';
+import { createRateBudgets, type RateBudgets } from './rate-budget.js';
+import { type PairOutcome, type RunContext, runPair } from './run-pair.js';
 import type { PairResult, RunMode, RunSummary } from './types.js';
 
 /** Options of {@link runPairs}. */
@@ -58,16 +58,36 @@ export interface RunOptions {
 export async function runPairs(options: RunOptions): Promise<RunSummary> {
   const redactor = options.redactor ?? createRedactor();
   const logger = createRedactingLogger(options.logger ?? createSilentLogger(), redactor);
-  const now = options.now ?? (() => new Date());
-  const mode = options.mode ?? 'scheduled';
-  if (mode === 'backfill' && !options.window) throw new TypeError('runPairs: a backfill needs a window');
-  const startedAt = now();
   const pairs = await planPairs(
     options.config,
     { storage: options.storage, secrets: options.secrets, logger },
     { metric: options.metric, user: options.user },
   );
   options.onPlanned?.(pairs.length);
+  const outcomes = await runPlannedPairs(pairs, { ...options, redactor, logger });
+  return { runs: outcomes.map((o) => o.result) };
+}
+
+/** Options of {@link runPlannedPairs}: a run's, without the selection (the pairs are given). */
+export interface PlannedRunOptions extends Omit<RunOptions, 'metric' | 'user' | 'onPlanned'> {
+  /**
+   * The rate budgets to draw from. @default one per run, each entry's `rateLimit` whole. A fan-out
+   * worker passes its container's, holding its share of each limit.
+   */
+  budgets?: RateBudgets;
+}
+
+/**
+ * Run pairs already planned (a run's, or the records of a fan-out worker's batch): the engine of
+ * {@link runPairs} after planning. Never throws for a pair's failure.
+ */
+export async function runPlannedPairs(pairs: readonly Pair[], options: PlannedRunOptions): Promise<PairOutcome[]> {
+  const redactor = options.redactor ?? createRedactor();
+  const logger = createRedactingLogger(options.logger ?? createSilentLogger(), redactor);
+  const now = options.now ?? (() => new Date());
+  const mode = options.mode ?? 'scheduled';
+  if (mode === 'backfill' && !options.window) throw new TypeError('runPairs: a backfill needs a window');
+  const startedAt = now();
   const concurrency = Math.max(1, options.concurrency ?? 8);
   // `concurrency` bounds the fetches in flight: what a provider sees, and what the run's wall time
   // is made of. A pair writing its results has given its fetch slot back, so storage round trips
@@ -86,7 +106,7 @@ export async function runPairs(options: RunOptions): Promise<RunSummary> {
     redactor,
     startedAt,
     now,
-    budgets: createRateBudgets(),
+    budgets: options.budgets ?? createRateBudgets(),
     fetchSlot: pLimit(concurrency),
     pastDeadline: deadline.passed,
     signal: deadline.signal,
@@ -95,21 +115,20 @@ export async function runPairs(options: RunOptions): Promise<RunSummary> {
   };
   let done = 0;
 
-  const results = await Promise.all(
+  const outcomes = await Promise.all(
     pairs.map((pair) =>
-      pairLimit(async (): Promise<PairResult> => {
+      pairLimit(async (): Promise<PairOutcome> => {
         const base = { user: pair.user.id, metric: pair.entry.metric, plugin: pair.entry.loaded.plugin.id };
-        const result = redactor.redactValue(
-          run.pastDeadline()
-            ? { ...base, status: 'deferred' as const, error: new DeadlineError(false).message }
-            : await runPair(pair, run),
-        );
+        const outcome: PairOutcome = run.pastDeadline()
+          ? { result: { ...base, status: 'deferred', error: new DeadlineError(false).message }, retryable: true }
+          : await runPair(pair, run);
+        const result = redactor.redactValue(outcome.result);
         done++;
         options.onPairDone?.(result, done, pairs.length);
-        return result;
+        return { result, retryable: outcome.retryable };
       }),
     ),
   );
   deadline.dispose();
-  return { runs: results };
+  return outcomes;
 }

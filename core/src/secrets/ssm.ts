@@ -145,8 +145,25 @@ export function createSsmSecrets(options: SsmSecretsOptions = {}): SecretStore {
       const path = `${prefix}/${checkSegment('namespace', namespace)}`;
       const { sdk, client } = await connect();
       const startedAt = generation;
+      // The listing counts as whole until its start + ttl: no value cached from it expires sooner,
+      // so the mark never outlives them.
+      const listedUntil = Date.now() + ttl;
       const users = new Set<string>();
-      const found: Parameter[] = [];
+      // Each page is taken in as it comes (a listing of 100,000 users is never held whole).
+      const takeIn = (parameters: Parameter[]) => {
+        for (const parameter of parameters) {
+          const name = parameter.Name;
+          if (!name?.startsWith(`${path}/`)) continue;
+          // `<user>/<name>` is a user secret; a bare `<name>` is shared; anything deeper is not ours.
+          const levels = name.slice(path.length + 1).split('/');
+          if (levels.length === 2 && levels[0]) users.add(levels[0]);
+          if (levels.length > 2) continue;
+          // Do not let a listing that started before a write of this store replace what it wrote.
+          const current = cache.get(name);
+          if (current && current.generation > startedAt) continue;
+          remember(name, Promise.resolve(parameter.Value));
+        }
+      };
       let nextToken: string | undefined;
       try {
         do {
@@ -159,7 +176,7 @@ export function createSsmSecrets(options: SsmSecretsOptions = {}): SecretStore {
               ...(nextToken ? { NextToken: nextToken } : {}),
             }),
           );
-          found.push(...(page.Parameters ?? []));
+          takeIn(page.Parameters ?? []);
           nextToken = page.NextToken;
         } while (nextToken);
       } catch (error) {
@@ -170,20 +187,7 @@ export function createSsmSecrets(options: SsmSecretsOptions = {}): SecretStore {
           kms: 'kms:Decrypt',
         });
       }
-      // Marked before the values are cached, so the mark never outlives them.
-      if (ttl > 0) listed.set(path, Date.now() + ttl);
-      for (const parameter of found) {
-        const name = parameter.Name;
-        if (!name?.startsWith(`${path}/`)) continue;
-        // `<user>/<name>` is a user secret; a bare `<name>` is shared; anything deeper is not ours.
-        const levels = name.slice(path.length + 1).split('/');
-        if (levels.length === 2 && levels[0]) users.add(levels[0]);
-        if (levels.length > 2) continue;
-        // Do not let a listing that started before a write of this store replace what it wrote.
-        const current = cache.get(name);
-        if (current && current.generation > startedAt) continue;
-        remember(name, Promise.resolve(parameter.Value));
-      }
+      if (ttl > 0) listed.set(path, listedUntil);
       return [...users].sort();
     },
   };
