@@ -85,6 +85,8 @@ function spawnCli(
   c.see(argv.join(' '));
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('LIFE_STATS_')) env[key] = value;
+  // The test run's validator cache (vitest.config.ts), not the user's ~/.cache.
+  env.LIFE_STATS_CACHE_DIR = process.env.LIFE_STATS_CACHE_DIR;
   const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
