@@ -5,6 +5,7 @@ import { tempDir } from '@life-stats/testing/engine';
 import { type FakeGoogle, startFakeGoogle } from '@life-stats/testing/fake-google';
 import { ROOT } from '@life-stats/testing/sample-project';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectThroughCli } from './support/oauth-cli.js';
 
 /**
  * A Fit user moving to `google-health` through the CLI against the fake Google: `validate` warns
@@ -60,21 +61,16 @@ describe('google-health through the CLI', () => {
     );
     expect(validate.stderr.match(/^warning: /gm)).toHaveLength(1);
 
-    for (const name of ['client_id', 'client_secret']) {
-      const value = name === 'client_id' ? google.clientId : google.clientSecret;
-      expect((await cli(['secrets', 'set', 'google-health', name], config, { stdin: `${value}\n` })).code).toBe(0);
-    }
-    let consent: URL | undefined;
-    let browsed: Promise<unknown> | undefined;
-    const auth = await cli(['auth', 'google-health', '--user', 'alice', '--no-open'], config, {
-      onStderr: (chunk) => {
-        const printed = chunk.split('\n').find((l) => l.trim().startsWith('https://accounts.google.com/'));
-        if (!printed || browsed) return;
-        consent = new URL(printed.trim());
-        browsed = fetch(`${google.authUrl}${consent.search}`).then((r) => r.text());
+    const { consent, auth } = await connectThroughCli(
+      cli,
+      {
+        clientId: google.clientId,
+        clientSecret: google.clientSecret,
+        consentPrefix: 'https://accounts.google.com/',
+        approve: (url) => fetch(`${google.authUrl}${url.search}`).then((r) => r.text()),
       },
-    });
-    await browsed;
+      { config, pluginId: 'google-health', user: 'alice' },
+    );
     expect(auth.code).toBe(0);
     // The union of what the namespace's enabled entries need (steps, weight, sleep): no nutrition.
     expect(consent?.searchParams.get('scope')?.split(' ').sort()).toEqual([

@@ -6,6 +6,7 @@ import { tempDir } from '@life-stats/testing/engine';
 import { type FakeOura, startFakeOura } from '@life-stats/testing/fake-oura';
 import { ROOT } from '@life-stats/testing/sample-project';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectThroughCli } from './support/oauth-cli.js';
 
 /**
  * An Oura user in Pacific/Auckland through the CLI against the fake Oura: one `auth oura` asks for
@@ -69,22 +70,16 @@ describe('oura through the CLI', () => {
       return r;
     };
 
-    for (const name of ['client_id', 'client_secret']) {
-      const value = name === 'client_id' ? oura.clientId : oura.clientSecret;
-      expect(keep(await cli(['secrets', 'set', 'oura', name], config, { stdin: `${value}\n` })).code).toBe(0);
-    }
-    let consent: URL | undefined;
-    let browsed: Promise<unknown> | undefined;
-    const auth = await cli(['auth', 'oura', '--user', 'aroha', '--no-open'], config, {
-      onStderr: (chunk) => {
-        const line = chunk.split('\n').find((l) => l.trim().startsWith(oura.authUrl));
-        if (!line || browsed) return;
-        consent = new URL(line.trim());
-        browsed = oura.approve(consent.href);
+    const { consent, auth } = await connectThroughCli(
+      cli,
+      {
+        clientId: oura.clientId,
+        clientSecret: oura.clientSecret,
+        consentPrefix: oura.authUrl,
+        approve: (url) => oura.approve(url.href),
       },
-    });
-    await browsed;
-    keep(auth);
+      { config, pluginId: 'oura', user: 'aroha', keep },
+    );
     expect(auth.code).toBe(0);
     expect(consent?.searchParams.get('scope')).toBe('daily');
     expect(consent?.searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth2callback$/);

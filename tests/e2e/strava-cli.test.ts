@@ -6,6 +6,7 @@ import { tempDir } from '@life-stats/testing/engine';
 import { type FakeStrava, startFakeStrava } from '@life-stats/testing/fake-strava';
 import { ROOT } from '@life-stats/testing/sample-project';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectThroughCli } from './support/oauth-cli.js';
 
 /**
  * A Strava athlete in Pacific/Auckland through the CLI against the fake Strava: `auth strava` asks
@@ -62,22 +63,16 @@ describe('strava through the CLI', () => {
       printed.push(r.stdout, r.stderr);
       return r;
     };
-    for (const name of ['client_id', 'client_secret']) {
-      const value = name === 'client_id' ? strava.clientId : strava.clientSecret;
-      expect(keep(await cli(['secrets', 'set', 'strava', name], config, { stdin: `${value}\n` })).code).toBe(0);
-    }
-    let consent: URL | undefined;
-    let browsed: Promise<unknown> | undefined;
-    const auth = await cli(['auth', 'strava', '--user', 'aroha', '--no-open'], config, {
-      onStderr: (chunk) => {
-        const line = chunk.split('\n').find((l) => l.trim().startsWith(strava.authUrl));
-        if (!line || browsed) return;
-        consent = new URL(line.trim());
-        browsed = strava.approve(consent.href);
+    const { consent, auth } = await connectThroughCli(
+      cli,
+      {
+        clientId: strava.clientId,
+        clientSecret: strava.clientSecret,
+        consentPrefix: strava.authUrl,
+        approve: (url) => strava.approve(url.href),
       },
-    });
-    await browsed;
-    keep(auth);
+      { config, pluginId: 'strava', user: 'aroha', keep },
+    );
     expect(auth.code).toBe(0);
     expect(consent?.searchParams.get('scope')).toBe('activity:read_all');
     expect(consent?.searchParams.get('approval_prompt')).toBe('force');

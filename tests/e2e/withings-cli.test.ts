@@ -5,6 +5,7 @@ import { tempDir } from '@life-stats/testing/engine';
 import { type FakeWithings, startFakeWithings } from '@life-stats/testing/fake-withings';
 import { ROOT } from '@life-stats/testing/sample-project';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectThroughCli } from './support/oauth-cli.js';
 
 /**
  * A Withings user through the CLI against the fake Withings: `life-stats auth withings` asks one
@@ -54,24 +55,16 @@ const cli = (argv: string[], config: string, extra: Partial<Parameters<typeof ru
 describe('withings through the CLI', () => {
   it('one consent for every entry, then backfill and check with the token it stored', async () => {
     const config = writeConfig();
-    for (const [name, value] of [
-      ['client_id', w.clientId],
-      ['client_secret', w.clientSecret],
-    ] as const) {
-      expect((await cli(['secrets', 'set', 'withings', name], config, { stdin: `${value}\n` })).code).toBe(0);
-    }
-
-    let consent: URL | undefined;
-    let browsed: Promise<unknown> | undefined;
-    const auth = await cli(['auth', 'withings', '--user', 'alice', '--no-open'], config, {
-      onStderr: (chunk) => {
-        const printed = chunk.split('\n').find((l) => l.trim().startsWith(w.authUrl));
-        if (!printed || browsed) return;
-        consent = new URL(printed.trim());
-        browsed = w.approve(consent.href);
+    const { consent, auth } = await connectThroughCli(
+      cli,
+      {
+        clientId: w.clientId,
+        clientSecret: w.clientSecret,
+        consentPrefix: w.authUrl,
+        approve: (url) => w.approve(url.href),
       },
-    });
-    await browsed;
+      { config, pluginId: 'withings', user: 'alice' },
+    );
     expect(auth.code).toBe(0);
     expect(consent?.searchParams.get('scope')).toMatch(/^(user\.metrics,user\.activity|user\.activity,user\.metrics)$/);
     expect(consent?.searchParams.has('code_challenge')).toBe(false);
