@@ -1,3 +1,5 @@
+// Over 300 lines: one benchmark — its setup, the planner runs in child processes, the workers,
+// the checks that every pair was enqueued and stored once, and its three rows with their details.
 /**
  * Fan-out (issue 19): USERS users × 2 plugin entries whose users are discovered in SSM (a `token`
  * user secret each), at 300 ms per provider request. The planner (`handler` with

@@ -1,3 +1,7 @@
+// Over 300 lines: the asset's one build — its shared esbuild options, the generated entry (whose
+// baked config must use the same relative-path rule as the build) and the bundling step — kept
+// together so the reproducible-asset rule lives in one place, with the two small esbuild plugins
+// only this build uses; the stand-ins are in lambda-stubs.ts.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';

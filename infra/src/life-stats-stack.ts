@@ -1,3 +1,6 @@
+// Over 300 lines: one stack, its constructor and one short method per resource group (tables,
+// function, schedules, alarms, IAM, outputs) that share the stack's private fields; the fan-out and
+// connect resources already live in constructs of their own (fan-out.ts, connect-function.ts).
 import { type LoadedConfig, STORE_DEFAULTS } from '@life-stats/core';
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';

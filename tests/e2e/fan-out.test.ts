@@ -1,3 +1,5 @@
+// Over 300 lines: one loopback deployment (SQS fake, dynalite, SSM fake) started once for all the
+// planner and worker scenarios; each scenario is short.
 /**
  * Fan-out on loopback (DESIGN.md "Lambda", "Fan-out"): the planner (`handler` with
  * `LIFE_STATS_QUEUE_URL`) against the wire-level SQS fake, the workers driven by an in-process SQS

@@ -1,3 +1,5 @@
+// Over 300 lines: one synthesis per config, shared by every assertion on its template; splitting
+// the file would synthesize the app again for each part (seconds each).
 /**
  * The CDK app synthesized offline, for the repository's config and for a temp config with a
  * disabled entry, an entry schedule override, an SSM prefix, an event bus and the optional

@@ -1,3 +1,5 @@
+// Over 300 lines: one table of rate-budget behaviours (windows, deferral, sharing, counting), each
+// case a few lines on the same inline plugins; split, the cases would repeat the rig.
 /**
  * Rate budgets beyond `requestsPerMinute`: sliding windows, a window spent for long → the pair is
  * `deferred` (never `failed`, cursor unmoved), one budget per secrets namespace, budgets that count

@@ -1,3 +1,5 @@
+// Over 300 lines: one case per failure the engine handles (retry, timeout, deadline, reconnect,
+// secrets), each on the shared engine rig.
 /** The run engine when things go wrong: retries, timeouts, the deadline, reconnects, secrets kept out of everything. */
 import { at, captureLogger, FAST_RETRY, makeConfig, tempDir } from '@life-stats/testing/engine';
 import { describe, expect, it } from 'vitest';
