@@ -2,6 +2,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { FetchTimeoutError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { renderValue } from '../util/render-value.js';
+import { sleep } from '../util/sleep.js';
 import { classifyError, retryAfterOf } from './classify-error.js';
 
 export interface RetryOptions {
@@ -21,22 +22,6 @@ export interface CallOptions extends RetryOptions {
   log: Logger;
   /** Runs before every attempt (e.g. a shared rate budget). */
   beforeAttempt?: (signal: AbortSignal) => Promise<void>;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }
-    function onAbort() {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**

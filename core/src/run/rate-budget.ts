@@ -7,6 +7,7 @@
  */
 import { DeferPairError } from '../errors.js';
 import type { PluginRateLimit, RateWindow } from '../plugins/types.js';
+import { sleep } from '../util/sleep.js';
 
 /** The longest a window may hold a request; past it the pair is deferred (`DeferPairError`). */
 export const MAX_WINDOW_WAIT_MS = 15 * 60_000;
@@ -38,22 +39,6 @@ export interface RateClocks {
   monotonic?: () => number;
   /** @default Date.now */
   wall?: () => number;
-}
-
-function wait(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    // One run signal is shared by every pair: remove the listener once the wait is over.
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function describeWindow(window: RateWindow): string {
@@ -110,7 +95,7 @@ function createRateBudget(limit: PluginRateLimit, label: string, clocks: RateClo
       if (at - now >= NOTICE_WAIT_MS) {
         onWait?.(at - now, binding ? describeWindow(binding) : `${limit.requestsPerMinute} requests per minute`);
       }
-      return wait(at - now, signal);
+      return sleep(at - now, signal);
     },
   };
 }
