@@ -19,10 +19,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { loadConfig } from '@life-stats/core';
-import { bundleHandler, HANDLER_BUILD_OPTIONS, lambdaStubs, lazyBuiltins } from '@life-stats/infra';
+import { buildSplitAsset, bundleHandler, HANDLER_BUILD_OPTIONS, lambdaStubs, lazyBuiltins } from '@life-stats/infra';
 import { type LocalDynamoDb, startLocalDynamoDb } from '@life-stats/testing/dynalite';
 import { type SsmFake, startSsmFake } from '@life-stats/testing/ssm-fake';
-import { build } from 'esbuild';
 import { ROOT } from './lib/paths.js';
 import { runIfMain } from './lib/standalone.js';
 import { formatMs, median, pairedRatio } from './lib/stats.js';
@@ -64,10 +63,10 @@ async function buildFloor(dir: string): Promise<string> {
   const entry = join(dir, 'entry.mjs');
   writeFileSync(entry, FLOOR_SOURCE);
   const file = join(dir, 'dist', 'index.mjs');
-  const result = await build({
+  const result = await buildSplitAsset({
     ...HANDLER_BUILD_OPTIONS,
-    entryPoints: [entry],
-    outfile: file,
+    entryPoints: { index: entry },
+    outdir: join(dir, 'dist'),
     nodePaths: [join(ROOT, 'node_modules')],
     plugins: [lazyBuiltins(), lambdaStubs({ oauth: false })],
   });
