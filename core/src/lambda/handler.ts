@@ -15,6 +15,7 @@ import { runPairs } from '../run/run-pairs.js';
 import type { RunSummary } from '../run/types.js';
 import type { SecretStore } from '../secrets/types.js';
 import type { Storage } from '../storage/types.js';
+import { readZonesThroughProcess } from '../util/dates.js';
 import { type LifeStatsEvent, parseEvent } from './event.js';
 import { adaptPowertoolsLogger, createPowertoolsLogger } from './logger.js';
 import { createRunMetrics, publishRunMetrics } from './metrics.js';
@@ -175,6 +176,8 @@ function buildHandler(
 
   return async function handler(event, context) {
     if (!tools) {
+      // A Lambda container runs one invocation at a time on one thread (see dates.ts).
+      readZonesThroughProcess();
       const powertools = createPowertoolsLogger();
       tools = { powertools, logger: adaptPowertoolsLogger(powertools), metrics: createRunMetrics() };
     }
