@@ -116,19 +116,24 @@ const PROCESS_ZONE_READS = 1000;
 /** Instants read through the process's time zone: 1970 to 2100, where both ways agree by test. */
 const PROCESS_ZONE_FROM = Date.UTC(1970, 0, 1);
 const PROCESS_ZONE_TO = Date.UTC(2100, 0, 1);
+/**
+ * `Area/Location` names only: ICU takes a `TZ` with a digit or comma for a POSIX rule
+ * (`Etc/GMT+5`, `EST5EDT`) and checks a 3–4 letter one against the C library's tables.
+ */
+const AREA_LOCATION = /^[A-Za-z_-]+(?:\/[A-Za-z_-]+)+$/;
 
 /**
  * Let a short-lived process skip ICU's start-up cost (the Lambda handler calls this): the first
  * `Intl.DateTimeFormat` of a process costs ~10 ms whatever its zone (V8 builds its table of
- * available locales), more than everything else a cold Lambda does between its AWS calls. From now
- * on, a canonical zone name (`Intl.supportedValuesOf('timeZone')`, exact spelling; 1.7 ms to list)
- * is read by setting `process.env.TZ` — which Node applies at once — reading the `Date`'s local
- * fields, and restoring it, all synchronously: the same ICU zone data `Intl` uses (V8's local time
- * is ICU's), ~14 µs a read instead of ~5 µs, so after `reads` reads (default 1,000: 10 ms more at
- * worst), or once a formatter exists, the formatter is used again. `UTC` needs neither. Names with digits (the host
- * zone rules of ICU take `Etc/GMT+5` for a POSIX rule), aliases and other spellings keep the
- * formatter. Only for a process with no other thread reading local time meanwhile: the process's
- * time zone is shared by its threads.
+ * available locales), more than anything else a cold Lambda does between its AWS calls. From now
+ * on, a canonical `Area/Location` zone (`Intl.supportedValuesOf('timeZone')`, exact spelling;
+ * 1.7 ms to list) is read by setting `process.env.TZ` — which Node applies at once — reading the
+ * `Date`'s local fields and restoring it, all synchronously: the same ICU zone data `Intl` uses
+ * (V8's local time is ICU's), ~14 µs a read instead of ~5 µs. After `reads` reads (default 1,000:
+ * 10 ms more at worst), or once a formatter exists, the formatter is used again. `UTC` needs
+ * neither. Other names — with digits, aliases, other spellings — keep the formatter, which also
+ * rejects an unknown zone as before. Only for a process with no other thread reading local time
+ * meanwhile: a process's time zone is shared by its threads.
  */
 export function readZonesThroughProcess(reads = PROCESS_ZONE_READS): void {
   throughProcess = { ...throughProcess, left: reads };
@@ -148,7 +153,7 @@ function processZoneParts(instant: Date, timeZone: string): Record<string, numbe
       second: instant.getUTCSeconds(),
     };
   }
-  throughProcess.zones ??= new Set(Intl.supportedValuesOf('timeZone').filter((name) => !/[\d,]/.test(name)));
+  throughProcess.zones ??= new Set(Intl.supportedValuesOf('timeZone').filter((name) => AREA_LOCATION.test(name)));
   if (!throughProcess.zones.has(timeZone)) return undefined;
   throughProcess.left--;
   const saved = process.env.TZ;
