@@ -122,7 +122,7 @@ const benchmark: Benchmark = {
       const floor = await buildFloor(join(dir, 'floor'));
       const tables = await dynamo.createTables();
       const env = {
-        PATH: process.env.PATH ?? '', ...(process.env.LS_NOICU ? { LS_NOICU: '1' } : {}), ...(process.env.LS_NOPT ? { LS_NOPT: '1' } : {}),
+        PATH: process.env.PATH ?? '',
         LIFE_STATS_STORAGE: 'dynamodb',
         LIFE_STATS_METRICS_TABLE: tables.metricsTable,
         LIFE_STATS_RUNS_TABLE: tables.runsTable,

@@ -23,14 +23,12 @@ export async function buildSplitAsset(
   const whole = await build({ ...options, splitting: false, write: false, metafile: true });
   if (whole.errors.length > 0) return { ...whole, metafile: whole.metafile, outputFiles: undefined };
   const kept = keptModules(whole.metafile, options.absWorkingDir);
-  const r = await build({
+  return build({
     ...options,
     splitting: true,
     metafile: true,
     plugins: [droppedImports(kept), ...(options.plugins ?? [])],
   });
-  if (process.env.LS_META) (await import('node:fs')).writeFileSync(process.env.LS_META, JSON.stringify(r.metafile));
-  return r;
 }
 
 /** The inputs tree shaking kept (a byte or more in an output), as esbuild names them after resolving. */
