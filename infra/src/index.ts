@@ -10,5 +10,5 @@ export { ConnectFunction, type ConnectFunctionProps } from './connect-function.j
 export { type CreateAppOptions, createLifeStatsApp, type LifeStatsApp } from './create-app.js';
 export { GITHUB_OIDC_HOST, GithubOidcDeployRole, type GithubOidcDeployRoleProps } from './github-oidc-deploy-role.js';
 export { lambdaStubs } from './lambda-stubs.js';
-export { buildSplitAsset, type SplitAssetOptions } from './split-build.js';
 export { DEFAULT_SSM_PREFIX, LifeStatsStack, type LifeStatsStackProps } from './life-stats-stack.js';
+export { buildSplitAsset, type SplitAssetOptions } from './split-build.js';

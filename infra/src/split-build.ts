@@ -49,6 +49,7 @@ function moduleKey(path: string, workingDir: string): string {
   return resolve(workingDir, path);
 }
 
+/** The stand-ins' namespace: `life-stats-dropped:src/config/load-config.ts` in esbuild's metafile. */
 const DROPPED = 'life-stats-dropped';
 
 /** `import()` of a module the one-file build left out: a stand-in that throws if it ever runs. */
@@ -67,11 +68,11 @@ function droppedImports(kept: Set<string>): Plugin {
         });
         if (result.errors.length > 0 || result.external) return undefined;
         const key = result.namespace === 'file' ? result.path : `${result.namespace}:${result.path}`;
-        return kept.has(key) ? undefined : { path: key, namespace: DROPPED };
+        // Named without the build machine's folders, so the asset stays the same from any folder.
+        return kept.has(key) ? undefined : { path: shortName(key), namespace: DROPPED };
       });
       pluginBuild.onLoad({ filter: /.*/, namespace: DROPPED }, (args) => ({
-        // Named without the build machine's folders, so the asset stays the same from any folder.
-        contents: `throw new Error(${JSON.stringify(`[life-stats] not in the Lambda bundle: ${shortName(args.path)} (nothing this bundle runs imports it)`)});\n`,
+        contents: `throw new Error(${JSON.stringify(`[life-stats] not in the Lambda bundle: ${args.path} (nothing this bundle runs imports it)`)});\n`,
         loader: 'js',
       }));
     },

@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../config/types.js';
 import { DeadlineError, formatError, hasErrorCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../log/redact.js';
-import type { pluginOAuthFor } from '../oauth/plugin-context.js';
+import { pluginOAuthFor } from '../oauth/plugin-context.js';
 import { completeReconnectError } from '../plugins/connect-command.js';
 import type { DateWindow, PluginRateLimit, PluginSecrets } from '../plugins/types.js';
 import { connectHint } from '../secrets/connect-hint.js';
@@ -84,10 +84,8 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairOutcome>
       log.info(`waiting ${Math.ceil(ms / 1000)} s for the request budget (${reason})`, { waitMs: Math.round(ms) });
     const take = budget ? (signal: AbortSignal) => budget.take(signal, onWait) : undefined;
     // `ctx.oauth` of an OAuth plugin: the access token, refreshed (and a rotated refresh token
-    // stored) before the fetch goes on. Imported for such a plugin only: a bundle's cold start
-    // without one does not compile the OAuth code.
-    const oauth = plugin.oauth ? await import('../oauth/plugin-context.js') : undefined;
-    const oauthFor = oauth?.pluginOAuthFor({
+    // stored) before the fetch goes on.
+    const oauthFor = pluginOAuthFor({
       plugin,
       config: entry.config,
       userId: user.id,
