@@ -14,8 +14,8 @@ export type SplitAssetOptions = BuildOptions & { entryPoints: Record<string, str
  * (`createHandler`'s config file loader, the fan-out planner of a bundle without `fanOut`), and the
  * modules such a chunk shares with the entry move into shared chunks the entry loads. So the asset
  * is built twice: once as one file, which tells what tree shaking keeps, then split, with every
- * `import()` of a module the one-file build left out replaced by a stand-in that throws. The split
- * asset thus holds the same modules as the one-file build would.
+ * `import()` that the one-file build left out (in a module it dropped, or of a module it dropped)
+ * replaced by a stand-in that throws. The split asset thus holds the modules of the one-file build.
  */
 export async function buildSplitAsset(
   options: SplitAssetOptions,
@@ -60,6 +60,9 @@ function droppedImports(kept: Set<string>): Plugin {
       pluginBuild.onResolve({ filter: /.*/ }, async (args) => {
         // Nested resolutions (this plugin's own, the workspace plugin's) carry pluginData.
         if (args.kind !== 'dynamic-import' || args.pluginData !== undefined) return undefined;
+        // An `import()` in a module the one-file build left out is dead code; so is one of a module
+        // it left out (an `import()` in a dropped function of a kept module).
+        const importerKept = args.namespace !== 'file' || kept.has(args.importer);
         const result = await pluginBuild.resolve(args.path, {
           kind: args.kind,
           importer: args.importer,
@@ -69,7 +72,7 @@ function droppedImports(kept: Set<string>): Plugin {
         if (result.errors.length > 0 || result.external) return undefined;
         const key = result.namespace === 'file' ? result.path : `${result.namespace}:${result.path}`;
         // Named without the build machine's folders, so the asset stays the same from any folder.
-        return kept.has(key) ? undefined : { path: shortName(key), namespace: DROPPED };
+        return importerKept && kept.has(key) ? undefined : { path: shortName(key), namespace: DROPPED };
       });
       pluginBuild.onLoad({ filter: /.*/, namespace: DROPPED }, (args) => ({
         contents: `throw new Error(${JSON.stringify(`[life-stats] not in the Lambda bundle: ${args.path} (nothing this bundle runs imports it)`)});\n`,

@@ -9,7 +9,6 @@ import type { LoadedConfig } from '../config/types.js';
 import { ConfigError, formatError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { createRedactor } from '../log/redact.js';
-import { openSecrets, openStorage } from '../run/open-stores.js';
 import { countByStatus, publishRunCompleted } from '../run/publish-events.js';
 import { runPairs } from '../run/run-pairs.js';
 import type { RunSummary } from '../run/types.js';
@@ -17,6 +16,7 @@ import type { SecretStore } from '../secrets/types.js';
 import type { Storage } from '../storage/types.js';
 import { readZonesThroughProcess } from '../util/dates.js';
 import { type LifeStatsEvent, parseEvent } from './event.js';
+import { openFunctionSecrets, openFunctionStorage } from './function-stores.js';
 import { adaptPowertoolsLogger, createPowertoolsLogger } from './logger.js';
 import { createRunMetrics, publishRunMetrics } from './metrics.js';
 import type { EnqueueSummary, PairQueue, PlannerModule } from './planner.js';
@@ -163,8 +163,8 @@ function buildHandler(
       // A fan-out planner only lists users: its secret store keeps none of the tokens it lists.
       const listOnly = Boolean(process.env.LIFE_STATS_QUEUE_URL);
       const [storage, secrets] = await Promise.all([
-        openStorage(config.storage),
-        openSecrets(config.secrets, { listOnly }),
+        openFunctionStorage(config.storage),
+        openFunctionSecrets(config.secrets, { listOnly }),
       ]);
       return { config, storage, secrets };
     })().catch((error: unknown) => {
