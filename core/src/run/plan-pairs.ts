@@ -132,7 +132,7 @@ async function listUsers(store: SecretStore, namespace: string, log: Logger): Pr
 }
 
 /** Does a discovered id follow the user-id rule? Else warn, naming where it was found. */
-function acceptId(id: string, where: string, log: Logger): boolean {
+export function acceptId(id: string, where: string, log: Logger): boolean {
   const problem = userIdProblem(id);
   if (problem === undefined) return true;
   log.warn(`skipping user ${showUserId(String(id))} found in ${where}: the id ${problem}; it is never run`, {

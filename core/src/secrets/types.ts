@@ -15,6 +15,13 @@ export interface SecretStore {
   /** Ids of users that have at least one user secret in the namespace. */
   listUsers(namespace: string): Promise<string[]>;
   /**
+   * The users of `listUsers`, page by page as the store reads them, reading no secret's value: the
+   * fan-out planner lists 100,000 users without holding them at once or decrypting a token. An id
+   * may come on more than one page. A store that reads everything at once leaves it out; callers
+   * fall back to `listUsers`.
+   */
+  pageUsers?(namespace: string): AsyncIterable<string[]>;
+  /**
    * Where a secret lives, for messages — never its value: `SSM parameter /life-stats/google-fit/me/token`,
    * `/home/me/.life-stats/secrets.json at google-fit.users.me.token`,
    * `env LIFE_STATS_SECRET__GOOGLE_FIT__ME__TOKEN`. Throws for a name the store cannot hold.

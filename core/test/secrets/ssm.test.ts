@@ -88,6 +88,54 @@ describe('ssm secrets against the SSM protocol', () => {
     await expect(store.get(ns, 'token', 'config-only-user')).resolves.toBe('new-token');
   });
 
+  it('pages users for the fan-out planner by name only: nothing decrypted, nothing cached', async () => {
+    const ns = unique('paged');
+    for (let i = 1; i <= 7; i++) {
+      for (const name of ['refresh_token', 'access_token']) {
+        smallPages.parameters.set(`/life-stats/${ns}/user${i}/${name}`, {
+          value: `${name}-${i}`,
+          type: 'SecureString',
+          version: 1,
+        });
+      }
+    }
+    smallPages.parameters.set(`/life-stats/${ns}/client_secret`, { value: 'shh', type: 'SecureString', version: 1 });
+    smallPages.parameters.set(`/life-stats/${ns}/archive/old/token`, { value: 'x', type: 'SecureString', version: 1 });
+    const store = createSsmSecrets({ clientConfig: smallPages.clientConfig });
+    smallPages.resetRequests();
+    const pages: string[][] = [];
+    for await (const page of store.pageUsers?.(ns) ?? []) pages.push(page);
+    // 16 parameters, 3 per page: 6 pages, each giving the users it named (a user may span two).
+    expect(pages).toHaveLength(6);
+    expect(Math.max(...pages.map((p) => p.length))).toBeLessThanOrEqual(3);
+    expect([...new Set(pages.flat())].sort()).toEqual(Array.from({ length: 7 }, (_, i) => `user${i + 1}`));
+    const requests = smallPages.requests.filter((r) => r.operation === 'GetParametersByPath');
+    expect(requests.every((r) => r.input.WithDecryption === false)).toBe(true);
+    // No value was kept: reading a token asks SSM (with decryption) for it.
+    await expect(store.get(ns, 'refresh_token', 'user3')).resolves.toBe('refresh_token-3');
+    expect(smallPages.count('GetParameter')).toBe(1);
+  });
+
+  it('names the one missing permission when paging users is denied (no KMS permission is involved)', async () => {
+    const ns = unique('paged-denied');
+    fake.parameters.set(`/life-stats/${ns}/me/token`, { value: 'a-token', type: 'SecureString', version: 1 });
+    const store = createSsmSecrets({ clientConfig: fake.clientConfig });
+    fake.denyAccess((operation) => operation === 'GetParametersByPath');
+    try {
+      const error = await rejection(
+        (async () => {
+          for await (const _ of store.pageUsers?.(ns) ?? []) void _;
+        })(),
+      );
+      expect(hasErrorCode(error, 'E_SECRETS')).toBe(true);
+      expect(formatError(error)).toMatch(/ssm:GetParametersByPath is missing/);
+      expect(formatError(error)).not.toMatch(/kms/i);
+      expect(formatError(error)).toContain(`/life-stats/${ns}`);
+    } finally {
+      fake.denyAccess();
+    }
+  });
+
   it('caches reads for cacheTtlMs, and reads again after it', async () => {
     const ns = unique('cache');
     const name = `/life-stats/${ns}/client_id`;
