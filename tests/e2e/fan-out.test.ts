@@ -201,11 +201,18 @@ describe('fan-out planner', () => {
       if (operation === 'GetParametersByPath' && request === 5) sentBeforeLastPage = sqs.sent(queue).length;
       return false;
     });
+    // Only what the planner's role allows (infra: grantPlanner): a Scan of the runs table and the
+    // parameter names under the prefix.
+    const denied = { error: { type: 'AccessDeniedException', message: 'not authorized' } };
+    dynamo.setFault((request) => (request.operation === 'Scan' ? undefined : denied));
+    ssm.denyAccess((operation) => operation !== 'GetParametersByPath');
     let summary: unknown;
     try {
       summary = await createHandler({ loadConfig: async () => config })({}, context);
     } finally {
       ssm.throttle();
+      ssm.denyAccess();
+      dynamo.setFault();
     }
     const expected = [
       ...['configured', ...users].flatMap((user) => [`steps|${user}`, `sleep|${user}`]),
@@ -224,6 +231,12 @@ describe('fan-out planner', () => {
     expect(ssm.count('GetParameter')).toBe(0);
     expect(sentBeforeLastPage).toBeGreaterThanOrEqual(10);
     expect(logged()).toContainEqual(expect.stringMatching(/^skipping user "bad id" found in the runs table/));
+
+    // A user event plans that user's pairs alone, from the same streams.
+    const handler = createHandler({ loadConfig: async () => config });
+    expect(await handler({ user_id: 'runs-only' }, context)).toEqual({ runs: [], enqueued: 1 });
+    expect(await handler({ user_id: 's044' }, context)).toEqual({ runs: [], enqueued: 2 });
+    await expect(handler({ user_id: 'nobody' }, context)).rejects.toThrow(/user "nobody" has no pair to run/);
   });
 
   it('a namespace SSM will not list: its known users are enqueued and the error logged; with none known, what was listed is enqueued and the invocation fails', async () => {

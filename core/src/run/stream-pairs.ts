@@ -10,7 +10,7 @@ import { createSilentLogger } from '../log/logger.js';
 import type { SecretStore } from '../secrets/types.js';
 import type { CursorKey, Storage } from '../storage/types.js';
 import { mergeAsync } from '../util/merge-async.js';
-import { acceptId, type PlanDeps, planPairs, type Selection, selectEntries } from './plan-pairs.js';
+import { acceptId, noPairOfUser, type PlanDeps, planPairs, type Selection, selectEntries } from './plan-pairs.js';
 
 /** One pair to enqueue: the seed's event. */
 export interface PairKey {
@@ -27,15 +27,16 @@ type Found = { from: 'runs'; keys: CursorKey[] } | { from: 'secrets'; namespace:
  * (config, runs table), whose workers meet the same failure and record it; with no known user at
  * all the error is thrown once everything else was yielded.
  *
- * A `user` selection, or a store that maps several ids onto one (the env store's `userKey`), plans
- * with {@link planPairs} itself: one user, or a store that holds its users in memory anyway.
+ * A `user` selection yields that user's pairs (a user no source knows is a usage error, as in a
+ * run). A store that maps several ids onto one (the env store's `userKey`) plans with
+ * {@link planPairs} itself: it holds its users in memory anyway.
  */
 export async function* streamPairKeys(
   config: LoadedConfig,
   deps: PlanDeps,
   selection: Selection = {},
 ): AsyncGenerator<PairKey> {
-  if (selection.user !== undefined || deps.secrets.userKey) {
+  if (deps.secrets.userKey) {
     for (const pair of await planPairs(config, deps, selection)) {
       yield { metric: pair.entry.metric, userId: pair.user.id };
     }
@@ -54,11 +55,13 @@ export async function* streamPairKeys(
     if (user.length > 0) byNamespace.set(namespace, [...(byNamespace.get(namespace) ?? []), index]);
   });
 
+  let yielded = 0;
   function* offer(index: number, userId: string, isKnown: boolean): Generator<PairKey> {
     const ids = seen[index] as Set<string>;
     if (isKnown) known[index] = (known[index] ?? 0) + 1;
-    if (ids.has(userId)) return;
+    if (ids.has(userId) || (selection.user !== undefined && userId !== selection.user)) return;
     ids.add(userId);
+    yielded++;
     yield { metric: (entries[index] as (typeof entries)[number]).metric, userId };
   }
 
@@ -92,6 +95,7 @@ export async function* streamPairKeys(
   for (const [namespace, error] of failed) {
     if ((byNamespace.get(namespace) ?? []).every((index) => known[index] === 0)) throw error;
   }
+  if (selection.user !== undefined && yielded === 0) throw noPairOfUser(selection.user, selection.metric);
 }
 
 /** The runs table's keys, page by page (or whole, from an adapter without paging). */
