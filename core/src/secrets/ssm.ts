@@ -117,28 +117,23 @@ export function createSsmSecrets(options: SsmSecretsOptions = {}): SecretStore {
     },
 
     async set(namespace, name, value, userId) {
+      await put(parameterPath(prefix, namespace, name, userId), value, true);
+    },
+
+    async setIfAbsent(namespace, name, value, userId) {
       const path = parameterPath(prefix, namespace, name, userId);
-      const { sdk, client } = await connect();
-      try {
-        await client.send(
-          new sdk.PutParameterCommand({
-            Name: path,
-            Value: value,
-            Type: 'SecureString',
-            Overwrite: true,
-            ...(options.keyId ? { KeyId: options.keyId } : {}),
-          }),
-        );
-      } catch (error) {
-        throw toSecretsError(error, {
-          action: 'write',
-          path,
-          permission: 'ssm:PutParameter',
-          kms: 'kms:Encrypt',
-          value,
+      // PutParameter without Overwrite creates the parameter or fails with ParameterAlreadyExists,
+      // atomically on SSM's side: of two processes creating it at once, exactly one wins.
+      if (await put(path, value, false)) return value;
+      // The winner's value, read past the cache.
+      const existing = await read(path);
+      remember(path, Promise.resolve(existing), ++generation);
+      if (existing === undefined) {
+        throw new SecretsError(`${SOURCE} ${path} exists but could not be read back`, {
+          hint: 'Another process may have deleted it meanwhile: try again.',
         });
       }
-      remember(path, Promise.resolve(value), ++generation);
+      return existing;
     },
 
     async listUsers(namespace) {
@@ -179,6 +174,36 @@ export function createSsmSecrets(options: SsmSecretsOptions = {}): SecretStore {
       }
     },
   };
+
+  /**
+   * PutParameter of a SecureString; with `overwrite` false, resolves `false` (nothing written) when
+   * the parameter exists already.
+   */
+  async function put(path: string, value: string, overwrite: boolean): Promise<boolean> {
+    const { sdk, client } = await connect();
+    try {
+      await client.send(
+        new sdk.PutParameterCommand({
+          Name: path,
+          Value: value,
+          Type: 'SecureString',
+          Overwrite: overwrite,
+          ...(options.keyId ? { KeyId: options.keyId } : {}),
+        }),
+      );
+    } catch (error) {
+      if (!overwrite && (error as { name?: unknown })?.name === 'ParameterAlreadyExists') return false;
+      throw toSecretsError(error, {
+        action: 'write',
+        path,
+        permission: 'ssm:PutParameter',
+        kms: 'kms:Encrypt',
+        value,
+      });
+    }
+    remember(path, Promise.resolve(value), ++generation);
+    return true;
+  }
 
   function namespacePath(namespace: string): string {
     return `${prefix}/${checkSegment('namespace', namespace)}`;

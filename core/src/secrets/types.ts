@@ -12,6 +12,13 @@ export interface SecretStore {
   reread?(namespace: string, name: string, userId?: string): Promise<string | undefined>;
   /** Create or overwrite a secret. */
   set(namespace: string, name: string, value: string, userId?: string): Promise<void>;
+  /**
+   * Create a secret only if it does not exist, atomically against other processes; resolves to the
+   * value stored afterwards (`value`, or the one that was already there). For secrets two processes
+   * may create at once (the connect signing key). A store that cannot do it leaves it out; callers
+   * fall back to reading, then `set`.
+   */
+  setIfAbsent?(namespace: string, name: string, value: string, userId?: string): Promise<string>;
   /** Ids of users that have at least one user secret in the namespace. */
   listUsers(namespace: string): Promise<string[]>;
   /**

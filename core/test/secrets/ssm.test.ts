@@ -136,6 +136,21 @@ describe('ssm secrets against the SSM protocol', () => {
     }
   });
 
+  it('setIfAbsent: of two stores (two processes) creating one parameter at once, one value wins and both return it', async () => {
+    const ns = unique('if-absent');
+    const stores = [
+      createSsmSecrets({ clientConfig: fake.clientConfig }),
+      createSsmSecrets({ clientConfig: fake.clientConfig }),
+    ];
+    // Both read the key first and find nothing, as two first `connect-link` runs would.
+    for (const store of stores) await expect(store.get(ns, 'signing_key')).resolves.toBeUndefined();
+    const results = await Promise.all(stores.map((store, i) => store.setIfAbsent?.(ns, 'signing_key', `key-${i}`)));
+    expect(results[0]).toBe(results[1]);
+    expect(fake.parameters.get(`/life-stats/${ns}/signing_key`)?.value).toBe(results[0]);
+    // The loser's cache holds the winner's value, not its own.
+    for (const store of stores) await expect(store.get(ns, 'signing_key')).resolves.toBe(results[0]);
+  });
+
   it('caches reads for cacheTtlMs, and reads again after it', async () => {
     const ns = unique('cache');
     const name = `/life-stats/${ns}/client_id`;
