@@ -261,6 +261,7 @@ function portablePaths(settled: StaticConfig, dir: string): StaticConfig {
       ),
       ...(entry.plugin ? { plugin: { ...entry.plugin, resolvedPath: portable(entry.plugin.resolvedPath) } } : {}),
     })),
+    ...(settled.processZones ? { processZones: settled.processZones } : {}),
   };
 }
 

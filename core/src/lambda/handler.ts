@@ -128,7 +128,10 @@ export function loadFanOutPlanner(): Promise<PlannerModule> {
  * JSON Schema compiler.
  */
 export function createStaticHandler(config: StaticConfig, options: StaticHandlerOptions): LambdaHandler {
-  return buildHandler(createStaticConfigLoader(config, options), options);
+  return buildHandler(createStaticConfigLoader(config, options), {
+    ...options,
+    ...(config.processZones ? { processZones: config.processZones } : {}),
+  });
 }
 
 /**
@@ -151,7 +154,7 @@ async function loadConfigFile(): Promise<LoadedConfig> {
 
 function buildHandler(
   load: () => Promise<LoadedConfig>,
-  options: Pick<StaticHandlerOptions, 'deadlineMarginMs' | 'loadPlanner'>,
+  options: Pick<StaticHandlerOptions, 'deadlineMarginMs' | 'loadPlanner'> & { processZones?: readonly string[] },
 ): LambdaHandler {
   let container: Promise<Container> | undefined;
   let tools: Tools | undefined;
@@ -177,7 +180,7 @@ function buildHandler(
   return async function handler(event, context) {
     if (!tools) {
       // A Lambda container runs one invocation at a time on one thread (see dates.ts).
-      readZonesThroughProcess();
+      readZonesThroughProcess(undefined, options.processZones);
       const powertools = createPowertoolsLogger();
       tools = { powertools, logger: adaptPowertoolsLogger(powertools), metrics: createRunMetrics() };
     }

@@ -127,7 +127,7 @@ const AREA_LOCATION = /^[A-Za-z_-]+(?:\/[A-Za-z_-]+)+$/;
  * `Intl.DateTimeFormat` of a process costs ~10 ms whatever its zone (V8 builds its table of
  * available locales), more than anything else a cold Lambda does between its AWS calls. From now
  * on, a canonical `Area/Location` zone (`Intl.supportedValuesOf('timeZone')`, exact spelling;
- * 1.7 ms to list) is read by setting `process.env.TZ` — which Node applies at once — reading the
+ * 1.7 ms to list, or `zones`: the ones {@link processReadableZones} kept) is read by setting `process.env.TZ` — which Node applies at once — reading the
  * `Date`'s local fields and restoring it, all synchronously: the same ICU zone data `Intl` uses
  * (V8's local time is ICU's), ~14 µs a read instead of ~5 µs. After `reads` reads (default 1,000:
  * 10 ms more at worst), or once a formatter exists, the formatter is used again. `UTC` needs
@@ -135,8 +135,22 @@ const AREA_LOCATION = /^[A-Za-z_-]+(?:\/[A-Za-z_-]+)+$/;
  * rejects an unknown zone as before. Only for a process with no other thread reading local time
  * meanwhile: a process's time zone is shared by its threads.
  */
-export function readZonesThroughProcess(reads = PROCESS_ZONE_READS): void {
-  throughProcess = { ...throughProcess, left: reads };
+export function readZonesThroughProcess(reads = PROCESS_ZONE_READS, zones?: readonly string[]): void {
+  throughProcess = {
+    ...throughProcess,
+    ...(zones ? { zones: new Set(zones.filter((name) => AREA_LOCATION.test(name))) } : {}),
+    left: reads,
+  };
+}
+
+/**
+ * The names among `names` that {@link readZonesThroughProcess} may read through the process's
+ * time zone: canonical `Area/Location` zones, exactly spelled. A bundle checks its config's zones
+ * when it is built and passes them, so its cold start need not list every zone (1.7 ms).
+ */
+export function processReadableZones(names: Iterable<string>): string[] {
+  const canonical = new Set(Intl.supportedValuesOf('timeZone'));
+  return [...new Set(names)].filter((name) => canonical.has(name) && AREA_LOCATION.test(name)).sort();
 }
 
 function processZoneParts(instant: Date, timeZone: string): Record<string, number> | undefined {

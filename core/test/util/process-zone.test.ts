@@ -5,8 +5,13 @@
  * transitions — no formatter is created while it reads, and the process's `TZ` is left as it was.
  * This file's process is its own (vitest's forks pool), so changing `TZ` here disturbs no other test.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { localDate, readZonesThroughProcess, startOfLocalDay, zoneOffsetMinutes } from '../../src/util/dates.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+/** A fresh copy of the module: no formatter made, nothing read through the process yet. */
+async function freshDates(): Promise<typeof import('../../src/util/dates.js')> {
+  vi.resetModules();
+  return import('../../src/util/dates.js');
+}
 
 const IntlDateTimeFormat = Intl.DateTimeFormat;
 const HOUR = 3_600_000;
@@ -75,10 +80,12 @@ function countFormatters(): { count: number } {
 
 afterEach(() => {
   Intl.DateTimeFormat = IntlDateTimeFormat;
+  vi.restoreAllMocks();
 });
 
 describe('reading zones through the process time zone', () => {
-  it('agrees with Intl.DateTimeFormat for every canonical zone, across DST transitions', () => {
+  it('agrees with Intl.DateTimeFormat for every canonical zone, across DST transitions', async () => {
+    const { localDate, readZonesThroughProcess, zoneOffsetMinutes } = await freshDates();
     const zones = Intl.supportedValuesOf('timeZone');
     expect(zones.length).toBeGreaterThan(300);
     const saved = process.env.TZ;
@@ -106,7 +113,8 @@ describe('reading zones through the process time zone', () => {
     expect(process.env.TZ).toBe(saved);
   });
 
-  it('creates no Intl.DateTimeFormat while it reads, and restores the process TZ (Lambda sets ":UTC")', () => {
+  it('creates no Intl.DateTimeFormat while it reads, and restores the process TZ (Lambda sets ":UTC")', async () => {
+    const { localDate, readZonesThroughProcess, startOfLocalDay, zoneOffsetMinutes } = await freshDates();
     const saved = process.env.TZ;
     process.env.TZ = ':UTC';
     try {
@@ -128,7 +136,8 @@ describe('reading zones through the process time zone', () => {
     }
   });
 
-  it('leaves other spellings, aliases and names with digits to the formatter, which checks them', () => {
+  it('leaves other spellings, aliases and names with digits to the formatter, which checks them', async () => {
+    const { localDate, readZonesThroughProcess, zoneOffsetMinutes } = await freshDates();
     readZonesThroughProcess();
     const created = countFormatters();
     const instant = new Date('2026-01-15T12:00:00Z');
@@ -137,5 +146,24 @@ describe('reading zones through the process time zone', () => {
     expect(zoneOffsetMinutes(instant, 'europe/berlin')).toBe(60);
     expect(created.count).toBe(2);
     expect(() => localDate(instant, 'Mars/Olympus')).toThrow(RangeError);
+  });
+
+  it('takes the zones checked at build time without listing every zone', async () => {
+    const { localDate, processReadableZones, readZonesThroughProcess, zoneOffsetMinutes } = await freshDates();
+    const listed = vi.spyOn(Intl, 'supportedValuesOf');
+    expect(processReadableZones(['Europe/Berlin', 'europe/berlin', 'Etc/GMT+5', 'Asia/Tokyo', 'UTC'])).toEqual([
+      'Asia/Tokyo',
+      'Europe/Berlin',
+    ]);
+    listed.mockClear();
+    const created = countFormatters();
+    readZonesThroughProcess(undefined, ['Asia/Tokyo', 'Europe/Berlin']);
+    expect(localDate(new Date('2026-12-04T15:30:00Z'), 'Asia/Tokyo')).toBe('2026-12-05');
+    expect(zoneOffsetMinutes(new Date('2026-07-01T00:00:00Z'), 'Europe/Berlin')).toBe(120);
+    expect(listed).not.toHaveBeenCalled();
+    expect(created.count).toBe(0);
+    // A zone the build did not check goes to the formatter.
+    expect(zoneOffsetMinutes(new Date('2026-07-01T00:00:00Z'), 'America/New_York')).toBe(-240);
+    expect(created.count).toBe(1);
   });
 });
