@@ -14,8 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { loadConfig } from '@life-stats/core';
-import { bundleHandler, HANDLER_BUILD_OPTIONS, lazyBuiltins } from '@life-stats/infra';
-import { build } from 'esbuild';
+import { buildSplitAsset, bundleHandler, HANDLER_BUILD_OPTIONS, lazyBuiltins } from '@life-stats/infra';
 import { ROOT } from './lib/paths.js';
 import { runIfMain } from './lib/standalone.js';
 import { formatBytes, formatMs, median, pairedRatio } from './lib/stats.js';
@@ -32,10 +31,10 @@ async function buildGoogleapisBaseline(dir: string): Promise<{ file: string; byt
   const entry = join(dir, 'entry.mjs');
   writeFileSync(entry, "import * as g from 'googleapis';\nexport const handler = g;\n");
   const file = join(dir, 'dist', 'index.mjs');
-  const result = await build({
+  const result = await buildSplitAsset({
     ...HANDLER_BUILD_OPTIONS,
-    entryPoints: [entry],
-    outfile: file,
+    entryPoints: { index: entry },
+    outdir: join(dir, 'dist'),
     // Resolve `googleapis` from the workspace (the entry lives in a temp folder).
     nodePaths: [join(ROOT, 'node_modules')],
     plugins: [lazyBuiltins()],
@@ -130,7 +129,7 @@ const benchmark: Benchmark = {
           display: formatBytes(subject.bytes),
           target: '≤ 800 KB',
           pass: subject.bytes <= MAX_BYTES,
-          detail: `bundleHandler({config: life-stats.config.json}); googleapis index bundled the same way: ${formatBytes(baseline.bytes)}`,
+          detail: `bundleHandler({config: life-stats.config.json}): the entry and every chunk; ${formatBytes(subject.startBytes)} of it compiled at import (the entry and the chunks it imports); googleapis index bundled the same way: ${formatBytes(baseline.bytes)}`,
         },
         {
           benchmark: 'Cold init vs googleapis index',

@@ -29,11 +29,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createWorker } from '@life-stats/core/lambda';
 import { createSqliteStorage } from '@life-stats/core/storage/sqlite';
-import { HANDLER_BUILD_OPTIONS, lambdaStubs, lazyBuiltins } from '@life-stats/infra';
+import { buildSplitAsset, HANDLER_BUILD_OPTIONS, lambdaStubs, lazyBuiltins } from '@life-stats/infra';
 import { tempDir } from '@life-stats/testing/engine';
 import { drainQueue } from '@life-stats/testing/sqs-event-source';
 import Database from 'better-sqlite3';
-import { build } from 'esbuild';
 import { ROOT } from './lib/paths.js';
 import { runIfMain } from './lib/standalone.js';
 import { formatNumber } from './lib/stats.js';
@@ -76,10 +75,10 @@ async function buildPlannerChild(): Promise<string> {
   const dir = join(ROOT, 'node_modules', '.cache', 'life-stats-bench');
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, 'fan-out-planner.mjs');
-  const result = await build({
+  const result = await buildSplitAsset({
     ...HANDLER_BUILD_OPTIONS,
-    entryPoints: [PLANNER_CHILD],
-    outfile,
+    entryPoints: { 'fan-out-planner': PLANNER_CHILD },
+    outdir: dir,
     external: [...HANDLER_BUILD_OPTIONS.external, 'better-sqlite3'],
     plugins: [lazyBuiltins(), lambdaStubs({ oauth: false })],
   });

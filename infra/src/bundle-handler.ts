@@ -7,8 +7,9 @@ import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadedConfig, type StaticConfig, type StaticEntry, toStaticConfig } from '@life-stats/core';
-import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import type { BuildOptions, Metafile, Plugin } from 'esbuild';
 import { lambdaStubs } from './lambda-stubs.js';
+import { buildSplitAsset } from './split-build.js';
 
 /**
  * This package's folder: the generated entry (written to a temp or output folder) imports
@@ -40,6 +41,10 @@ export const HANDLER_BUILD_OPTIONS = {
   },
   metafile: true,
   logLevel: 'silent',
+  // A folder: `index.mjs` and the chunks its `import()`s load on first use (see split-build.ts).
+  splitting: true,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
 } as const satisfies BuildOptions;
 
 /** Options of {@link bundleHandler}. */
@@ -54,12 +59,14 @@ export interface BundleHandlerOptions {
 
 /** What {@link bundleHandler} wrote. */
 export interface HandlerBundle {
-  /** The Lambda asset folder (`index.mjs`, handler `index.handler`). */
+  /** The Lambda asset folder (`index.mjs`, handler `index.handler`, its `chunks/`, the data `files/`). */
   assetDir: string;
-  /** The bundled file. */
+  /** The bundle's entry (`index.mjs`). */
   file: string;
-  /** Its size in bytes. */
+  /** The size of its code in bytes: the entry and every chunk. */
   bytes: number;
+  /** The bytes of the entry and the chunks it imports statically: what every cold start compiles. */
+  startBytes: number;
   /** The generated entry file. */
   entryFile: string;
   /** Data files shipped in the asset, relative to the config's folder. */
@@ -68,6 +75,8 @@ export interface HandlerBundle {
   notShipped: string[];
   /** Bytes each input file contributes to the bundle, by path (from esbuild's metafile). */
   inputs: Record<string, number>;
+  /** The same for the entry and the chunks it imports statically (see `startBytes`). */
+  startInputs: Record<string, number>;
 }
 
 /**
@@ -94,10 +103,10 @@ export async function bundleHandler(options: BundleHandlerOptions): Promise<Hand
     copyFileSync(join(options.config.dir, path), target);
   }
   const file = join(assetDir, 'index.mjs');
-  const result = await build({
+  const result = await buildSplitAsset({
     ...HANDLER_BUILD_OPTIONS,
-    entryPoints: [entryFile],
-    outfile: file,
+    entryPoints: { index: entryFile },
+    outdir: assetDir,
     minify: options.minify ?? true,
     plugins: [
       workspaceSources(entryFile),
@@ -106,20 +115,38 @@ export async function bundleHandler(options: BundleHandlerOptions): Promise<Hand
     ],
   });
   if (result.errors.length > 0) throw new Error(`esbuild failed: ${result.errors.map((e) => e.text).join('; ')}`);
+  const outputs = Object.values(result.metafile.outputs);
+  const atStart = startOutputs(result.metafile, relative(process.cwd(), file).split(sep).join('/'));
   return {
     assetDir,
     file,
-    bytes: statSync(file).size,
+    bytes: outputs.reduce((sum, output) => sum + output.bytes, 0),
+    startBytes: atStart.reduce((sum, output) => sum + output.bytes, 0),
     entryFile,
     files: generated.files,
     notShipped: generated.outside,
-    inputs: bytesByInput(result.metafile),
+    inputs: bytesByInput(outputs),
+    startInputs: bytesByInput(atStart),
   };
 }
 
-function bytesByInput(metafile: Metafile): Record<string, number> {
+/** The entry and every chunk it imports statically: what a cold start reads and compiles. */
+function startOutputs(metafile: Metafile, entry: string): Metafile['outputs'][string][] {
+  const seen = new Set<string>();
+  const visit = (path: string): void => {
+    const output = metafile.outputs[path];
+    if (!output || seen.has(path)) return;
+    seen.add(path);
+    for (const imported of output.imports) if (imported.kind === 'import-statement') visit(imported.path);
+  };
+  visit(entry);
+  if (seen.size === 0) throw new Error(`esbuild's metafile has no output ${entry}`);
+  return [...seen].flatMap((path) => metafile.outputs[path] ?? []);
+}
+
+function bytesByInput(outputs: Metafile['outputs'][string][]): Record<string, number> {
   const inputs: Record<string, number> = {};
-  for (const output of Object.values(metafile.outputs)) {
+  for (const output of outputs) {
     for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
       if (bytesInOutput > 0) inputs[path] = (inputs[path] ?? 0) + bytesInOutput;
     }
@@ -234,6 +261,7 @@ function portablePaths(settled: StaticConfig, dir: string): StaticConfig {
       ),
       ...(entry.plugin ? { plugin: { ...entry.plugin, resolvedPath: portable(entry.plugin.resolvedPath) } } : {}),
     })),
+    ...(settled.processZones ? { processZones: settled.processZones } : {}),
   };
 }
 

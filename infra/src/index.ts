@@ -11,3 +11,4 @@ export { type CreateAppOptions, createLifeStatsApp, type LifeStatsApp } from './
 export { GITHUB_OIDC_HOST, GithubOidcDeployRole, type GithubOidcDeployRoleProps } from './github-oidc-deploy-role.js';
 export { lambdaStubs } from './lambda-stubs.js';
 export { DEFAULT_SSM_PREFIX, LifeStatsStack, type LifeStatsStackProps } from './life-stats-stack.js';
+export { buildSplitAsset, type SplitAssetOptions } from './split-build.js';

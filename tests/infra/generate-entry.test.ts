@@ -58,4 +58,20 @@ describe('generateEntry', () => {
     expect(generated.source).toContain('"file":"data/in.csv"');
     expect(generated.source).toContain('"files":["file"]');
   });
+
+  it('carries the zones checked for a cold start without ICU: canonical Area/Location names only', () => {
+    const zoned = generateEntry({
+      ...config,
+      timezone: 'Europe/Berlin',
+      users: [
+        { id: 'a', timezone: 'America/New_York' },
+        { id: 'b', timezone: 'Etc/GMT+5' },
+        { id: 'c', timezone: 'europe/berlin' },
+        { id: 'd', timezone: 'Europe/Berlin' },
+      ],
+    });
+    expect(zoned.source).toContain('"processZones":["America/New_York","Europe/Berlin"]');
+    // UTC needs no list: the handler reads it from the Date's UTC fields.
+    expect(generated.source).not.toContain('processZones');
+  });
 });

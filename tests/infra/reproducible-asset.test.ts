@@ -58,14 +58,24 @@ async function synthCopy(): Promise<Synthesized> {
   return {
     dir,
     code: collector.Properties.Code,
-    asset: readFileSync(built.bundle.file, 'utf8'),
-    assetFiles: readdirSync(built.bundle.assetDir, { recursive: true }).map(String),
+    // The entry and every chunk (a `.mjs` each), by name: the whole code of the asset.
+    asset: assetFiles(built.bundle.assetDir)
+      .filter((file) => file.endsWith('.mjs'))
+      .map((file) => `// ${file}\n${readFileSync(join(built.bundle.assetDir, file), 'utf8')}`)
+      .join('\n'),
+    assetFiles: assetFiles(built.bundle.assetDir),
     environments: Object.values(functions).map(
       (f) =>
         (f as { Properties: { Environment?: { Variables?: Record<string, string> } } }).Properties.Environment
           ?.Variables ?? {},
     ),
   };
+}
+
+function assetFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true })
+    .map((file) => String(file).split('\\').join('/'))
+    .sort();
 }
 
 let first: Synthesized;
@@ -84,6 +94,8 @@ afterAll(() => {
 describe('the Lambda asset of one project synthesized in two folders', () => {
   it('is byte for byte the same, so its asset hash is', () => {
     expect(first.dir).not.toBe(second.dir);
+    expect(second.assetFiles).toEqual(first.assetFiles);
+    expect(first.assetFiles.filter((file) => file.startsWith('chunks/')).length).toBeGreaterThan(3);
     expect(second.asset === first.asset, 'the two bundles differ').toBe(true);
     expect(second.code).toEqual(first.code);
     expect(JSON.stringify(first.code)).toMatch(/[0-9a-f]{64}\.zip/);

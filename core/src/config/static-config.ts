@@ -12,6 +12,7 @@ import { ConfigError, type ConfigProblem } from '../errors.js';
 import { defaultExport } from '../plugins/import-module.js';
 import { normalizePlugin } from '../plugins/normalize-plugin.js';
 import { tableNameProblems } from '../storage/dynamodb-table-name.js';
+import { processReadableZones } from '../util/dates.js';
 import { isRecord } from '../util/is-record.js';
 import { STORE_DEFAULTS } from './defaults.js';
 import { applyEnvOverrides } from './env-overrides.js';
@@ -43,6 +44,11 @@ export interface StaticConfig extends ConfigSource {
   /** The validated settings, as {@link captureSettings} takes them from a loaded config. */
   settings: ConfigSettings;
   entries: StaticEntry[];
+  /**
+   * The config's time zones checked at build time for reading through the process's time zone
+   * (`processReadableZones` in util/dates.ts): the Lambda handler's cold start reads them without ICU.
+   */
+  processZones?: string[];
 }
 
 /** Options of {@link createStaticConfigLoader}. */
@@ -76,7 +82,14 @@ export function toStaticConfig(
       },
     };
   });
-  return { filepath: config.filepath, dir: config.dir, settings: captureSettings(config), entries };
+  const zones = processReadableZones([config.timezone, ...config.users.map((user) => user.timezone)]);
+  return {
+    filepath: config.filepath,
+    dir: config.dir,
+    settings: captureSettings(config),
+    entries,
+    ...(zones.length > 0 ? { processZones: zones } : {}),
+  };
 }
 
 /**

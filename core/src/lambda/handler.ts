@@ -9,13 +9,14 @@ import type { LoadedConfig } from '../config/types.js';
 import { ConfigError, formatError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { createRedactor } from '../log/redact.js';
-import { openSecrets, openStorage } from '../run/open-stores.js';
 import { countByStatus, publishRunCompleted } from '../run/publish-events.js';
 import { runPairs } from '../run/run-pairs.js';
 import type { RunSummary } from '../run/types.js';
 import type { SecretStore } from '../secrets/types.js';
 import type { Storage } from '../storage/types.js';
+import { readZonesThroughProcess } from '../util/dates.js';
 import { type LifeStatsEvent, parseEvent } from './event.js';
+import { openFunctionSecrets, openFunctionStorage } from './function-stores.js';
 import { adaptPowertoolsLogger, createPowertoolsLogger } from './logger.js';
 import { createRunMetrics, publishRunMetrics } from './metrics.js';
 import type { EnqueueSummary, PairQueue, PlannerModule } from './planner.js';
@@ -127,7 +128,10 @@ export function loadFanOutPlanner(): Promise<PlannerModule> {
  * JSON Schema compiler.
  */
 export function createStaticHandler(config: StaticConfig, options: StaticHandlerOptions): LambdaHandler {
-  return buildHandler(createStaticConfigLoader(config, options), options);
+  return buildHandler(createStaticConfigLoader(config, options), {
+    ...options,
+    ...(config.processZones ? { processZones: config.processZones } : {}),
+  });
 }
 
 /**
@@ -150,7 +154,7 @@ async function loadConfigFile(): Promise<LoadedConfig> {
 
 function buildHandler(
   load: () => Promise<LoadedConfig>,
-  options: Pick<StaticHandlerOptions, 'deadlineMarginMs' | 'loadPlanner'>,
+  options: Pick<StaticHandlerOptions, 'deadlineMarginMs' | 'loadPlanner'> & { processZones?: readonly string[] },
 ): LambdaHandler {
   let container: Promise<Container> | undefined;
   let tools: Tools | undefined;
@@ -162,8 +166,8 @@ function buildHandler(
       // A fan-out planner only lists users: its secret store keeps none of the tokens it lists.
       const listOnly = Boolean(process.env.LIFE_STATS_QUEUE_URL);
       const [storage, secrets] = await Promise.all([
-        openStorage(config.storage),
-        openSecrets(config.secrets, { listOnly }),
+        openFunctionStorage(config.storage),
+        openFunctionSecrets(config.secrets, { listOnly }),
       ]);
       return { config, storage, secrets };
     })().catch((error: unknown) => {
@@ -175,6 +179,8 @@ function buildHandler(
 
   return async function handler(event, context) {
     if (!tools) {
+      // A Lambda container runs one invocation at a time on one thread (see dates.ts).
+      readZonesThroughProcess(undefined, options.processZones);
       const powertools = createPowertoolsLogger();
       tools = { powertools, logger: adaptPowertoolsLogger(powertools), metrics: createRunMetrics() };
     }

@@ -26,10 +26,11 @@ export function createRunMetrics(): Metrics {
  */
 export function publishRunMetrics(metrics: Metrics, summary: RunSummary): void {
   const counts = countByStatus(summary);
+  // A single metric is printed at once, as its own EMF document (each has its own Status value);
+  // it inherits the default `service` dimension. Printing clears its `Status`, so one instance
+  // serves every status (each `singleMetric()` is a new Metrics with its own console: ~0.3 ms).
+  const single = metrics.singleMetric();
   for (const status of STATUSES) {
-    // A single metric is printed at once, as its own EMF document (each has its own Status value);
-    // it inherits the default `service` dimension.
-    const single = metrics.singleMetric();
     single.addDimension('Status', status);
     single.addMetric('Pairs', MetricUnit.Count, counts[status]);
   }

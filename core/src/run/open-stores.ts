@@ -1,6 +1,7 @@
 import type { SecretsConfig, StorageConfig } from '../config/types.js';
 import type { SecretStore } from '../secrets/types.js';
 import type { Storage } from '../storage/types.js';
+import { dynamoDbOptions, type OpenSecretsOptions, ssmOptions } from './store-options.js';
 
 /**
  * Open the configured store. Adapters are imported on demand, so a SQLite user never loads the AWS SDK.
@@ -13,18 +14,9 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
     }
     case 'dynamodb': {
       const { createDynamoDbStorage } = await import('../storage/dynamodb.js');
-      return createDynamoDbStorage({ metricsTable: config.metricsTable, runsTable: config.runsTable });
+      return createDynamoDbStorage(dynamoDbOptions(config));
     }
   }
-}
-
-/** Options of {@link openSecrets}. */
-export interface OpenSecretsOptions {
-  /**
-   * Keep no values read or listed (the SSM store's cache): for a process that only lists users,
-   * such as the fan-out planner, which would otherwise hold every listed token. @default false
-   */
-  listOnly?: boolean;
 }
 
 /** Open the configured secret store, importing only its adapter. */
@@ -40,7 +32,7 @@ export async function openSecrets(config: SecretsConfig, options: OpenSecretsOpt
     }
     case 'ssm': {
       const { createSsmSecrets } = await import('../secrets/ssm.js');
-      return createSsmSecrets({ prefix: config.prefix, ...(options.listOnly ? { cacheTtlMs: 0 } : {}) });
+      return createSsmSecrets(ssmOptions(config, options));
     }
   }
 }

@@ -105,7 +105,91 @@ function partsFormatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/**
+ * Read zones through the process's own time zone (see {@link readZonesThroughProcess}): the
+ * canonical zone names, once asked for, and how many reads are left.
+ */
+let throughProcess: { zones?: ReadonlySet<string>; left: number } | undefined;
+
+/** Reads through the process's time zone before the formatter becomes the cheaper way. */
+const PROCESS_ZONE_READS = 1000;
+/** Instants read through the process's time zone: 1970 to 2100, where both ways agree by test. */
+const PROCESS_ZONE_FROM = Date.UTC(1970, 0, 1);
+const PROCESS_ZONE_TO = Date.UTC(2100, 0, 1);
+/**
+ * `Area/Location` names only: ICU takes a `TZ` with a digit or comma for a POSIX rule
+ * (`Etc/GMT+5`, `EST5EDT`) and checks a 3–4 letter one against the C library's tables.
+ */
+const AREA_LOCATION = /^[A-Za-z_-]+(?:\/[A-Za-z_-]+)+$/;
+
+/**
+ * Let a short-lived process skip ICU's start-up cost (the Lambda handler calls this): the first
+ * `Intl.DateTimeFormat` of a process costs ~10 ms whatever its zone (V8 builds its table of
+ * available locales), more than anything else a cold Lambda does between its AWS calls. From now
+ * on, a canonical `Area/Location` zone (`Intl.supportedValuesOf('timeZone')`, exact spelling;
+ * 1.7 ms to list, or `zones`: the ones {@link processReadableZones} kept) is read by setting `process.env.TZ` — which Node applies at once — reading the
+ * `Date`'s local fields and restoring it, all synchronously: the same ICU zone data `Intl` uses
+ * (V8's local time is ICU's), ~14 µs a read instead of ~5 µs. After `reads` reads (default 1,000:
+ * 10 ms more at worst), or once a formatter exists, the formatter is used again. `UTC` needs
+ * neither. Other names — with digits, aliases, other spellings — keep the formatter, which also
+ * rejects an unknown zone as before. Only for a process with no other thread reading local time
+ * meanwhile: a process's time zone is shared by its threads.
+ */
+export function readZonesThroughProcess(reads = PROCESS_ZONE_READS, zones?: readonly string[]): void {
+  throughProcess = {
+    ...throughProcess,
+    ...(zones ? { zones: new Set(zones.filter((name) => AREA_LOCATION.test(name))) } : {}),
+    left: reads,
+  };
+}
+
+/**
+ * The names among `names` that {@link readZonesThroughProcess} may read through the process's
+ * time zone: canonical `Area/Location` zones, exactly spelled. A bundle checks its config's zones
+ * when it is built and passes them, so its cold start need not list every zone (1.7 ms).
+ */
+export function processReadableZones(names: Iterable<string>): string[] {
+  const canonical = new Set(Intl.supportedValuesOf('timeZone'));
+  return [...new Set(names)].filter((name) => canonical.has(name) && AREA_LOCATION.test(name)).sort();
+}
+
+function processZoneParts(instant: Date, timeZone: string): Record<string, number> | undefined {
+  if (!throughProcess || throughProcess.left <= 0 || formatterCache.size > 0) return undefined;
+  const time = instant.getTime();
+  if (!(time >= PROCESS_ZONE_FROM && time < PROCESS_ZONE_TO)) return undefined;
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') {
+    return {
+      year: instant.getUTCFullYear(),
+      month: instant.getUTCMonth() + 1,
+      day: instant.getUTCDate(),
+      hour: instant.getUTCHours(),
+      minute: instant.getUTCMinutes(),
+      second: instant.getUTCSeconds(),
+    };
+  }
+  throughProcess.zones ??= new Set(Intl.supportedValuesOf('timeZone').filter((name) => AREA_LOCATION.test(name)));
+  if (!throughProcess.zones.has(timeZone)) return undefined;
+  throughProcess.left--;
+  const saved = process.env.TZ;
+  process.env.TZ = timeZone;
+  try {
+    return {
+      year: instant.getFullYear(),
+      month: instant.getMonth() + 1,
+      day: instant.getDate(),
+      hour: instant.getHours(),
+      minute: instant.getMinutes(),
+      second: instant.getSeconds(),
+    };
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+}
+
 function zonedParts(instant: Date, timeZone: string): Record<string, number> {
+  const fast = processZoneParts(instant, timeZone);
+  if (fast) return fast;
   const out: Record<string, number> = {};
   for (const p of partsFormatter(timeZone).formatToParts(instant)) {
     if (p.type !== 'literal') out[p.type] = Number(p.value);
