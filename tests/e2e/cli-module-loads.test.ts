@@ -86,7 +86,7 @@ describe('the modules a life-stats process loads', () => {
     expect(rerun.modules.some((m) => m.startsWith('node_modules/better-sqlite3/'))).toBe(true);
     expect(rerun.modules.filter((m) => m.startsWith(COMMANDS) && m !== `${COMMANDS}run.js`)).toEqual([]);
     const forbidden =
-      /^core\/dist\/(report|scaffold|connect)\/|^core\/dist\/cli\/auth-flow\.js|^core\/dist\/oauth\/loopback\.js|node_modules\/(@aws-sdk|@smithy|@aws-lambda-powertools|cosmiconfig|js-yaml|oauth4webapi)\/|node_modules\/ajv\/dist\/(?!runtime\/)/;
+      /^core\/dist\/(report|scaffold|connect)\/|^core\/dist\/cli\/auth-flow\.js|^core\/dist\/oauth\/loopback\.js|node_modules\/(@aws-sdk|@smithy|@aws-lambda-powertools|cosmiconfig|js-yaml|oauth4webapi|import-meta-resolve)\/|node_modules\/ajv\/dist\/(?!runtime\/)/;
     expect(rerun.modules.filter((m) => forbidden.test(m))).toEqual([]);
   });
 });
