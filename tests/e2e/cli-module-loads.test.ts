@@ -69,6 +69,8 @@ describe('the modules a life-stats process loads', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('Usage: life-stats');
     expect(help.modules).toContain('core/dist/cli/command-table.js');
+    expect(help.modules).toContain('core/dist/cli/program.js');
+    expect(help.modules).toContain('node_modules/commander/index.js');
     expect(help.modules.filter((m) => m.startsWith(COMMANDS))).toEqual([]);
     // The user-id rule (a few lines, for `--user` flags) is all of config/ that the context needs.
     expect(help.modules.filter((m) => m.startsWith('core/dist/config/'))).toEqual(['core/dist/config/user-id.js']);
@@ -86,7 +88,18 @@ describe('the modules a life-stats process loads', () => {
     expect(rerun.modules.some((m) => m.startsWith('node_modules/better-sqlite3/'))).toBe(true);
     expect(rerun.modules.filter((m) => m.startsWith(COMMANDS) && m !== `${COMMANDS}run.js`)).toEqual([]);
     const forbidden =
-      /^core\/dist\/(report|scaffold|connect)\/|^core\/dist\/cli\/auth-flow\.js|^core\/dist\/oauth\/loopback\.js|node_modules\/(@aws-sdk|@smithy|@aws-lambda-powertools|cosmiconfig|js-yaml|oauth4webapi|import-meta-resolve)\/|node_modules\/ajv\/dist\/(?!runtime\/)/;
+      /^core\/dist\/(report|scaffold|connect)\/|^core\/dist\/cli\/auth-flow\.js|^core\/dist\/oauth\/loopback\.js|node_modules\/(@aws-sdk|@smithy|@aws-lambda-powertools|cosmiconfig|js-yaml|oauth4webapi|import-meta-resolve|commander)\/|^core\/dist\/cli\/program\.js|node_modules\/ajv\/dist\/(?!runtime\/)/;
     expect(rerun.modules.filter((m) => forbidden.test(m))).toEqual([]);
+  });
+
+  it('validate: the validate command, no commander, no import-meta-resolve, no schema compiler', () => {
+    const validate = loaded(['validate', '--config', project.config]);
+    expect(validate.status).toBe(0);
+    expect(validate.stdout).toContain('is valid');
+    expect(validate.modules).toContain(`${COMMANDS}validate.js`);
+    expect(validate.modules).toContain('core/dist/cli/fast-argv.js');
+    const forbidden =
+      /^core\/dist\/cli\/program\.js|^core\/dist\/(report|scaffold|connect)\/|^core\/dist\/storage\/(sqlite|dynamodb)\.js|node_modules\/(commander|import-meta-resolve|cosmiconfig|better-sqlite3)\/|node_modules\/ajv\/dist\/(?!runtime\/)/;
+    expect(validate.modules.filter((m) => forbidden.test(m))).toEqual([]);
   });
 });
