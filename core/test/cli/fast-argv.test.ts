@@ -11,7 +11,11 @@ import { runProgram } from '../../src/cli/program.js';
 /** What commander does with `argv`: the flags its action got (or none), its exit status, its output. */
 async function commander(argv: string[]): Promise<{ flags?: unknown; status: number; output: string }> {
   let output = '';
-  const sink = { write: (s: string) => ((output += s), true) } as unknown as NodeJS.WriteStream;
+  const write = (s: string): boolean => {
+    output += s;
+    return true;
+  };
+  const sink = { write } as unknown as NodeJS.WriteStream;
   const io = { stdout: sink, stderr: sink, stdin: process.stdin, env: {}, cwd: process.cwd() } as unknown as CliIO;
   let flags: unknown;
   const wrap: Wrap =
