@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,16 +49,33 @@ describe('compilePluginSchema', () => {
   it('never runs a cached file others may write: it compiles instead', () => {
     const [file] = readdirSync(env.LIFE_STATS_CACHE_DIR);
     const path = join(env.LIFE_STATS_CACHE_DIR, file as string);
+    // The key line stays: it is the schema's, so only the mode stands in the way.
+    const key = readFileSync(path, 'utf8').split('\n')[0];
     // Planted code that would accept anything, in a file the group may write.
-    writeFileSync(path, 'module.exports = () => true;');
+    writeFileSync(path, `${key}\nmodule.exports = () => true;`);
     chmodSync(path, 0o664);
     expect(validate(schema(), { nofile: 'x' }).ok).toBe(false);
     // Compiled over: the file is the real validator again, the owner's only.
     expect(statSync(path).mode & 0o777).toBe(0o600);
     // The same file, private: it is what runs (so the mode check is what stopped it above).
-    writeFileSync(path, 'module.exports = () => true;');
+    writeFileSync(path, `${key}\nmodule.exports = () => true;`);
     chmodSync(path, 0o600);
     expect(validate(schema(), { nofile: 'x' }).ok).toBe(true);
+    rmSync(path);
+  });
+
+  it("never runs a cached file whose key line is another schema's (a name collision): it compiles instead", () => {
+    validate(schema(), { file: 'x' });
+    const [file] = readdirSync(env.LIFE_STATS_CACHE_DIR);
+    const path = join(env.LIFE_STATS_CACHE_DIR, file as string);
+    const [key = '', ...code] = readFileSync(path, 'utf8').split('\n');
+    expect(JSON.parse(key)).toEqual([2, expect.any(String), JSON.stringify(schema())]);
+    // Private and the user's, but keyed by another schema: a validator that accepts anything.
+    const other = JSON.stringify([2, JSON.parse(key)[1], JSON.stringify({ type: 'object' })]);
+    writeFileSync(path, `${other}\nmodule.exports = () => true;`, { mode: 0o600 });
+    expect(validate(schema(), { nofile: 'x' }).ok).toBe(false);
+    // Compiled over with this schema's key and code.
+    expect(readFileSync(path, 'utf8')).toBe([key, ...code].join('\n'));
     rmSync(path);
   });
 
