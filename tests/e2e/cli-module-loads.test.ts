@@ -90,7 +90,7 @@ describe('the modules a life-stats process loads', () => {
     expect(rerun.modules.some((m) => m.startsWith('node_modules/better-sqlite3/'))).toBe(true);
     expect(rerun.modules.filter((m) => m.startsWith(COMMANDS) && m !== `${COMMANDS}run.js`)).toEqual([]);
     const forbidden =
-      /^core\/dist\/(report|scaffold|connect)\/|^core\/dist\/cli\/auth-flow\.js|^core\/dist\/oauth\/loopback\.js|node_modules\/(@aws-sdk|@smithy|@aws-lambda-powertools|cosmiconfig|js-yaml|oauth4webapi|import-meta-resolve|commander)\/|^core\/dist\/cli\/program\.js|node_modules\/ajv\/dist\/(?!runtime\/)/;
+      /^core\/dist\/(report|scaffold|connect)\/|^core\/dist\/index\.js|^core\/dist\/cli\/auth-flow\.js|^core\/dist\/oauth\/loopback\.js|node_modules\/(@aws-sdk|@smithy|@aws-lambda-powertools|cosmiconfig|js-yaml|oauth4webapi|import-meta-resolve|commander)\/|^core\/dist\/cli\/program\.js|node_modules\/ajv\/dist\/(?!runtime\/)/;
     expect(rerun.modules.filter((m) => forbidden.test(m))).toEqual([]);
     // Node's modules that only OAuth, writes, commander or import-meta-resolve need (loaded lazily).
     expect(rerun.builtins).toContain('node:fs');
@@ -103,8 +103,10 @@ describe('the modules a life-stats process loads', () => {
     expect(validate.stdout).toContain('is valid');
     expect(validate.modules).toContain(`${COMMANDS}validate.js`);
     expect(validate.modules).toContain('core/dist/cli/fast-argv.js');
+    // The csv plugin imports core's slim entry, not the index with the whole programmatic API.
+    expect(validate.modules).toContain('core/dist/plugin.js');
     const forbidden =
-      /^core\/dist\/cli\/program\.js|^core\/dist\/(report|scaffold|connect)\/|^core\/dist\/storage\/(sqlite|dynamodb)\.js|node_modules\/(commander|import-meta-resolve|cosmiconfig|better-sqlite3)\/|node_modules\/ajv\/dist\/(?!runtime\/)/;
+      /^core\/dist\/cli\/program\.js|^core\/dist\/index\.js|^core\/dist\/(report|scaffold|connect)\/|^core\/dist\/run\/run-pairs?\.js|^core\/dist\/oauth\/(session|consent)\.js|^core\/dist\/storage\/(sqlite|dynamodb)\.js|node_modules\/(commander|import-meta-resolve|cosmiconfig|better-sqlite3)\/|node_modules\/ajv\/dist\/(?!runtime\/)/;
     expect(validate.modules.filter((m) => forbidden.test(m))).toEqual([]);
     expect(validate.builtins).toContain('node:fs');
     expect(validate.builtins.filter((b) => HEAVY_BUILTINS.test(b))).toEqual([]);
