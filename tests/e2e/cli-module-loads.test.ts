@@ -90,7 +90,7 @@ describe('the modules a life-stats process loads', () => {
     expect(rerun.modules.some((m) => m.startsWith('node_modules/better-sqlite3/'))).toBe(true);
     expect(rerun.modules.filter((m) => m.startsWith(COMMANDS) && m !== `${COMMANDS}run.js`)).toEqual([]);
     const forbidden =
-      /^core\/dist\/(report|scaffold|connect)\/|^core\/dist\/index\.js|^core\/dist\/cli\/auth-flow\.js|^core\/dist\/oauth\/loopback\.js|node_modules\/(@aws-sdk|@smithy|@aws-lambda-powertools|cosmiconfig|js-yaml|oauth4webapi|import-meta-resolve|commander)\/|^core\/dist\/cli\/program\.js|node_modules\/ajv\/dist\/(?!runtime\/)/;
+      /^core\/dist\/(report|scaffold|connect)\/|^core\/dist\/index\.js|^core\/dist\/oauth\/(session|plugin-context|token-request|consent)\.js|^core\/dist\/cli\/auth-flow\.js|^core\/dist\/oauth\/loopback\.js|node_modules\/(@aws-sdk|@smithy|@aws-lambda-powertools|cosmiconfig|js-yaml|oauth4webapi|import-meta-resolve|commander)\/|^core\/dist\/cli\/program\.js|node_modules\/ajv\/dist\/(?!runtime\/)/;
     expect(rerun.modules.filter((m) => forbidden.test(m))).toEqual([]);
     // Node's modules that only OAuth, writes, commander or import-meta-resolve need (loaded lazily).
     expect(rerun.builtins).toContain('node:fs');
