@@ -74,8 +74,9 @@ describe('the modules a life-stats process loads', () => {
     expect(help.modules).toContain('core/dist/cli/program.js');
     expect(help.modules).toContain('node_modules/commander/index.js');
     expect(help.modules.filter((m) => m.startsWith(COMMANDS))).toEqual([]);
-    // The user-id rule (a few lines, for `--user` flags) is all of config/ that the context needs.
-    expect(help.modules.filter((m) => m.startsWith('core/dist/config/'))).toEqual(['core/dist/config/user-id.js']);
+    // Nor the command context (logger, redactor, the user-id rule for `--user` flags).
+    expect(help.modules.filter((m) => m.startsWith('core/dist/config/'))).toEqual([]);
+    expect(help.modules).not.toContain('core/dist/cli/context.js');
     expect(help.modules.filter((m) => /node_modules\/(ajv|cosmiconfig|better-sqlite3)\//.test(m))).toEqual([]);
   });
 

@@ -1,7 +1,6 @@
 import { formatError, hasErrorCode, isLifeStatsError } from '../errors.js';
 import { escapeControl } from '../util/terminal-text.js';
 import type { Wrap } from './command-table.js';
-import { createCommandContext } from './context.js';
 import { parseFastArgv } from './fast-argv.js';
 import { type CliIO, processIO } from './io.js';
 
@@ -37,10 +36,12 @@ function exitCodeFor(error: unknown): number {
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
   let exitCode = EXIT_OK;
 
-  // The command's module is imported only when the command runs (see command-table.ts).
+  // The command's module is imported only when the command runs (see command-table.ts), and so is
+  // the context it runs with (logger, redactor): `--help` and usage errors load neither.
   const wrap: Wrap =
     (load, optionsOf) =>
     async (...args) => {
+      const { createCommandContext } = await import('./context.js');
       const ctx = createCommandContext(io, optionsOf(...args));
       try {
         const execute = await load();
