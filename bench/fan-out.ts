@@ -20,7 +20,7 @@
  * message deleted, no redelivery, one provider request per pair, every row and run row stored.
  * The engine logs at WARN (POWERTOOLS_LOG_LEVEL), not one INFO line per pair, and emits no EMF metrics.
  *
- *   npx tsx bench/fan-out.ts [--quick]
+ *   npx tsx bench/fan-out.ts [--quick] [--planner-only]
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -32,6 +32,7 @@ import { createSqliteStorage } from '@life-stats/core/storage/sqlite';
 import { HANDLER_BUILD_OPTIONS, lambdaStubs, lazyBuiltins } from '@life-stats/infra';
 import { tempDir } from '@life-stats/testing/engine';
 import { drainQueue } from '@life-stats/testing/sqs-event-source';
+import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import { ROOT } from './lib/paths.js';
 import { runIfMain } from './lib/standalone.js';
@@ -146,7 +147,44 @@ function runPlanner(
   });
 }
 
-async function runOnce(users: number, servers: FanOutServers, log: (line: string) => void): Promise<Sample> {
+/**
+ * The runs table as after an earlier day: a row for every pair (a failed one, with no time, so the
+ * workers still collect the whole backfill), so the planner lists 200,000 run rows besides SSM.
+ */
+async function seedRunsTable(dbPath: string, users: readonly string[], metrics: readonly string[]): Promise<void> {
+  const storage = createSqliteStorage({ path: dbPath });
+  await storage.putCursor({ user_id: 'schema', metric_type: 'schema', last_status: 'ok' });
+  await storage.close();
+  const db = new Database(dbPath);
+  try {
+    const insert = db.prepare(
+      "INSERT OR REPLACE INTO runs (user_id, metric_type, last_status, last_error) VALUES (?, ?, 'failed', 'seeded')",
+    );
+    db.transaction(() => {
+      db.prepare("DELETE FROM runs WHERE user_id = 'schema'").run();
+      for (const user of users) for (const metric of metrics) insert.run(user, metric);
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+/** The work figures of a planner-only run (`--planner-only`). */
+const NO_WORK = {
+  workMs: Number.NaN,
+  idealMs: Number.NaN,
+  invocations: 0,
+  peakInFlight: 0,
+  engineCpuPerPairMs: Number.NaN,
+  remoteCpuPerPairMs: Number.NaN,
+};
+
+async function runOnce(
+  users: number,
+  servers: FanOutServers,
+  log: (line: string) => void,
+  plannerOnly = false,
+): Promise<Sample> {
   const dir = tempDir('life-stats-bench-fan-out-');
   const run = `${users}-${Date.now()}`;
   const prefix = `${PREFIX}-${run}`;
@@ -158,6 +196,11 @@ async function runOnce(users: number, servers: FanOutServers, log: (line: string
   const config = fanOutConfig({ dir, providerUrl: servers.providerUrl, dbPath, prefix });
   const pairs = users * 2;
   try {
+    await seedRunsTable(
+      dbPath,
+      ids,
+      config.plugins.map((entry) => entry.metric),
+    );
     await servers.reset();
     const load = loadavg()[0] ?? 0;
     const remoteCpu0 = await servers.cpuMs();
@@ -205,6 +248,21 @@ async function runOnce(users: number, servers: FanOutServers, log: (line: string
     log(
       `  ${formatNumber(users)} users: planned ${formatNumber(pairs)} pairs in ${formatNumber(planMs)} ms, RSS ${rssAfterPlanMb.toFixed(0)} MB`,
     );
+    const planner = {
+      users,
+      pairs,
+      planMs,
+      rssBeforeMb,
+      rssAfterPlanMb,
+      cappedRssMb: capped.maxRssMb,
+      lambdaRssMb: lambda.maxRssMb,
+      lambdaRssBeforeMb: lambda.rssBeforeMb,
+      lambdaPlanMs: lambda.wallMs,
+    };
+    if (plannerOnly) {
+      const stats = await servers.stats();
+      return { ...planner, ...NO_WORK, wire: { sqs: stats.sqs, ssm: stats.ssm }, load };
+    }
 
     // Work.
     const worker = createWorker({ loadConfig: async () => config });
@@ -255,15 +313,7 @@ async function runOnce(users: number, servers: FanOutServers, log: (line: string
         `${((cpu.user + cpu.system) / 1000 / pairs).toFixed(2)} ms, provider+SQS+SSM ${(remoteCpuMs / pairs).toFixed(2)} ms; load ${load.toFixed(1)}`,
     );
     return {
-      users,
-      pairs,
-      planMs,
-      rssBeforeMb,
-      rssAfterPlanMb,
-      cappedRssMb: capped.maxRssMb,
-      lambdaRssMb: lambda.maxRssMb,
-      lambdaRssBeforeMb: lambda.rssBeforeMb,
-      lambdaPlanMs: lambda.wallMs,
+      ...planner,
       workMs,
       idealMs,
       invocations: report.invocations,
@@ -282,6 +332,8 @@ const benchmark: Benchmark = {
   name: 'fan-out',
   async run({ quick }) {
     const users = quick ? 2_000 : 100_000;
+    // `--planner-only`: the planner's row alone (a minute instead of the workers' ten).
+    const plannerOnly = process.argv.includes('--planner-only');
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const saved = { ...process.env };
     const servers = await startFanOutServers({ delayMs: DELAY_MS });
@@ -297,19 +349,19 @@ const benchmark: Benchmark = {
     });
     try {
       // An untimed warm-up (module loading, SDK imports, first connections).
-      await runOnce(50, servers, () => {});
-      const small = await runOnce(users / 10, servers, log);
-      const large = await runOnce(users, servers, log);
+      await runOnce(50, servers, () => {}, plannerOnly);
+      const small = await runOnce(users / 10, servers, log, plannerOnly);
+      const large = await runOnce(users, servers, log, plannerOnly);
       const ratio = large.workMs / large.idealMs;
       const scaling = large.workMs / large.pairs / (small.workMs / small.pairs);
       const common =
-        `${formatNumber(large.users)} users × 2 entries = ${formatNumber(large.pairs)} pairs, users discovered in SSM, ` +
+        `${formatNumber(large.users)} users × 2 entries = ${formatNumber(large.pairs)} pairs, users discovered in SSM and in a runs table of ${formatNumber(large.pairs)} rows, ` +
         `${DELAY_MS} ms per provider request, W = ${WORKERS} worker invocations at once × batches of ${BATCH}; SQLite store`;
       const wire = (w: Record<string, number>) =>
         Object.entries(w)
           .map(([op, n]) => `${op} ${formatNumber(n)}`)
           .join(', ');
-      return [
+      const rows = [
         {
           benchmark: `Fan-out planner, ${formatNumber(large.users)} users`,
           figure: `peak RSS, bundled, as a ${LAMBDA_MEMORY_MB} MB function runs it`,
@@ -354,6 +406,7 @@ const benchmark: Benchmark = {
           detail: `${formatNumber(small.users)} users: ×${(small.workMs / small.idealMs).toFixed(3)} of ideal, load ${small.load.toFixed(2)}`,
         },
       ] satisfies BenchRow[];
+      return plannerOnly ? rows.slice(0, 1) : rows;
     } finally {
       process.env = saved;
       await servers.stop();

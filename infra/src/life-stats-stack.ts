@@ -73,7 +73,9 @@ export class LifeStatsStack extends Stack {
     this.deadLetterQueue = deadLetterQueue;
     const role = this.function.role;
     if (!(role instanceof iam.Role)) throw new Error('the life-stats function has no role');
-    this.grantLeastPrivilege(role, prefix, config.events?.busName);
+    // With fanOut the scheduled function only plans (the workers fetch): it lists, and reads no token.
+    if (config.fanOut) this.grantPlanner(role, prefix);
+    else this.grantLeastPrivilege(role, prefix, config.events?.busName);
     this.rules = this.addSchedules(config);
     this.alarmTopic = this.addAlarms(props.alarmEmail);
     this.addOutputs(logGroup);
@@ -281,10 +283,34 @@ export class LifeStatsStack extends Stack {
     });
   }
 
+  /**
+   * The fan-out planner's least privilege: a Scan of the runs table and the listing of the
+   * parameter names under the prefix (without decryption, so no KMS). It cannot read a token,
+   * write a row or emit an event.
+   */
+  private grantPlanner(role: iam.Role, prefix: string): void {
+    const parameters = this.parametersArn(prefix);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'Runs', actions: ['dynamodb:Scan'], resources: [this.runsTable.tableArn] }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'SecretNames', actions: ['ssm:GetParametersByPath'], resources: [parameters] }),
+    );
+    acknowledgeWildcardResource(
+      role,
+      parameters,
+      'By design: the parameters under the SSM prefix are created at run time, one per user and secret; the planner lists their names (GetParametersByPath without decryption) to discover users.',
+    );
+  }
+
+  private parametersArn(prefix: string): string {
+    const path = prefix.replace(/\/+$/, '');
+    return this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${path.slice(1)}/*` });
+  }
+
   /** DynamoDB on the two tables, SSM under the prefix, KMS only through SSM, the bus if any. */
   private grantLeastPrivilege(role: iam.Role, prefix: string, busName: string | undefined): void {
-    const path = prefix.replace(/\/+$/, '');
-    const parameters = this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${path.slice(1)}/*` });
+    const parameters = this.parametersArn(prefix);
     const keys = this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({

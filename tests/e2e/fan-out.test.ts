@@ -5,6 +5,7 @@
  * `LIFE_STATS_QUEUE_URL`) against the wire-level SQS fake, the workers driven by an in-process SQS
  * event source with the real `@aws-sdk/client-sqs`, rows in dynalite, secrets in the SSM fake.
  */
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   definePlugin,
   eachDate,
@@ -136,6 +137,9 @@ async function runRows(config: LoadedConfig) {
   );
 }
 
+/** The messages the functions logged (Powertools' JSON lines on stdout). */
+const logged = () => (stdout?.json() ?? []).map((line) => String(line.message));
+
 const ids = (n: number, prefix: string) =>
   Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
 
@@ -165,6 +169,107 @@ describe('fan-out planner', () => {
     // The event narrows the plan as it narrows a run.
     const narrowed = await createHandler({ loadConfig: async () => config })({ metric: 'sleep' }, context);
     expect(narrowed).toEqual({ runs: [], enqueued: 24 });
+  });
+
+  it('streams the plan: users of the config, the runs table and SSM (by name only), each pair once, sends before the listing ends', async () => {
+    const users = ids(45, 's');
+    const config = await setup(users, [levelPlugin('steps'), levelPlugin('sleep')], ['configured', 's001']);
+    if (config.storage.type !== 'dynamodb') throw new Error('dynamodb only');
+    const admin = new DynamoDBClient(dynamo.clientConfig);
+    const runsTable = config.storage.runsTable;
+    const runRow = (user: string, metric: string) =>
+      admin.send(
+        new PutItemCommand({
+          TableName: runsTable,
+          Item: { user_id: { S: user }, metric_type: { S: metric }, last_status: { S: 'ok' } },
+        }),
+      );
+    // A user known only from the runs table (steps only), one also in SSM, an id breaking the
+    // user-id rule, a metric no entry writes, and a connect link's single-use record.
+    await runRow('runs-only', 'steps');
+    await runRow('s002', 'sleep');
+    await runRow('bad id', 'steps');
+    await runRow('s003', 'retired_metric');
+    await runRow('#connect', 'claim-1');
+    admin.destroy();
+    const queue = newQueue();
+    setEnv('LIFE_STATS_QUEUE_URL', queue.url);
+    ssm.resetRequests();
+    // When SSM is asked for its last page of users, pairs of the first pages are already in SQS.
+    let sentBeforeLastPage: number | undefined;
+    ssm.throttle((operation, request) => {
+      if (operation === 'GetParametersByPath' && request === 5) sentBeforeLastPage = sqs.sent(queue).length;
+      return false;
+    });
+    // Only what the planner's role allows (infra: grantPlanner): a Scan of the runs table and the
+    // parameter names under the prefix.
+    const denied = { error: { type: 'AccessDeniedException', message: 'not authorized' } };
+    dynamo.setFault((request) => (request.operation === 'Scan' ? undefined : denied));
+    ssm.denyAccess((operation) => operation !== 'GetParametersByPath');
+    let summary: unknown;
+    try {
+      summary = await createHandler({ loadConfig: async () => config })({}, context);
+    } finally {
+      ssm.throttle();
+      ssm.denyAccess();
+      dynamo.setFault();
+    }
+    const expected = [
+      ...['configured', ...users].flatMap((user) => [`steps|${user}`, `sleep|${user}`]),
+      'steps|runs-only',
+    ].sort();
+    const sent = sqs.sent(queue).map((b) => {
+      const body = JSON.parse(b) as { metric: string; user_id: string };
+      return `${body.metric}|${body.user_id}`;
+    });
+    expect(sent.sort()).toEqual(expected);
+    expect(summary).toEqual({ runs: [], enqueued: expected.length });
+    const pages = ssm.requests.filter((r) => r.operation === 'GetParametersByPath');
+    // One listing of the namespace both entries share, five pages of 10, no value decrypted.
+    expect(pages).toHaveLength(5);
+    expect(pages.every((r) => r.input.WithDecryption === false)).toBe(true);
+    expect(ssm.count('GetParameter')).toBe(0);
+    expect(sentBeforeLastPage).toBeGreaterThanOrEqual(10);
+    expect(logged()).toContainEqual(expect.stringMatching(/^skipping user "bad id" found in the runs table/));
+
+    // A user event plans that user's pairs alone, from the same streams.
+    const handler = createHandler({ loadConfig: async () => config });
+    expect(await handler({ user_id: 'runs-only' }, context)).toEqual({ runs: [], enqueued: 1 });
+    expect(await handler({ user_id: 's044' }, context)).toEqual({ runs: [], enqueued: 2 });
+    await expect(handler({ user_id: 'nobody' }, context)).rejects.toThrow(/user "nobody" has no pair to run/);
+  });
+
+  it('a namespace SSM will not list: its known users are enqueued and the error logged; with none known, what was listed is enqueued and the invocation fails', async () => {
+    const config = await setup(ids(25, 'd'), [levelPlugin('steps')], ['known']);
+    const queue = newQueue();
+    setEnv('LIFE_STATS_QUEUE_URL', queue.url);
+    ssm.denyAccess((operation) => operation === 'GetParametersByPath');
+    try {
+      expect(await createHandler({ loadConfig: async () => config })({}, context)).toEqual({ runs: [], enqueued: 1 });
+    } finally {
+      ssm.denyAccess();
+    }
+    expect(sqs.sent(queue)).toEqual([JSON.stringify({ metric: 'steps', user_id: 'known' })]);
+    expect(logged()).toContainEqual(
+      expect.stringMatching(/^cannot list the users of namespace level: .*ssm:GetParametersByPath is missing/),
+    );
+
+    // No config user, no run row: SSM fails after two pages, so their 20 users are enqueued and the
+    // invocation reports the failure (the function's Errors alarm), naming the permission-free cause.
+    const unknown = await setup(ids(25, 'e'), [levelPlugin('steps')]);
+    const second = newQueue();
+    setEnv('LIFE_STATS_QUEUE_URL', second.url);
+    ssm.throttle((operation, request) => operation === 'GetParametersByPath' && request > 2);
+    try {
+      await expect(createHandler({ loadConfig: async () => unknown })({}, context)).rejects.toMatchObject({
+        code: 'E_SECRETS',
+        message: expect.stringMatching(/list the users under \/life-stats-fanout-\d+\/level/),
+      });
+    } finally {
+      ssm.throttle();
+    }
+    const listed = sqs.sent(second).map((b) => (JSON.parse(b) as { user_id: string }).user_id);
+    expect(listed.sort()).toEqual(ids(20, 'e'));
   });
 
   it('sends again the entries a batch reports Failed, so every pair is enqueued exactly once', async () => {

@@ -194,6 +194,28 @@ describe('with fanOut', () => {
     );
   });
 
+  it('gives the scheduled function, now only a planner, no more than it lists with: no token, no write, no KMS', () => {
+    const collector = roleStatements(fanned, functionId(fanned, 'index.handler'));
+    const { queue } = queueIds(fanned);
+    const runsTable = Object.entries(fanned.findResources('AWS::DynamoDB::Table')).find(
+      ([, table]) => (table as { Properties: { TableName?: string } }).Properties.TableName === 'club-runs',
+    )?.[0];
+    const byAction = new Map(collector.flatMap((s) => actions([s]).map((a) => [a, s.Resource] as const)));
+    // Besides its own log group and the queues it sends to.
+    expect([...byAction.keys()].filter((a) => !/^(sqs|logs):/.test(a)).sort()).toEqual([
+      'dynamodb:Scan',
+      'ssm:GetParametersByPath',
+    ]);
+    expect(byAction.get('dynamodb:Scan')).toEqual({ 'Fn::GetAtt': [runsTable, 'Arn'] });
+    expect(JSON.stringify(byAction.get('ssm:GetParametersByPath'))).toContain(':parameter/club/*');
+    expect(queue).toBeDefined();
+    // Without fanOut the same function still reads tokens and writes rows (the snapshot above too).
+    const plainActions = actions(roleStatements(plain, functionId(plain, 'index.handler')));
+    expect(plainActions).toEqual(
+      expect.arrayContaining(['ssm:GetParameter', 'kms:Decrypt', 'dynamodb:BatchWriteItem']),
+    );
+  });
+
   it("alarms on the dead-letter queue's depth, the oldest message's age and the worker's errors, to the alarm topic", () => {
     const { queue, dlq } = queueIds(fanned);
     fanned.hasResourceProperties('AWS::CloudWatch::Alarm', {

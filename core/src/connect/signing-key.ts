@@ -46,12 +46,23 @@ export async function readSigningKey(store: SecretStore): Promise<string | undef
   return key === undefined ? undefined : checked(key, store.where(namespace, name));
 }
 
-/** The key, created in the store on first use. */
+/**
+ * The key, created in the store on first use. Two first uses at once (two operators, two scripts)
+ * agree on one key where the store can create atomically ({@link SecretStore.setIfAbsent}: SSM,
+ * the file store), so no link is signed with a key that another write then replaced.
+ */
 export async function ensureSigningKey(store: SecretStore): Promise<{ key: string; created: boolean }> {
   const existing = await readSigningKey(store);
   if (existing !== undefined) return { key: existing, created: false };
   const key = newKey();
-  await store.set(SIGNING_KEY.namespace, SIGNING_KEY.name, key);
+  const { namespace, name } = SIGNING_KEY;
+  if (store.setIfAbsent) {
+    const stored = await store.setIfAbsent(namespace, name, key);
+    return stored === key
+      ? { key, created: true }
+      : { key: checked(stored, store.where(namespace, name)), created: false };
+  }
+  await store.set(namespace, name, key);
   return { key, created: true };
 }
 

@@ -10,7 +10,7 @@ import { type SqsSdk, sqsSdk } from '../aws/sqs-sdk.js';
 import type { LoadedConfig } from '../config/types.js';
 import { QueueError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { planPairs } from '../run/plan-pairs.js';
+import { streamPairKeys } from '../run/stream-pairs.js';
 import type { RunSummary } from '../run/types.js';
 import type { SecretStore } from '../secrets/types.js';
 import type { Storage } from '../storage/types.js';
@@ -44,7 +44,7 @@ export interface PairQueue {
    * Send one message per body, reading the bodies as it goes; resolves once SQS took every one,
    * else throws a {@link QueueError} (after sending all it could) whose `lost` counts the others.
    */
-  send(bodies: Iterable<string>): Promise<void>;
+  send(bodies: Iterable<string> | AsyncIterable<string>): Promise<void>;
   close(): void;
 }
 
@@ -102,22 +102,44 @@ export function createQueue(options: QueueOptions): PairQueue {
       const { sdk, client } = await aws.get();
       // Pulled ten at a time by `parallel` lanes: at most that many batches exist at once, however
       // many pairs there are.
-      const source = bodies[Symbol.iterator]();
+      const source: AsyncIterator<string> =
+        Symbol.asyncIterator in bodies
+          ? bodies[Symbol.asyncIterator]()
+          : (async function* () {
+              yield* bodies;
+            })();
       let count = 0;
-      const take = (): SendMessageBatchRequestEntry[] => {
+      let failure: unknown;
+      let lost = 0;
+      /** The bodies could not be read to the end (the plan failed while listing users). */
+      let sourceFailure: { error: unknown } | undefined;
+      // One lane fills its batch at a time (full batches of 10, as few requests as possible), while
+      // the others send theirs. When the plan fails half-way, what it yielded still goes out (those
+      // pairs run), and no lane reads on.
+      const fill = async (): Promise<SendMessageBatchRequestEntry[]> => {
         const entries: SendMessageBatchRequestEntry[] = [];
-        while (entries.length < BATCH) {
-          const item = source.next();
+        while (entries.length < BATCH && !sourceFailure) {
+          let item: IteratorResult<string>;
+          try {
+            item = await source.next();
+          } catch (error) {
+            sourceFailure ??= { error };
+            break;
+          }
           if (item.done) break;
           entries.push({ Id: `m${entries.length}`, MessageBody: item.value });
         }
         count += entries.length;
         return entries;
       };
-      let failure: unknown;
-      let lost = 0;
+      let filling: Promise<unknown> = Promise.resolve();
+      const take = (): Promise<SendMessageBatchRequestEntry[]> => {
+        const batch = filling.then(fill);
+        filling = batch;
+        return batch;
+      };
       const lane = async (): Promise<void> => {
-        for (let entries = take(); entries.length > 0; entries = take()) {
+        for (let entries = await take(); entries.length > 0; entries = await take()) {
           try {
             await sendBatch(sdk, client, entries);
           } catch (error) {
@@ -138,6 +160,9 @@ export function createQueue(options: QueueOptions): PairQueue {
           }),
         );
       }
+      // What was taken from a plan that failed half-way is enqueued (those pairs run); the plan's
+      // own error is what the invocation reports (after lost messages, which matter more).
+      if (sourceFailure) throw sourceFailure.error;
     },
     close() {
       aws.destroy();
@@ -181,18 +206,23 @@ export interface EnqueueOptions {
 
 /**
  * Plan the selected pairs as a run would (DESIGN.md "Users") and enqueue each as the seed's event,
- * `{"metric": M, "user_id": U}`. Nothing is fetched. A pair whose namespace could not be listed
+ * `{"metric": M, "user_id": U}`, as the plan streams ({@link streamPairKeys}): sends start with
+ * the first page of users, and no list of every pair is built. Nothing is fetched. A pair whose namespace could not be listed
  * is enqueued too: its worker meets the same failure and records it in the run row.
  */
 export async function enqueuePairs(options: EnqueueOptions): Promise<EnqueueSummary> {
-  const pairs = await planPairs(
+  const keys = streamPairKeys(
     options.config,
     { storage: options.storage, secrets: options.secrets, logger: options.logger },
     { metric: options.selection.metric, user: options.selection.user },
   );
-  function* bodies(): Generator<string> {
-    for (const pair of pairs) yield JSON.stringify({ metric: pair.entry.metric, user_id: pair.user.id });
+  let enqueued = 0;
+  async function* bodies(): AsyncGenerator<string> {
+    for await (const key of keys) {
+      enqueued++;
+      yield JSON.stringify({ metric: key.metric, user_id: key.userId });
+    }
   }
   await options.queue.send(bodies());
-  return { runs: [], enqueued: pairs.length };
+  return { runs: [], enqueued };
 }

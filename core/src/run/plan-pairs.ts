@@ -109,13 +109,16 @@ export async function planPairs(config: LoadedConfig, deps: PlanDeps, selection:
       });
     }
   }
-  if (selection.user !== undefined && pairs.length === 0) {
-    throw new UsageError(
-      `user ${showUserId(selection.user)} has no pair to run${selection.metric ? ` for metric "${selection.metric}"` : ''}: ` +
-        'it is not in the config users, has no secrets in a plugin namespace and no run rows',
-    );
-  }
+  if (selection.user !== undefined && pairs.length === 0) throw noPairOfUser(selection.user, selection.metric);
   return pairs;
+}
+
+/** A selected user that no source knows: a usage error (exit 2). */
+export function noPairOfUser(user: string, metric: string | undefined): UsageError {
+  return new UsageError(
+    `user ${showUserId(user)} has no pair to run${metric ? ` for metric "${metric}"` : ''}: ` +
+      'it is not in the config users, has no secrets in a plugin namespace and no run rows',
+  );
 }
 
 /** The namespace's users with a valid id; a failure of the store is kept, not thrown. */
@@ -132,7 +135,7 @@ async function listUsers(store: SecretStore, namespace: string, log: Logger): Pr
 }
 
 /** Does a discovered id follow the user-id rule? Else warn, naming where it was found. */
-function acceptId(id: string, where: string, log: Logger): boolean {
+export function acceptId(id: string, where: string, log: Logger): boolean {
   const problem = userIdProblem(id);
   if (problem === undefined) return true;
   log.warn(`skipping user ${showUserId(String(id))} found in ${where}: the id ${problem}; it is never run`, {

@@ -69,6 +69,49 @@ export function createFileSecrets(options: FileSecretsOptions): SecretStore {
     return userId === undefined ? entry?.shared.get(name) : entry?.users.get(userId)?.get(name);
   };
 
+  /** Write under the file lock, from the file as it is now; `onlyIfAbsent` keeps a value already there. */
+  async function write(
+    namespace: string,
+    name: string,
+    value: string,
+    userId: string | undefined,
+    onlyIfAbsent: boolean,
+  ): Promise<string> {
+    checkKey('namespace', namespace);
+    checkKey('secret name', name);
+    if (userId !== undefined) checkUserId(userId);
+    if (userId === undefined && name === USERS_KEY) {
+      throw new SecretsError(
+        `${FILE_PREFIX} cannot store a shared secret named "${USERS_KEY}" in ${path}: the file layout reserves that key for user secrets.`,
+        { hint: 'Use another secret name.' },
+      );
+    }
+    if (typeof value !== 'string') {
+      throw new SecretsError(`${FILE_PREFIX} the value of secret "${name}" must be a string (got ${typeOf(value)}).`);
+    }
+    let stored = value;
+    const written = await enqueue(path, () =>
+      withFileLock(
+        path,
+        async (target) => {
+          // Read the file again rather than the cache: another process may have written since.
+          const data = await readSecretsFile(path);
+          const existing = onlyIfAbsent ? lookup(data, namespace, name, userId) : undefined;
+          if (existing !== undefined) {
+            stored = existing;
+            return data;
+          }
+          putSecret(data, namespace, name, value, userId);
+          await writeAtomically(target, serializeSecrets(data), path);
+          return data;
+        },
+        options.lock,
+      ),
+    );
+    cache = Promise.resolve(written);
+    return stored;
+  }
+
   return {
     name: 'file',
 
@@ -85,32 +128,11 @@ export function createFileSecrets(options: FileSecretsOptions): SecretStore {
     },
 
     async set(namespace, name, value, userId) {
-      checkKey('namespace', namespace);
-      checkKey('secret name', name);
-      if (userId !== undefined) checkUserId(userId);
-      if (userId === undefined && name === USERS_KEY) {
-        throw new SecretsError(
-          `${FILE_PREFIX} cannot store a shared secret named "${USERS_KEY}" in ${path}: the file layout reserves that key for user secrets.`,
-          { hint: 'Use another secret name.' },
-        );
-      }
-      if (typeof value !== 'string') {
-        throw new SecretsError(`${FILE_PREFIX} the value of secret "${name}" must be a string (got ${typeOf(value)}).`);
-      }
-      const written = await enqueue(path, () =>
-        withFileLock(
-          path,
-          async (target) => {
-            // Read the file again rather than the cache: another process may have written since.
-            const data = await readSecretsFile(path);
-            putSecret(data, namespace, name, value, userId);
-            await writeAtomically(target, serializeSecrets(data), path);
-            return data;
-          },
-          options.lock,
-        ),
-      );
-      cache = Promise.resolve(written);
+      await write(namespace, name, value, userId, false);
+    },
+
+    async setIfAbsent(namespace, name, value, userId) {
+      return write(namespace, name, value, userId, true);
     },
 
     async listUsers(namespace) {

@@ -1,4 +1,4 @@
-import type { Parameter, SSMClient, SSMClientConfig } from '@aws-sdk/client-ssm';
+import type { GetParametersByPathCommandOutput, Parameter, SSMClient, SSMClientConfig } from '@aws-sdk/client-ssm';
 import { type AwsClientOptions, createAwsClient, defineAwsSdk } from '../aws/client.js';
 import { STORE_DEFAULTS } from '../config/defaults.js';
 import { SecretsError } from '../errors.js';
@@ -117,80 +117,138 @@ export function createSsmSecrets(options: SsmSecretsOptions = {}): SecretStore {
     },
 
     async set(namespace, name, value, userId) {
+      await put(parameterPath(prefix, namespace, name, userId), value, true);
+    },
+
+    async setIfAbsent(namespace, name, value, userId) {
       const path = parameterPath(prefix, namespace, name, userId);
-      const { sdk, client } = await connect();
-      try {
-        await client.send(
-          new sdk.PutParameterCommand({
-            Name: path,
-            Value: value,
-            Type: 'SecureString',
-            Overwrite: true,
-            ...(options.keyId ? { KeyId: options.keyId } : {}),
-          }),
-        );
-      } catch (error) {
-        throw toSecretsError(error, {
-          action: 'write',
-          path,
-          permission: 'ssm:PutParameter',
-          kms: 'kms:Encrypt',
-          value,
+      // PutParameter without Overwrite creates the parameter or fails with ParameterAlreadyExists,
+      // atomically on SSM's side: of two processes creating it at once, exactly one wins.
+      if (await put(path, value, false)) return value;
+      // The winner's value, read past the cache.
+      const existing = await read(path);
+      remember(path, Promise.resolve(existing), ++generation);
+      if (existing === undefined) {
+        throw new SecretsError(`${SOURCE} ${path} exists but could not be read back`, {
+          hint: 'Another process may have deleted it meanwhile: try again.',
         });
       }
-      remember(path, Promise.resolve(value), ++generation);
+      return existing;
     },
 
     async listUsers(namespace) {
-      const path = `${prefix}/${checkSegment('namespace', namespace)}`;
-      const { sdk, client } = await connect();
+      const path = namespacePath(namespace);
       const startedAt = generation;
       // The listing counts as whole until its start + ttl: no value cached from it expires sooner,
       // so the mark never outlives them.
       const listedUntil = Date.now() + ttl;
       const users = new Set<string>();
-      // Each page is taken in as it comes (a listing of 100,000 users is never held whole).
-      const takeIn = (parameters: Parameter[]) => {
+      // Each page is taken in as it comes (a listing of 100,000 users is never held whole); its
+      // values fill the read cache, so the run's reads that follow cost no request.
+      for await (const parameters of pages(path, true)) {
         for (const parameter of parameters) {
-          const name = parameter.Name;
-          if (!name?.startsWith(`${path}/`)) continue;
-          // `<user>/<name>` is a user secret; a bare `<name>` is shared; anything deeper is not ours.
-          const levels = name.slice(path.length + 1).split('/');
-          if (levels.length === 2 && levels[0]) users.add(levels[0]);
-          if (levels.length > 2) continue;
+          const name = parameter.Name ?? '';
+          const level = levelsUnder(path, name);
+          if (level?.user) users.add(level.user);
+          if (!level) continue;
           // Do not let a listing that started before a write of this store replace what it wrote.
           const current = cache.get(name);
           if (current && current.generation > startedAt) continue;
           remember(name, Promise.resolve(parameter.Value));
         }
-      };
-      let nextToken: string | undefined;
+      }
+      if (ttl > 0) listed.set(path, listedUntil);
+      return [...users].sort();
+    },
+
+    async *pageUsers(namespace) {
+      const path = namespacePath(namespace);
+      // Names only: nothing is decrypted (no kms:Decrypt, no KMS request per parameter) or cached.
+      for await (const parameters of pages(path, false)) {
+        const users = new Set<string>();
+        for (const parameter of parameters) {
+          const user = levelsUnder(path, parameter.Name ?? '')?.user;
+          if (user) users.add(user);
+        }
+        yield [...users];
+      }
+    },
+  };
+
+  /**
+   * PutParameter of a SecureString; with `overwrite` false, resolves `false` (nothing written) when
+   * the parameter exists already.
+   */
+  async function put(path: string, value: string, overwrite: boolean): Promise<boolean> {
+    const { sdk, client } = await connect();
+    try {
+      await client.send(
+        new sdk.PutParameterCommand({
+          Name: path,
+          Value: value,
+          Type: 'SecureString',
+          Overwrite: overwrite,
+          ...(options.keyId ? { KeyId: options.keyId } : {}),
+        }),
+      );
+    } catch (error) {
+      if (!overwrite && (error as { name?: unknown })?.name === 'ParameterAlreadyExists') return false;
+      throw toSecretsError(error, {
+        action: 'write',
+        path,
+        permission: 'ssm:PutParameter',
+        kms: 'kms:Encrypt',
+        value,
+      });
+    }
+    remember(path, Promise.resolve(value), ++generation);
+    return true;
+  }
+
+  function namespacePath(namespace: string): string {
+    return `${prefix}/${checkSegment('namespace', namespace)}`;
+  }
+
+  /** Every `GetParametersByPath` page under `path`, following `NextToken`. */
+  async function* pages(path: string, withDecryption: boolean): AsyncGenerator<Parameter[]> {
+    const { sdk, client } = await connect();
+    let nextToken: string | undefined;
+    do {
+      let page: GetParametersByPathCommandOutput;
       try {
-        do {
-          const page = await client.send(
-            new sdk.GetParametersByPathCommand({
-              Path: path,
-              Recursive: true,
-              WithDecryption: true,
-              MaxResults: PAGE_SIZE,
-              ...(nextToken ? { NextToken: nextToken } : {}),
-            }),
-          );
-          takeIn(page.Parameters ?? []);
-          nextToken = page.NextToken;
-        } while (nextToken);
+        page = await client.send(
+          new sdk.GetParametersByPathCommand({
+            Path: path,
+            Recursive: true,
+            WithDecryption: withDecryption,
+            MaxResults: PAGE_SIZE,
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+        );
       } catch (error) {
         throw toSecretsError(error, {
           action: 'list the users under',
           path,
           permission: 'ssm:GetParametersByPath',
-          kms: 'kms:Decrypt',
+          // Without decryption no KMS permission is involved; a denial can only be this one.
+          kms: withDecryption ? 'kms:Decrypt' : 'ssm:GetParametersByPath',
         });
       }
-      if (ttl > 0) listed.set(path, listedUntil);
-      return [...users].sort();
-    },
-  };
+      yield page.Parameters ?? [];
+      nextToken = page.NextToken;
+    } while (nextToken);
+  }
+}
+
+/**
+ * Where a listed parameter sits under its namespace's path: `<user>/<name>` is a user secret (its
+ * user returned), a bare `<name>` a shared one; anything deeper, or outside the path, is not ours.
+ */
+function levelsUnder(path: string, name: string): { user?: string } | undefined {
+  if (!name.startsWith(`${path}/`)) return undefined;
+  const levels = name.slice(path.length + 1).split('/');
+  if (levels.length > 2) return undefined;
+  return levels.length === 2 && levels[0] ? { user: levels[0] } : {};
 }
 
 /** The full parameter name of a secret, after checking every level is a valid SSM name part. */

@@ -12,8 +12,22 @@ export interface SecretStore {
   reread?(namespace: string, name: string, userId?: string): Promise<string | undefined>;
   /** Create or overwrite a secret. */
   set(namespace: string, name: string, value: string, userId?: string): Promise<void>;
+  /**
+   * Create a secret only if it does not exist, atomically against other processes; resolves to the
+   * value stored afterwards (`value`, or the one that was already there). For secrets two processes
+   * may create at once (the connect signing key). A store that cannot do it leaves it out; callers
+   * fall back to reading, then `set`.
+   */
+  setIfAbsent?(namespace: string, name: string, value: string, userId?: string): Promise<string>;
   /** Ids of users that have at least one user secret in the namespace. */
   listUsers(namespace: string): Promise<string[]>;
+  /**
+   * The users of `listUsers`, page by page as the store reads them, reading no secret's value: the
+   * fan-out planner lists 100,000 users without holding them at once or decrypting a token. An id
+   * may come on more than one page. A store that reads everything at once leaves it out; callers
+   * fall back to `listUsers`.
+   */
+  pageUsers?(namespace: string): AsyncIterable<string[]>;
   /**
    * Where a secret lives, for messages — never its value: `SSM parameter /life-stats/google-fit/me/token`,
    * `/home/me/.life-stats/secrets.json at google-fit.users.me.token`,

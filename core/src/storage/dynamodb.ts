@@ -3,11 +3,13 @@ import type {
   DynamoDBClientConfig,
   QueryCommandInput,
   ScanCommandInput,
+  ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { type AwsClientOptions, createAwsClient } from '../aws/client.js';
 import { type DynamoDbSdk, dynamodbSdk } from '../aws/dynamodb-sdk.js';
 import { STORE_DEFAULTS } from '../config/defaults.js';
 import { StorageError } from '../errors.js';
+import { mergeAsync } from '../util/merge-async.js';
 import { type BatchRetryOptions, type BatchWriter, createBatchWriter } from './dynamodb-batch.js';
 import { toStorageError } from './dynamodb-errors.js';
 import {
@@ -22,12 +24,19 @@ import {
   toMetricItem,
 } from './dynamodb-items.js';
 import { DYNAMODB_TABLE_NAME } from './dynamodb-table-name.js';
-import type { CursorRow, CursorUpdate, MetricQuery, MetricRow, Storage } from './types.js';
+import type { CursorKey, CursorRow, CursorUpdate, MetricQuery, MetricRow, Storage } from './types.js';
 
 /** Options of {@link createDynamoDbStorage}. */
 export interface DynamoDbStorageOptions extends AwsClientOptions<DynamoDBClient, DynamoDBClientConfig> {
   /** Partition key `user_id`, sort key `metric_date`. @default 'life-stats-metrics' */
   metricsTable?: string;
+  /**
+   * Segments of the parallel `Scan` that {@link Storage.pageCursorKeys} reads the runs table with
+   * (one request in flight per segment). @default 4
+   */
+  scanSegments?: number;
+  /** Items per page of that scan (`Limit`). @default as many as fit DynamoDB's 1 MB page */
+  scanPageSize?: number;
   /** Partition key `user_id`, sort key `metric_type`. @default 'life-stats-runs' */
   runsTable?: string;
   /** Retrying items DynamoDB returns as `UnprocessedItems`. */
@@ -187,6 +196,46 @@ export function createDynamoDbStorage(options: DynamoDbStorageOptions = {}): Sto
         .filter((item) => item.user_id?.S !== LEDGER_PARTITION)
         .map(fromCursorItem)
         .sort(compareCursors);
+    },
+
+    async *pageCursorKeys() {
+      // A parallel scan (DynamoDB's own way to read a table fast), each page projected to the key:
+      // at most one page per segment is held, however large the table.
+      const segments = Math.max(1, Math.floor(options.scanSegments ?? 4));
+      const { sdk, client } = await connect('list runs', runsTable);
+      async function* segment(index: number): AsyncGenerator<CursorKey[]> {
+        let start: Item | undefined;
+        do {
+          let output: ScanCommandOutput;
+          try {
+            output = await client.send(
+              new sdk.ScanCommand({
+                TableName: runsTable,
+                ConsistentRead: true,
+                ProjectionExpression: '#user, #metric',
+                ExpressionAttributeNames: pick(['#user', '#metric']),
+                ...(segments > 1 ? { Segment: index, TotalSegments: segments } : {}),
+                ...(options.scanPageSize ? { Limit: options.scanPageSize } : {}),
+                ...(start ? { ExclusiveStartKey: start } : {}),
+              }),
+            );
+          } catch (error) {
+            throw toStorageError({ action: 'list runs', operation: 'Scan', table: runsTable }, error);
+          }
+          const keys: CursorKey[] = [];
+          for (const item of output.Items ?? []) {
+            const user = item.user_id?.S;
+            const metric = item.metric_type?.S;
+            // The connect links' single-use records share the table; they are no cursors.
+            if (user !== undefined && metric !== undefined && user !== LEDGER_PARTITION) {
+              keys.push({ user_id: user, metric_type: metric });
+            }
+          }
+          yield keys;
+          start = output.LastEvaluatedKey;
+        } while (start);
+      }
+      yield* mergeAsync(Array.from({ length: segments }, (_, index) => segment(index)));
     },
 
     async putCursor(update: CursorUpdate) {

@@ -73,6 +73,8 @@ export interface Statements {
   getCursor: Statement;
   listCursors: Statement;
   listCursorsOfMetric: Statement;
+  /** Up to `limit` keys after (`user_id`, `metric_type`), in key order (keyset paging). */
+  pageCursorKeys: Statement;
 }
 
 /** A row of `runs` as SQLite returns it. */
@@ -93,6 +95,9 @@ export function prepareSchema(db: Database, label: string): Statements {
     getCursor: db.prepare(`SELECT ${CURSOR_COLUMNS} FROM runs WHERE user_id = ? AND metric_type = ?`),
     listCursors: db.prepare(`SELECT ${CURSOR_COLUMNS} FROM runs ORDER BY user_id, metric_type`),
     listCursorsOfMetric: db.prepare(`SELECT ${CURSOR_COLUMNS} FROM runs WHERE metric_type = ? ORDER BY user_id`),
+    pageCursorKeys: db.prepare(
+      'SELECT user_id, metric_type FROM runs WHERE (user_id, metric_type) > (?, ?) ORDER BY user_id, metric_type LIMIT ?',
+    ),
   };
 }
 

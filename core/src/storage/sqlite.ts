@@ -14,9 +14,11 @@ import {
   toCursorRow,
   upsertMetric,
 } from './sqlite-schema.js';
-import type { CursorUpdate, MetricQuery, MetricRow, Storage } from './types.js';
+import type { CursorKey, CursorUpdate, MetricQuery, MetricRow, Storage } from './types.js';
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/** Keys per page of {@link Storage.pageCursorKeys}. */
+const CURSOR_PAGE = 1000;
 
 /** Options of {@link createSqliteStorage}. */
 export interface SqliteStorageOptions {
@@ -121,6 +123,26 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
         return row && toCursorRow(row);
       } catch (error) {
         throw fail('read a run', error);
+      }
+    },
+
+    async *pageCursorKeys() {
+      // Keyset pages: each read is a short statement, so the connection is never held between
+      // pages (a write of another caller may come in between; a key it adds may be missed or seen,
+      // as with any listing taken while runs go on).
+      let after = { user_id: '', metric_type: '' };
+      for (;;) {
+        const conn = await connection('list runs');
+        let keys: CursorKey[];
+        try {
+          keys = conn.statements.pageCursorKeys.all(after.user_id, after.metric_type, CURSOR_PAGE) as CursorKey[];
+        } catch (error) {
+          throw fail('list runs', error);
+        }
+        if (keys.length > 0) yield keys;
+        const last = keys.at(-1);
+        if (!last || keys.length < CURSOR_PAGE) return;
+        after = last;
       }
     },
 

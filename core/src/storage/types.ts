@@ -25,6 +25,9 @@ export interface CursorRow {
   last_error?: string;
 }
 
+/** The key of a cursor row. */
+export type CursorKey = Pick<CursorRow, 'user_id' | 'metric_type'>;
+
 /** What a pair's end writes to its cursor row. */
 export interface CursorUpdate {
   user_id: string;
@@ -61,6 +64,12 @@ export interface Storage {
   getCursor(userId: string, metricType: string): Promise<CursorRow | undefined>;
   /** Every cursor row (optionally of one metric), ordered by user, metric. */
   listCursors(query?: { metricType?: string }): Promise<CursorRow[]>;
+  /**
+   * The (user, metric) keys of every cursor row, page by page as the store reads them, in no
+   * particular order: the fan-out planner lists 100,000 run rows without holding them at once. An
+   * adapter that reads everything at once may leave it out; callers fall back to `listCursors`.
+   */
+  pageCursorKeys?(): AsyncIterable<CursorKey[]>;
   /** Record a pair's outcome; `last_run_time` only moves forward, also between processes. */
   putCursor(update: CursorUpdate): Promise<void>;
   close(): Promise<void>;

@@ -246,5 +246,22 @@ export function describeSecrets(name: string, create: CreateSecretStore, options
       const users = writes.flatMap((w) => (w.userId ? [w.userId] : []));
       expect([...(await store.listUsers(ns))].sort()).toEqual([...users].sort());
     });
+
+    it('setIfAbsent, where the store has it, creates once and then keeps what is there, also when called at once', async (t) => {
+      const ns = uniqueNamespace('if-absent');
+      const store = await given();
+      if (!store.setIfAbsent) return t.skip();
+      await expect(store.setIfAbsent(ns, 'token', 'user-token', 'me')).resolves.toBe('user-token');
+      await expect(store.setIfAbsent(ns, 'token', 'other-token', 'me')).resolves.toBe('user-token');
+      const racing = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => store.setIfAbsent?.(ns, 'signing_key', `key-${i}`)),
+      );
+      const winner = racing[0];
+      expect(racing).toEqual(Array(6).fill(winner));
+      expect(winner).toMatch(/^key-[0-5]$/);
+      await expect(store.get(ns, 'signing_key')).resolves.toBe(winner);
+      await expect(store.get(ns, 'token', 'me')).resolves.toBe('user-token');
+      expect(await store.listUsers(ns)).toEqual(['me']);
+    });
   });
 }

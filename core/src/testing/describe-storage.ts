@@ -150,6 +150,29 @@ export function describeCursorRows(fixture: StorageFixture): void {
       expect(await s().listCursors({ metricType: 'water_ml' })).toEqual([cursors[2]]);
       expect(await s().listCursors({ metricType: 'nothing' })).toEqual([]);
     });
+
+    it('pageCursorKeys, where the adapter has it, gives the key of every cursor row exactly once', async (t) => {
+      const store = s();
+      if (!store.pageCursorKeys) return t.skip();
+      const collect = async () => {
+        const keys: string[] = [];
+        for await (const page of store.pageCursorKeys?.() ?? []) {
+          for (const key of page) keys.push(`${key.metric_type}|${key.user_id}`);
+        }
+        return keys.sort();
+      };
+      expect(await collect()).toEqual([]);
+      const expected: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        const metric_type = i % 3 === 0 ? 'water_ml' : 'steps';
+        const user_id = `user-${String(i).padStart(2, '0')}`;
+        await store.putCursor({ user_id, metric_type, last_status: 'ok', last_run_time: T1 });
+        expected.push(`${metric_type}|${user_id}`);
+      }
+      // A second outcome of one pair is still one row.
+      await store.putCursor({ user_id: 'user-01', metric_type: 'steps', last_status: 'failed', last_error: 'boom' });
+      expect(await collect()).toEqual(expected.sort());
+    });
   });
 }
 

@@ -75,6 +75,23 @@ describe('life-stats connect-link', () => {
     expect(second.stdout).not.toBe(result.stdout);
   });
 
+  it('six first runs at once agree on one signing key: every link they print verifies under it', async () => {
+    const t = setup();
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => t.cli(['connect-link', 'acme', '--user', `user${i}`])),
+    );
+    const key = t.key() as string;
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    for (const [i, result] of results.entries()) {
+      expect(result.code, result.stderr).toBe(0);
+      const url = new URL(result.stdout.trim());
+      const verified = verifyLinkToken(key, url.searchParams.get('t') ?? '', Date.now());
+      expect(verified.ok && verified.claims.user, `link of user${i}`).toBe(`user${i}`);
+    }
+    // Exactly one of them created it.
+    expect(results.filter((r) => r.stderr.includes('Created the connect signing key'))).toHaveLength(1);
+  });
+
   it('prints { url, expiresAt, plugin, user, redirectUri } with --json, honouring --expires', async () => {
     const t = setup({ baseUrl: 'https://connect.example.org/life' });
     const result = await t.cli([

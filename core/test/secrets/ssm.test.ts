@@ -88,6 +88,69 @@ describe('ssm secrets against the SSM protocol', () => {
     await expect(store.get(ns, 'token', 'config-only-user')).resolves.toBe('new-token');
   });
 
+  it('pages users for the fan-out planner by name only: nothing decrypted, nothing cached', async () => {
+    const ns = unique('paged');
+    for (let i = 1; i <= 7; i++) {
+      for (const name of ['refresh_token', 'access_token']) {
+        smallPages.parameters.set(`/life-stats/${ns}/user${i}/${name}`, {
+          value: `${name}-${i}`,
+          type: 'SecureString',
+          version: 1,
+        });
+      }
+    }
+    smallPages.parameters.set(`/life-stats/${ns}/client_secret`, { value: 'shh', type: 'SecureString', version: 1 });
+    smallPages.parameters.set(`/life-stats/${ns}/archive/old/token`, { value: 'x', type: 'SecureString', version: 1 });
+    const store = createSsmSecrets({ clientConfig: smallPages.clientConfig });
+    smallPages.resetRequests();
+    const pages: string[][] = [];
+    for await (const page of store.pageUsers?.(ns) ?? []) pages.push(page);
+    // 16 parameters, 3 per page: 6 pages, each giving the users it named (a user may span two).
+    expect(pages).toHaveLength(6);
+    expect(Math.max(...pages.map((p) => p.length))).toBeLessThanOrEqual(3);
+    expect([...new Set(pages.flat())].sort()).toEqual(Array.from({ length: 7 }, (_, i) => `user${i + 1}`));
+    const requests = smallPages.requests.filter((r) => r.operation === 'GetParametersByPath');
+    expect(requests.every((r) => r.input.WithDecryption === false)).toBe(true);
+    // No value was kept: reading a token asks SSM (with decryption) for it.
+    await expect(store.get(ns, 'refresh_token', 'user3')).resolves.toBe('refresh_token-3');
+    expect(smallPages.count('GetParameter')).toBe(1);
+  });
+
+  it('names the one missing permission when paging users is denied (no KMS permission is involved)', async () => {
+    const ns = unique('paged-denied');
+    fake.parameters.set(`/life-stats/${ns}/me/token`, { value: 'a-token', type: 'SecureString', version: 1 });
+    const store = createSsmSecrets({ clientConfig: fake.clientConfig });
+    fake.denyAccess((operation) => operation === 'GetParametersByPath');
+    try {
+      const error = await rejection(
+        (async () => {
+          for await (const _ of store.pageUsers?.(ns) ?? []) void _;
+        })(),
+      );
+      expect(hasErrorCode(error, 'E_SECRETS')).toBe(true);
+      expect(formatError(error)).toMatch(/ssm:GetParametersByPath is missing/);
+      expect(formatError(error)).not.toMatch(/kms/i);
+      expect(formatError(error)).toContain(`/life-stats/${ns}`);
+    } finally {
+      fake.denyAccess();
+    }
+  });
+
+  it('setIfAbsent: of two stores (two processes) creating one parameter at once, one value wins and both return it', async () => {
+    const ns = unique('if-absent');
+    const stores = [
+      createSsmSecrets({ clientConfig: fake.clientConfig }),
+      createSsmSecrets({ clientConfig: fake.clientConfig }),
+    ];
+    // Both read the key first and find nothing, as two first `connect-link` runs would.
+    for (const store of stores) await expect(store.get(ns, 'signing_key')).resolves.toBeUndefined();
+    const results = await Promise.all(stores.map((store, i) => store.setIfAbsent?.(ns, 'signing_key', `key-${i}`)));
+    expect(results[0]).toBe(results[1]);
+    expect(fake.parameters.get(`/life-stats/${ns}/signing_key`)?.value).toBe(results[0]);
+    // The loser's cache holds the winner's value, not its own.
+    for (const store of stores) await expect(store.get(ns, 'signing_key')).resolves.toBe(results[0]);
+  });
+
   it('caches reads for cacheTtlMs, and reads again after it', async () => {
     const ns = unique('cache');
     const name = `/life-stats/${ns}/client_id`;

@@ -243,6 +243,50 @@ describe('dynamodb storage on the wire', () => {
     await storage.close();
   });
 
+  it('pages the runs table keys with a parallel Scan: every key once, no connect-link ledger record', async () => {
+    const tables = await local.createTables();
+    const storage = createDynamoDbStorage({
+      ...tables,
+      clientConfig: local.clientConfig,
+      scanSegments: 3,
+      scanPageSize: 4,
+    });
+    const admin = new DynamoDBClient(local.clientConfig);
+    const expected: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const user = `u${String(i).padStart(2, '0')}`;
+      for (const metric of i % 4 === 0 ? ['steps', 'sleep_minutes'] : ['steps']) {
+        await admin.send(
+          new PutItemCommand({
+            TableName: tables.runsTable,
+            Item: { user_id: { S: user }, metric_type: { S: metric }, last_status: { S: 'ok' } },
+          }),
+        );
+        expected.push(`${metric}|${user}`);
+      }
+    }
+    // A connect link's single-use record lives in the same table (DESIGN.md "Connect links").
+    await admin.send(
+      new PutItemCommand({
+        TableName: tables.runsTable,
+        Item: { user_id: { S: '#connect' }, metric_type: { S: 'claim-1' }, expires: { N: '1' } },
+      }),
+    );
+    admin.destroy();
+    local.resetRequests();
+    const pages: number[] = [];
+    const keys: string[] = [];
+    for await (const page of storage.pageCursorKeys?.() ?? []) {
+      pages.push(page.length);
+      for (const key of page) keys.push(`${key.metric_type}|${key.user_id}`);
+    }
+    expect(keys.sort()).toEqual(expected.sort());
+    // 51 items in pages of at most 4 over 3 segments: many requests, each holding a page.
+    expect(Math.max(...pages)).toBeLessThanOrEqual(4);
+    expect(local.count('Scan')).toBeGreaterThanOrEqual(13);
+    await storage.close();
+  });
+
   it('reports a stored item without a numeric value, naming its key and table', async () => {
     const { storage, metricsTable } = await freshStore();
     const admin = new DynamoDBClient(local.clientConfig);

@@ -13,6 +13,27 @@ describeStorage('sqlite', () => createSqliteStorage({ path: freshPath() }));
 describeStorage('sqlite :memory:', () => createSqliteStorage({ path: ':memory:' }));
 
 describe('createSqliteStorage', () => {
+  it('pages the runs table keys 1,000 at a time, every key once, while writes go on between pages', async () => {
+    const storage = track(createSqliteStorage({ path: freshPath() }));
+    const expected: string[] = [];
+    for (let i = 0; i < 2_345; i++) {
+      const user_id = `u${String(i).padStart(4, '0')}`;
+      const metric_type = i % 5 === 0 ? 'sleep_minutes' : 'steps';
+      await storage.putCursor({ user_id, metric_type, last_status: 'ok' });
+      expected.push(`${metric_type}|${user_id}`);
+    }
+    const pages: number[] = [];
+    const keys: string[] = [];
+    for await (const page of storage.pageCursorKeys?.() ?? []) {
+      pages.push(page.length);
+      for (const key of page) keys.push(`${key.metric_type}|${key.user_id}`);
+      // The connection is free between pages: a pair's end can be written meanwhile.
+      await storage.putCursor({ user_id: 'u0001', metric_type: 'steps', last_status: 'failed', last_error: 'x' });
+    }
+    expect(pages).toEqual([1000, 1000, 345]);
+    expect(keys.sort()).toEqual(expected.sort());
+  });
+
   it('touches nothing until first used, then creates the missing parent folders', async () => {
     const path = join(unique('nested'), 'a', 'b', 'life-stats.db');
     const storage = track(createSqliteStorage({ path }));
