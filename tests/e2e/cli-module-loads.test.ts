@@ -111,5 +111,7 @@ describe('the modules a life-stats process loads', () => {
     expect(validate.modules.filter((m) => forbidden.test(m))).toEqual([]);
     expect(validate.builtins).toContain('node:fs');
     expect(validate.builtins.filter((b) => HEAVY_BUILTINS.test(b))).toEqual([]);
+    // Nor node:util (~5 ms on Node 24): a run has it only through better-sqlite3, as its floor does.
+    expect(validate.builtins).not.toContain('node:util');
   });
 });

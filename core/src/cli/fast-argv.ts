@@ -1,13 +1,14 @@
 /**
  * The fast path of `life-stats run`, `backfill` and `validate` (issue 18): their well-formed argv
- * parsed with Node's own `parseArgs`, from the same option specs commander builds them from
- * (command-table.ts), so a cron run does not load commander (~7 ms with the `node:events`,
- * `node:child_process` and `node:stream` it imports). Anything this does not accept as plainly
- * well formed — help, version, an unknown or repeated-and-invalid option, a missing value, a value
- * that looks like an option, an argument, `--` — returns `undefined`, and commander parses it,
- * printing what it always printed.
+ * parsed from the same option specs commander builds them from (command-table.ts), so a cron run
+ * does not load commander (~7 ms with the `node:events` and `node:child_process` it imports).
+ * Anything this does not accept as plainly well formed — help, version, an unknown or
+ * repeated-and-invalid option, a missing value, a value that looks like an option, an argument,
+ * `--` — returns `undefined`, and commander parses it, printing what it always printed.
+ *
+ * The grammar is small enough to read here: `--name`, `--name value`, `--name=value`. (Node's
+ * `parseArgs` would do, but `node:util` costs ~5 ms to load on Node 24, ~1 ms on Node 20.)
  */
-import { parseArgs } from 'node:util';
 import { COMMON_OPTIONS, type CommandSpec, type Flags, InvalidOptionValue, SPEC_COMMANDS } from './command-table.js';
 
 const FLAGS_RE = /^--([a-z][a-z-]*[a-z])( <[a-z]+>)?$/;
@@ -18,22 +19,18 @@ export function parseFastArgv(argv: readonly string[]): { spec: CommandSpec; fla
   const spec = SPEC_COMMANDS.find((s) => s.name === name);
   if (!spec || rest.includes('--')) return undefined;
   const specs = [...spec.options, ...COMMON_OPTIONS];
-  const options: Record<string, { type: 'string' | 'boolean'; multiple: true }> = {};
+  const takesValue = new Map<string, boolean>();
   for (const option of specs) {
     const match = FLAGS_RE.exec(option.flags);
     if (!match?.[1]) return undefined;
-    options[match[1]] = { type: match[2] ? 'string' : 'boolean', multiple: true };
+    takesValue.set(match[1], match[2] !== undefined);
   }
-  let values: Record<string, Array<string | boolean> | undefined>;
-  try {
-    ({ values } = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false }));
-  } catch {
-    return undefined;
-  }
+  const values = tokenize(rest, takesValue);
+  if (!values) return undefined;
   const flags: Flags = {};
   for (const option of specs) {
     const long = FLAGS_RE.exec(option.flags)?.[1] as string;
-    const given = values[long];
+    const given = values.get(long);
     if (!given) {
       if (option.required) return undefined;
       continue;
@@ -60,4 +57,33 @@ export function parseFastArgv(argv: readonly string[]): { spec: CommandSpec; fla
     flags[long.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
   }
   return { spec, flags };
+}
+
+/**
+ * Every option's values in order (`true` for a flag), or `undefined` for anything but
+ * `--name`, `--name value` and `--name=value` of known names, values not starting with `-`.
+ */
+function tokenize(
+  args: readonly string[],
+  takesValue: ReadonlyMap<string, boolean>,
+): Map<string, Array<string | boolean>> | undefined {
+  const values = new Map<string, Array<string | boolean>>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (!arg.startsWith('--')) return undefined;
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const hasValue = takesValue.get(name);
+    if (hasValue === undefined) return undefined;
+    let value: string | boolean = true;
+    if (hasValue) {
+      const next = eq < 0 ? args[++i] : arg.slice(eq + 1);
+      if (next === undefined || (eq < 0 && next.startsWith('-'))) return undefined;
+      value = next;
+    } else if (eq >= 0) {
+      return undefined;
+    }
+    values.set(name, [...(values.get(name) ?? []), value]);
+  }
+  return values;
 }

@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compilePluginSchema } from '../../src/plugins/schema-validators.js';
 
@@ -89,4 +90,60 @@ describe('compilePluginSchema', () => {
     compilePluginSchema({ ...schema(), title: 'uncached' }, env);
     expect(readdirSync(env.LIFE_STATS_CACHE_DIR)).toHaveLength(before.length + 1);
   });
+
+  it('caches exactly the schemas a JSON round trip keeps unchanged (as isDeepStrictEqual judges it)', () => {
+    class Box {
+      a = 1;
+    }
+    const sparse = [1, 2, 3];
+    delete sparse[1]; // a hole
+    const extras: unknown[] = [
+      1,
+      0,
+      1e300,
+      'text',
+      true,
+      null,
+      [1, { b: null }],
+      { nested: [[]] },
+      {
+        get a() {
+          return 1;
+        },
+      },
+      undefined,
+      -0,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      new Date(0),
+      /x/,
+      () => 1,
+      new Box(),
+      Object.create(null),
+      Object.assign([1, 2], { x: 1 }),
+      { [Symbol('s')]: 1, a: 1 },
+      { toJSON: () => 1 },
+      sparse,
+      [undefined],
+    ];
+    const dirFor = { LIFE_STATS_CACHE_DIR: join(dir, 'round-trip') };
+    const judged = extras.map((extra, i) => {
+      const schema = { type: 'object', title: `case ${i}`, 'x-extra': extra };
+      const before = statSafe(dirFor.LIFE_STATS_CACHE_DIR);
+      expect('validate' in compilePluginSchema(schema, dirFor)).toBe(true);
+      const cached = statSafe(dirFor.LIFE_STATS_CACHE_DIR) > before;
+      return { i, cached, roundTrip: isDeepStrictEqual(JSON.parse(JSON.stringify(schema)), schema) };
+    });
+    expect(judged.filter((j) => j.cached).length).toBeGreaterThan(5);
+    expect(judged.filter((j) => !j.cached).length).toBeGreaterThan(5);
+    for (const j of judged) expect(j).toEqual({ ...j, cached: j.roundTrip });
+  });
 });
+
+function statSafe(folder: string): number {
+  try {
+    return readdirSync(folder).length;
+  } catch {
+    return 0;
+  }
+}
