@@ -50,6 +50,12 @@ const PLANNER_CHILD = join(ROOT, 'bench/support/fan-out-planner-child.ts');
 /** The heap cap of the planner's second run: how much of its peak RSS is garbage V8 has not collected. */
 const HEAP_CAP_MB = 128;
 /**
+ * An assumed time per SSM request in the region (loopback answers in ~2 ms): the planner's run
+ * with it shows what the SSM listing costs a deployment, and that the pairs already known (the
+ * runs table) are enqueued long before it ends.
+ */
+const SSM_LATENCY_MS = 30;
+/**
  * The function memory the target is about. Lambda's Node.js runtime starts Node with V8's heap sized
  * from it (its bootstrap: new space = memory / 10, `--max-semi-space-size` half of that,
  * `--max-old-space-size` the rest), so the planner's main figure runs the bundled planner with those
@@ -93,6 +99,9 @@ interface Sample {
   lambdaRssMb: number;
   lambdaRssBeforeMb: number;
   lambdaPlanMs: number;
+  lambdaCpuMs: number;
+  /** The bundled planner again with SSM answering after SSM_LATENCY_MS: when the last pair was sent, and when it returned. */
+  slowSsm: { allSentMs: number; wallMs: number };
   workMs: number;
   idealMs: number;
   invocations: number;
@@ -106,6 +115,10 @@ interface Sample {
 interface PlannerResult {
   enqueued: number;
   wallMs: number;
+  /** Epoch ms when the invocation started. */
+  startedAt: number;
+  /** CPU time of the invocation. */
+  cpuMs: number;
   rssBeforeMb: number;
   maxRssMb: number;
 }
@@ -239,6 +252,27 @@ async function runOnce(
     );
     if (lambda.enqueued !== pairs)
       throw new Error(`fan-out: the bundled planner enqueued ${lambda.enqueued} of ${pairs}`);
+    // The same, with SSM answering as slowly as a real region's (a fourth queue).
+    await servers.setSsmLatency(SSM_LATENCY_MS);
+    let slow: PlannerResult;
+    try {
+      slow = await runPlanner(
+        {
+          dir,
+          providerUrl: servers.providerUrl,
+          dbPath,
+          prefix,
+          queueUrl: await servers.createQueue(`${queueName}-slow-ssm`),
+        },
+        servers,
+        LAMBDA_V8_FLAGS,
+        await buildPlannerChild(),
+      );
+    } finally {
+      await servers.setSsmLatency(0);
+    }
+    if (slow.enqueued !== pairs) throw new Error(`fan-out: the slow-SSM planner enqueued ${slow.enqueued} of ${pairs}`);
+    const slowSsm = { allSentMs: (await servers.lastSendAt()) - slow.startedAt, wallMs: slow.wallMs };
     const queued = await servers.queueState(queueName);
     if (queued.sent !== pairs || queued.distinctSent !== pairs) {
       throw new Error(
@@ -258,6 +292,8 @@ async function runOnce(
       lambdaRssMb: lambda.maxRssMb,
       lambdaRssBeforeMb: lambda.rssBeforeMb,
       lambdaPlanMs: lambda.wallMs,
+      lambdaCpuMs: lambda.cpuMs,
+      slowSsm,
     };
     if (plannerOnly) {
       const stats = await servers.stats();
@@ -374,12 +410,15 @@ const benchmark: Benchmark = {
             `${common}; the planner bundled with the asset's esbuild options and run with Lambda's V8 flags for a ` +
             `${LAMBDA_MEMORY_MB} MB function (${LAMBDA_V8_FLAGS.join(' ')}): ${large.lambdaRssMb.toFixed(0)} MB peak, ` +
             `${large.lambdaRssBeforeMb.toFixed(0)} MB before the invocation, planned in ${formatNumber(large.lambdaPlanMs)} ms ` +
+            `using ${formatNumber(large.lambdaCpuMs)} ms of CPU ` +
             `(${formatNumber(small.users)} users: ${small.lambdaRssMb.toFixed(0)} MB); from the TypeScript sources through tsx ` +
             `without flags: ${large.rssAfterPlanMb.toFixed(0)} MB, planned and enqueued in ${formatNumber(large.planMs)} ms ` +
             `(${formatNumber(small.users)} users: ${formatNumber(small.planMs)} ms, ${small.rssAfterPlanMb.toFixed(0)} MB); ` +
             `the planner's own process (support/fan-out-planner-child.ts): ${large.rssBeforeMb.toFixed(0)} MB before the invocation ` +
             `(Node, tsx, the modules); ${large.cappedRssMb.toFixed(0)} MB with V8's old generation capped at ${HEAP_CAP_MB} MB ` +
-            `(the rest of the peak is garbage not yet collected); wire, planner and workers: SQS ${wire(large.wire.sqs)}; SSM ${wire(large.wire.ssm)}`,
+            `(the rest of the peak is garbage not yet collected); with SSM answering after ${SSM_LATENCY_MS} ms (a region's latency, assumed): ` +
+            `every pair sent after ${formatNumber(large.slowSsm.allSentMs)} ms (all of them known from the runs table), the SSM listing done and the ` +
+            `invocation over after ${formatNumber(large.slowSsm.wallMs)} ms; wire, planner and workers: SQS ${wire(large.wire.sqs)}; SSM ${wire(large.wire.ssm)}`,
         },
         {
           benchmark: `Fan-out workers, ${formatNumber(large.users)} users`,

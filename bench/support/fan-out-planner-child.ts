@@ -19,6 +19,8 @@ process.env.LIFE_STATS_QUEUE_URL = options.queueUrl;
 const config = fanOutConfig(options);
 const handler = createHandler({ loadConfig: async () => config });
 const rssBeforeMb = process.resourceUsage().maxRSS / 1024;
+const startedAt = Date.now();
+const cpu0 = process.cpuUsage();
 const started = performance.now();
 const result = (await handler({}, { getRemainingTimeInMillis: () => 900_000 })) as { enqueued?: number };
 const wallMs = performance.now() - started;
@@ -26,6 +28,8 @@ console.log(
   `RESULT ${JSON.stringify({
     enqueued: result.enqueued,
     wallMs,
+    startedAt,
+    cpuMs: ((cpu) => (cpu.user + cpu.system) / 1000)(process.cpuUsage(cpu0)),
     rssBeforeMb,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     heapUsedMb: process.memoryUsage().heapUsed / 1024 / 1024,

@@ -24,6 +24,10 @@ export interface FanOutServers {
   createQueue(name: string): Promise<string>;
   /** Messages a queue still holds, and every body it ever took. */
   queueState(name: string): Promise<{ left: number; sent: number; distinctSent: number }>;
+  /** When (epoch ms) SQS last took a message, on any queue; 0 before the first. */
+  lastSendAt(): Promise<number>;
+  /** Answer every SSM request after `ms` (SSM's latency rather than loopback's); 0: at once. */
+  setSsmLatency(ms: number): Promise<void>;
   reset(): Promise<void>;
   stats(): Promise<{
     providerRequests: number;
@@ -74,6 +78,8 @@ export async function startFanOutServers(options: { delayMs: number }): Promise<
     seedUsers: (prefix, namespace, users) => call('seedUsers', prefix, namespace, users),
     createQueue: (name) => call('createQueue', name),
     queueState: (name) => call('queueState', name),
+    lastSendAt: () => call('lastSendAt'),
+    setSsmLatency: (ms) => call('setSsmLatency', ms),
     reset: () => call('reset'),
     stats: () => call('stats'),
     cpuMs: () => call('cpuMs'),
@@ -88,6 +94,12 @@ export async function startFanOutServers(options: { delayMs: number }): Promise<
 
 async function serve(delayMs: number): Promise<void> {
   const [provider, sqs, ssm] = await Promise.all([startFakeProvider({ delayMs }), startSqsFake(), startSsmFake()]);
+  // Every entry SQS takes passes this rule (it fails none): the time of the last one.
+  let lastSendAt = 0;
+  sqs.failBatchEntries(() => {
+    lastSendAt = Date.now();
+    return false;
+  });
   const handlers: Record<string, (...args: never[]) => Promise<unknown> | unknown> = {
     ready: () => ({ providerUrl: provider.url, sqsEndpoint: sqs.endpoint, ssmEndpoint: ssm.endpoint }),
     seedUsers: (prefix: string, namespace: string, users: string[]) => {
@@ -106,6 +118,8 @@ async function serve(delayMs: number): Promise<void> {
       const sent = sqs.sent(queue);
       return { left: queue.messages.length, sent: sent.length, distinctSent: new Set(sent).size };
     },
+    lastSendAt: () => lastSendAt,
+    setSsmLatency: (ms: number) => ssm.setLatency(ms),
     reset: () => {
       provider.reset();
       sqs.counts.clear();

@@ -54,6 +54,8 @@ export interface SsmFake {
    * No argument: stop throttling.
    */
   throttle(throttle?: (operation: string, request: number) => boolean): void;
+  /** Answer every request after `ms` (SSM's own latency, for benchmarks); 0: at once. */
+  setLatency(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export async function startSsmFake(options: SsmFakeOptions = {}): Promise<SsmFak
   let deny: ((operation: string, name: string) => boolean) | undefined;
   let throttle: ((operation: string, request: number) => boolean) | undefined;
   const throttleCounters = new Map<string, number>();
+  let latencyMs = 0;
 
   // The sorted names of a listing, taken at its first page and kept for its next pages (as a
   // snapshot): paging through 100,000 parameters then costs a slice per page, not a sort.
@@ -215,6 +218,7 @@ export async function startSsmFake(options: SsmFakeOptions = {}): Promise<SsmFak
       return send(400, { __type: 'SerializationException', message: 'bad JSON' });
     }
     requests.push({ operation, input });
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     if (throttle) {
       const request = (throttleCounters.get(operation) ?? 0) + 1;
       throttleCounters.set(operation, request);
@@ -255,6 +259,9 @@ export async function startSsmFake(options: SsmFakeOptions = {}): Promise<SsmFak
     throttle(next) {
       throttle = next;
       throttleCounters.clear();
+    },
+    setLatency(ms) {
+      latencyMs = Math.max(0, ms);
     },
     async stop() {
       server.closeAllConnections();
