@@ -284,14 +284,19 @@ export class LifeStatsStack extends Stack {
   }
 
   /**
-   * The fan-out planner's least privilege: a Scan of the runs table and the listing of the
-   * parameter names under the prefix (without decryption, so no KMS). It cannot read a token,
+   * The fan-out planner's least privilege: reading the runs table's keys and listing the parameter
+   * names under the prefix (without decryption, so no KMS). It cannot read a token,
    * write a row or emit an event.
    */
   private grantPlanner(role: iam.Role, prefix: string): void {
     const parameters = this.parametersArn(prefix);
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'Runs', actions: ['dynamodb:Scan'], resources: [this.runsTable.tableArn] }),
+      // Scan: every run row's key; GetItem: a user event's own run rows.
+      new iam.PolicyStatement({
+        sid: 'Runs',
+        actions: ['dynamodb:GetItem', 'dynamodb:Scan'],
+        resources: [this.runsTable.tableArn],
+      }),
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'SecretNames', actions: ['ssm:GetParametersByPath'], resources: [parameters] }),

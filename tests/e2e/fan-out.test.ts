@@ -204,15 +204,21 @@ describe('fan-out planner', () => {
     // Only what the planner's role allows (infra: grantPlanner): a Scan of the runs table and the
     // parameter names under the prefix.
     const denied = { error: { type: 'AccessDeniedException', message: 'not authorized' } };
-    dynamo.setFault((request) => (request.operation === 'Scan' ? undefined : denied));
-    ssm.denyAccess((operation) => operation !== 'GetParametersByPath');
+    const asPlanner = async <T>(fn: () => Promise<T>): Promise<T> => {
+      dynamo.setFault((request) => (['Scan', 'GetItem'].includes(request.operation) ? undefined : denied));
+      ssm.denyAccess((operation) => operation !== 'GetParametersByPath');
+      try {
+        return await fn();
+      } finally {
+        ssm.denyAccess();
+        dynamo.setFault();
+      }
+    };
     let summary: unknown;
     try {
-      summary = await createHandler({ loadConfig: async () => config })({}, context);
+      summary = await asPlanner(() => createHandler({ loadConfig: async () => config })({}, context));
     } finally {
       ssm.throttle();
-      ssm.denyAccess();
-      dynamo.setFault();
     }
     const expected = [
       ...['configured', ...users].flatMap((user) => [`steps|${user}`, `sleep|${user}`]),
@@ -232,11 +238,31 @@ describe('fan-out planner', () => {
     expect(sentBeforeLastPage).toBeGreaterThanOrEqual(10);
     expect(logged()).toContainEqual(expect.stringMatching(/^skipping user "bad id" found in the runs table/));
 
-    // A user event plans that user's pairs alone, from the same streams.
+    // A user event asks about that user alone: its run rows, and one SSM request under its own path
+    // (not a listing of every user).
     const handler = createHandler({ loadConfig: async () => config });
-    expect(await handler({ user_id: 'runs-only' }, context)).toEqual({ runs: [], enqueued: 1 });
-    expect(await handler({ user_id: 's044' }, context)).toEqual({ runs: [], enqueued: 2 });
-    await expect(handler({ user_id: 'nobody' }, context)).rejects.toThrow(/user "nobody" has no pair to run/);
+    ssm.resetRequests();
+    expect(await asPlanner(() => handler({ user_id: 'runs-only' }, context))).toEqual({ runs: [], enqueued: 1 });
+    expect(await asPlanner(() => handler({ user_id: 's044' }, context))).toEqual({ runs: [], enqueued: 2 });
+    expect(await asPlanner(() => handler({ user_id: 's044', metric: 'sleep' }, context))).toEqual({
+      runs: [],
+      enqueued: 1,
+    });
+    expect(ssm.requests.map((r) => `${r.input.Path}|${r.input.Recursive}|${r.input.WithDecryption}`)).toEqual([
+      `${config.secrets.type === 'ssm' ? config.secrets.prefix : ''}/level/runs-only|false|false`,
+      `${config.secrets.type === 'ssm' ? config.secrets.prefix : ''}/level/s044|false|false`,
+      `${config.secrets.type === 'ssm' ? config.secrets.prefix : ''}/level/s044|false|false`,
+    ]);
+    await expect(asPlanner(() => handler({ user_id: 'nobody' }, context))).rejects.toThrow(
+      /user "nobody" has no pair to run/,
+    );
+    const tail = sqs
+      .sent(queue)
+      .slice(-4)
+      .map((b) => JSON.parse(b) as { metric: string; user_id: string });
+    expect(tail.map((b) => `${b.metric}|${b.user_id}`).sort()).toEqual(
+      ['steps|runs-only', 'steps|s044', 'sleep|s044', 'sleep|s044'].sort(),
+    );
   });
 
   it('a namespace SSM will not list: its known users are enqueued and the error logged; with none known, what was listed is enqueued and the invocation fails', async () => {

@@ -203,10 +203,12 @@ describe('with fanOut', () => {
     const byAction = new Map(collector.flatMap((s) => actions([s]).map((a) => [a, s.Resource] as const)));
     // Besides its own log group and the queues it sends to.
     expect([...byAction.keys()].filter((a) => !/^(sqs|logs):/.test(a)).sort()).toEqual([
+      'dynamodb:GetItem',
       'dynamodb:Scan',
       'ssm:GetParametersByPath',
     ]);
     expect(byAction.get('dynamodb:Scan')).toEqual({ 'Fn::GetAtt': [runsTable, 'Arn'] });
+    expect(byAction.get('dynamodb:GetItem')).toEqual({ 'Fn::GetAtt': [runsTable, 'Arn'] });
     expect(JSON.stringify(byAction.get('ssm:GetParametersByPath'))).toContain(':parameter/club/*');
     expect(queue).toBeDefined();
     // Without fanOut the same function still reads tokens and writes rows (the snapshot above too).

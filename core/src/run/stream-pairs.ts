@@ -27,8 +27,7 @@ type Found = { from: 'runs'; keys: CursorKey[] } | { from: 'secrets'; namespace:
  * (config, runs table), whose workers meet the same failure and record it; with no known user at
  * all the error is thrown once everything else was yielded.
  *
- * A `user` selection yields that user's pairs (a user no source knows is a usage error, as in a
- * run). A store that maps several ids onto one (the env store's `userKey`) plans with
+ * A `user` selection asks about that user alone ({@link userPairKeys}). A store that maps several ids onto one (the env store's `userKey`) plans with
  * {@link planPairs} itself: it holds its users in memory anyway.
  */
 export async function* streamPairKeys(
@@ -40,6 +39,10 @@ export async function* streamPairKeys(
     for (const pair of await planPairs(config, deps, selection)) {
       yield { metric: pair.entry.metric, userId: pair.user.id };
     }
+    return;
+  }
+  if (selection.user !== undefined) {
+    yield* userPairKeys(config, deps, selection.user, selection.metric);
     return;
   }
   const log = deps.logger ?? createSilentLogger();
@@ -55,13 +58,11 @@ export async function* streamPairKeys(
     if (user.length > 0) byNamespace.set(namespace, [...(byNamespace.get(namespace) ?? []), index]);
   });
 
-  let yielded = 0;
   function* offer(index: number, userId: string, isKnown: boolean): Generator<PairKey> {
     const ids = seen[index] as Set<string>;
     if (isKnown) known[index] = (known[index] ?? 0) + 1;
-    if (ids.has(userId) || (selection.user !== undefined && userId !== selection.user)) return;
+    if (ids.has(userId)) return;
     ids.add(userId);
-    yielded++;
     yield { metric: (entries[index] as (typeof entries)[number]).metric, userId };
   }
 
@@ -95,7 +96,55 @@ export async function* streamPairKeys(
   for (const [namespace, error] of failed) {
     if ((byNamespace.get(namespace) ?? []).every((index) => known[index] === 0)) throw error;
   }
-  if (selection.user !== undefined && yielded === 0) throw noPairOfUser(selection.user, selection.metric);
+}
+
+/**
+ * The pairs of one selected user, asked of that user alone: its run row per entry (`getCursor`)
+ * and whether it has a user secret in each namespace (`hasUser`: one SSM request, not a listing of
+ * 100,000 users). The same rules as a whole plan: a namespace that cannot be asked still gives the
+ * pair when the config or the runs table knows the user; a user nobody knows is a usage error.
+ */
+async function* userPairKeys(
+  config: LoadedConfig,
+  deps: PlanDeps,
+  userId: string,
+  metric: string | undefined,
+): AsyncGenerator<PairKey> {
+  const log = deps.logger ?? createSilentLogger();
+  const entries = selectEntries(config, metric);
+  const inConfig = config.users.some((u) => u.id === userId);
+  const asked = new Map<string, Promise<{ has: boolean } | { error: unknown }>>();
+  const hasSecrets = (namespace: string) => {
+    let pending = asked.get(namespace);
+    if (!pending) {
+      const store = deps.secrets;
+      pending = (
+        store.hasUser ? store.hasUser(namespace, userId) : store.listUsers(namespace).then((u) => u.includes(userId))
+      )
+        .then((has) => ({ has }))
+        .catch((error: unknown) => {
+          log.error(`cannot list the users of namespace ${namespace}: ${formatError(error)}`, { namespace });
+          return { error };
+        });
+      asked.set(namespace, pending);
+    }
+    return pending;
+  };
+  let yielded = 0;
+  for (const entry of entries) {
+    const known = inConfig || (await deps.storage.getCursor(userId, entry.metric)) !== undefined;
+    const { namespace, user } = entry.loaded.plugin.secrets;
+    let found = known;
+    if (!found && user.length > 0) {
+      const answer = await hasSecrets(namespace);
+      if ('error' in answer) throw answer.error;
+      found = answer.has;
+    }
+    if (!found) continue;
+    yielded++;
+    yield { metric: entry.metric, userId };
+  }
+  if (yielded === 0) throw noPairOfUser(userId, metric);
 }
 
 /** The runs table's keys, page by page (or whole, from an adapter without paging). */

@@ -161,6 +161,15 @@ export function createSsmSecrets(options: SsmSecretsOptions = {}): SecretStore {
       return [...users].sort();
     },
 
+    async hasUser(namespace, userId) {
+      const path = `${namespacePath(namespace)}/${checkSegment('user id', userId)}`;
+      // `<user>/<name>` parameters only: one level under the user, as listUsers counts them.
+      for await (const parameters of pages(path, false, { recursive: false, action: 'look for the secrets under' })) {
+        if (parameters.some((p) => p.Name?.startsWith(`${path}/`))) return true;
+      }
+      return false;
+    },
+
     async *pageUsers(namespace) {
       const path = namespacePath(namespace);
       // Names only: nothing is decrypted (no kms:Decrypt, no KMS request per parameter) or cached.
@@ -210,7 +219,11 @@ export function createSsmSecrets(options: SsmSecretsOptions = {}): SecretStore {
   }
 
   /** Every `GetParametersByPath` page under `path`, following `NextToken`. */
-  async function* pages(path: string, withDecryption: boolean): AsyncGenerator<Parameter[]> {
+  async function* pages(
+    path: string,
+    withDecryption: boolean,
+    { recursive = true, action = 'list the users under' } = {},
+  ): AsyncGenerator<Parameter[]> {
     const { sdk, client } = await connect();
     let nextToken: string | undefined;
     do {
@@ -219,7 +232,7 @@ export function createSsmSecrets(options: SsmSecretsOptions = {}): SecretStore {
         page = await client.send(
           new sdk.GetParametersByPathCommand({
             Path: path,
-            Recursive: true,
+            Recursive: recursive,
             WithDecryption: withDecryption,
             MaxResults: PAGE_SIZE,
             ...(nextToken ? { NextToken: nextToken } : {}),
@@ -227,7 +240,7 @@ export function createSsmSecrets(options: SsmSecretsOptions = {}): SecretStore {
         );
       } catch (error) {
         throw toSecretsError(error, {
-          action: 'list the users under',
+          action,
           path,
           permission: 'ssm:GetParametersByPath',
           // Without decryption no KMS permission is involved; a denial can only be this one.

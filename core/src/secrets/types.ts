@@ -29,6 +29,12 @@ export interface SecretStore {
    */
   pageUsers?(namespace: string): AsyncIterable<string[]>;
   /**
+   * Whether `listUsers` would list this user, asked of that user alone (one request to SSM instead
+   * of a listing of every user), reading no value. A store without it leaves it out; callers fall
+   * back to `listUsers`.
+   */
+  hasUser?(namespace: string, userId: string): Promise<boolean>;
+  /**
    * Where a secret lives, for messages — never its value: `SSM parameter /life-stats/google-fit/me/token`,
    * `/home/me/.life-stats/secrets.json at google-fit.users.me.token`,
    * `env LIFE_STATS_SECRET__GOOGLE_FIT__ME__TOKEN`. Throws for a name the store cannot hold.

@@ -116,6 +116,26 @@ describe('ssm secrets against the SSM protocol', () => {
     expect(smallPages.count('GetParameter')).toBe(1);
   });
 
+  it('hasUser asks about one user alone: a user secret counts; a shared secret of that name, or deeper parameters, do not', async () => {
+    const ns = unique('has-user');
+    const put = (name: string) =>
+      fake.parameters.set(`/life-stats/${ns}/${name}`, { value: 'v', type: 'SecureString', version: 1 });
+    put('alice/token');
+    put('bob');
+    put('carol/archive/token');
+    const store = createSsmSecrets({ clientConfig: fake.clientConfig });
+    fake.resetRequests();
+    await expect(store.hasUser?.(ns, 'alice')).resolves.toBe(true);
+    await expect(store.hasUser?.(ns, 'bob')).resolves.toBe(false);
+    await expect(store.hasUser?.(ns, 'carol')).resolves.toBe(false);
+    await expect(store.hasUser?.(ns, 'dave')).resolves.toBe(false);
+    expect(fake.requests.map((r) => [r.operation, r.input.Path, r.input.WithDecryption])).toEqual(
+      ['alice', 'bob', 'carol', 'dave'].map((u) => ['GetParametersByPath', `/life-stats/${ns}/${u}`, false]),
+    );
+    // As listUsers sees them.
+    await expect(store.listUsers(ns)).resolves.toEqual(['alice']);
+  });
+
   it('names the one missing permission when paging users is denied (no KMS permission is involved)', async () => {
     const ns = unique('paged-denied');
     fake.parameters.set(`/life-stats/${ns}/me/token`, { value: 'a-token', type: 'SecureString', version: 1 });
