@@ -44,7 +44,7 @@ Module._load = function (request, parent, isMain) {
 }
 
 /** The modules one CLI process loaded, as paths relative to the repository (`node_modules/x/…`). */
-function loaded(args: string[]): { status: number | null; modules: string[]; stdout: string } {
+function loaded(args: string[]): { status: number | null; modules: string[]; builtins: string[]; stdout: string } {
   const res = spawnSync(process.execPath, ['--import', tracer(project.dir), CLI, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -52,16 +52,18 @@ function loaded(args: string[]): { status: number | null; modules: string[]; std
     // The plugins' compiled config validators are cached here (plugins/schema-validators.ts).
     env: { ...process.env, LIFE_STATS_CACHE_DIR: join(project.dir, 'validators') },
   });
-  const modules = res.stderr
+  const all = res.stderr
     .split('\n')
     .filter((line) => line.startsWith('LOADED '))
-    .map((line) => line.slice('LOADED '.length).replace(/^file:\/\//, ''))
-    .filter((path) => path.startsWith(ROOT))
-    .map((path) => path.slice(ROOT.length));
-  return { status: res.status, modules: [...new Set(modules)], stdout: res.stdout };
+    .map((line) => line.slice('LOADED '.length).replace(/^file:\/\//, ''));
+  const modules = all.filter((path) => path.startsWith(ROOT)).map((path) => path.slice(ROOT.length));
+  // Node's own modules, as `node:x` whether imported so or required by a bare name.
+  const builtins = all.filter((path) => !path.startsWith('/')).map((name) => name.replace(/^(node:)?/, 'node:'));
+  return { status: res.status, modules: [...new Set(modules)], builtins: [...new Set(builtins)], stdout: res.stdout };
 }
 
 const COMMANDS = 'core/dist/cli/commands/';
+const HEAVY_BUILTINS = /^node:(crypto|child_process|assert|v8|http|https|net|stream|events)$/;
 
 describe('the modules a life-stats process loads', () => {
   it('--help: the command table and commander, no command module and no config code', () => {
@@ -69,9 +71,12 @@ describe('the modules a life-stats process loads', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('Usage: life-stats');
     expect(help.modules).toContain('core/dist/cli/command-table.js');
+    expect(help.modules).toContain('core/dist/cli/program.js');
+    expect(help.modules).toContain('node_modules/commander/index.js');
     expect(help.modules.filter((m) => m.startsWith(COMMANDS))).toEqual([]);
-    // The user-id rule (a few lines, for `--user` flags) is all of config/ that the context needs.
-    expect(help.modules.filter((m) => m.startsWith('core/dist/config/'))).toEqual(['core/dist/config/user-id.js']);
+    // Nor the command context (logger, redactor, the user-id rule for `--user` flags).
+    expect(help.modules.filter((m) => m.startsWith('core/dist/config/'))).toEqual([]);
+    expect(help.modules).not.toContain('core/dist/cli/context.js');
     expect(help.modules.filter((m) => /node_modules\/(ajv|cosmiconfig|better-sqlite3)\//.test(m))).toEqual([]);
   });
 
@@ -86,7 +91,27 @@ describe('the modules a life-stats process loads', () => {
     expect(rerun.modules.some((m) => m.startsWith('node_modules/better-sqlite3/'))).toBe(true);
     expect(rerun.modules.filter((m) => m.startsWith(COMMANDS) && m !== `${COMMANDS}run.js`)).toEqual([]);
     const forbidden =
-      /^core\/dist\/(report|scaffold|connect)\/|^core\/dist\/cli\/auth-flow\.js|^core\/dist\/oauth\/loopback\.js|node_modules\/(@aws-sdk|@smithy|@aws-lambda-powertools|cosmiconfig|js-yaml|oauth4webapi)\/|node_modules\/ajv\/dist\/(?!runtime\/)/;
+      /^core\/dist\/(report|scaffold|connect)\/|^core\/dist\/index\.js|^core\/dist\/oauth\/(session|plugin-context|token-request|consent)\.js|^core\/dist\/cli\/auth-flow\.js|^core\/dist\/oauth\/loopback\.js|node_modules\/(@aws-sdk|@smithy|@aws-lambda-powertools|cosmiconfig|js-yaml|oauth4webapi|import-meta-resolve|commander)\/|^core\/dist\/cli\/program\.js|node_modules\/ajv\/dist\/(?!runtime\/)/;
     expect(rerun.modules.filter((m) => forbidden.test(m))).toEqual([]);
+    // Node's modules that only OAuth, writes, commander or import-meta-resolve need (loaded lazily).
+    expect(rerun.builtins).toContain('node:fs');
+    expect(rerun.builtins.filter((b) => HEAVY_BUILTINS.test(b))).toEqual([]);
+  });
+
+  it('validate: the validate command, no commander, no import-meta-resolve, no schema compiler', () => {
+    const validate = loaded(['validate', '--config', project.config]);
+    expect(validate.status).toBe(0);
+    expect(validate.stdout).toContain('is valid');
+    expect(validate.modules).toContain(`${COMMANDS}validate.js`);
+    expect(validate.modules).toContain('core/dist/cli/fast-argv.js');
+    // The csv plugin imports core's slim entry, not the index with the whole programmatic API.
+    expect(validate.modules).toContain('core/dist/plugin.js');
+    const forbidden =
+      /^core\/dist\/cli\/program\.js|^core\/dist\/index\.js|^core\/dist\/(report|scaffold|connect)\/|^core\/dist\/run\/run-pairs?\.js|^core\/dist\/oauth\/(session|consent)\.js|^core\/dist\/storage\/(sqlite|dynamodb)\.js|node_modules\/(commander|import-meta-resolve|cosmiconfig|better-sqlite3)\/|node_modules\/ajv\/dist\/(?!runtime\/)/;
+    expect(validate.modules.filter((m) => forbidden.test(m))).toEqual([]);
+    expect(validate.builtins).toContain('node:fs');
+    expect(validate.builtins.filter((b) => HEAVY_BUILTINS.test(b))).toEqual([]);
+    // Nor node:util (~5 ms on Node 24): a run has it only through better-sqlite3, as its floor does.
+    expect(validate.builtins).not.toContain('node:util');
   });
 });

@@ -3,8 +3,13 @@
  * it, imported only when that command runs. So `--help` loads no command module, and `run` loads
  * the run command's modules and nothing of `report`, `auth`, `plugin new` or `connect-link`.
  * The order here is the order `--help` lists them in.
+ *
+ * `run`, `backfill` and `validate` are declared as data ({@link CommandSpec}): commander builds them
+ * from it, and so does the fast path (fast-argv.ts) that parses their well-formed argv without
+ * loading commander. This file imports nothing of commander at run time: the builders get its
+ * classes as a {@link CommanderKit}.
  */
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { Command, InvalidArgumentError, Option } from 'commander';
 import type { RunMode } from '../run/types.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 
@@ -21,8 +26,51 @@ export type Wrap = <A extends unknown[]>(
   optionsOf: (...args: A) => GlobalOptions,
 ) => (...args: A) => Promise<void>;
 
+/** The commander classes a builder needs, handed in by the program (cli/program.ts). */
+export interface CommanderKit {
+  Option: typeof Option;
+  InvalidArgumentError: typeof InvalidArgumentError;
+}
+
 /** Adds one command (or a group of them) to the program. */
-type Register = (program: Command, wrap: Wrap) => void;
+type Register = (program: Command, wrap: Wrap, kit: CommanderKit) => void;
+
+/** A value an option's parser refuses; commander words it as its own `InvalidArgumentError`. */
+export class InvalidOptionValue extends Error {}
+
+/** One option of a {@link CommandSpec}, as commander's `.option()` takes it. */
+export interface OptionSpec {
+  /** `--name` (a flag) or `--name <value>`. */
+  flags: `--${string}`;
+  description: string;
+  /** Turns the value into the option's value; throws {@link InvalidOptionValue}. */
+  parse?: (value: string) => unknown;
+  choices?: readonly string[];
+  required?: boolean;
+}
+
+/** The flags object a {@link CommandSpec}'s command runs with (commander's `opts()`). */
+export type Flags = Record<string, unknown>;
+
+/** A command without arguments, declared as data. */
+export interface CommandSpec {
+  name: string;
+  description: string;
+  /** Its own options; every command also takes {@link COMMON_OPTIONS}, after these. */
+  options: readonly OptionSpec[];
+  /** The action, given the parsed flags (commander's and the fast path's alike). */
+  action: (wrap: Wrap) => (flags: Flags) => Promise<void>;
+}
+
+/** Options every command takes, after its own (DESIGN.md "CLI"). */
+export const COMMON_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--config <file>', description: 'config file (else LIFE_STATS_CONFIG, else searched from here)' },
+  {
+    flags: '--log-level <level>',
+    description: 'log lines on stderr (else LIFE_STATS_LOG_LEVEL)',
+    choices: ['debug', 'info', 'warn', 'error', 'silent'],
+  },
+];
 
 /** `life-stats`' default report file, in the working directory. */
 const DEFAULT_REPORT_FILE = 'life-stats-report.html';
@@ -31,50 +79,95 @@ const STATUS_WINDOW_DAYS = 30;
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  if (!Number.isInteger(n) || n < 1) throw new InvalidOptionValue('must be a positive integer');
   return n;
 }
 
-const run: Register = (program, wrap) => {
+/** A spec's option on a commander command, exactly as `.option()`/`.requiredOption()`/`.addOption()` would add it. */
+export function addSpecOption(command: Command, option: OptionSpec, kit: CommanderKit): void {
+  const { parse } = option;
+  const parser = parse
+    ? (value: string) => {
+        try {
+          return parse(value);
+        } catch (error) {
+          if (error instanceof InvalidOptionValue) throw new kit.InvalidArgumentError(error.message);
+          throw error;
+        }
+      }
+    : undefined;
+  if (option.choices) {
+    command.addOption(new kit.Option(option.flags, option.description).choices(option.choices));
+  } else if (option.required) {
+    if (parser) command.requiredOption(option.flags, option.description, parser);
+    else command.requiredOption(option.flags, option.description);
+  } else if (parser) {
+    command.option(option.flags, option.description, parser);
+  } else {
+    command.option(option.flags, option.description);
+  }
+}
+
+function fromSpec(spec: CommandSpec): Register {
+  return (program, wrap, kit) => {
+    const command = program.command(spec.name).description(spec.description);
+    for (const option of spec.options) addSpecOption(command, option, kit);
+    const action = spec.action(wrap);
+    command.action((flags: Flags) => action(flags));
+  };
+}
+
+const runAction = (mode: RunMode) => (wrap: Wrap) => {
   const action = wrap(
     async () => {
       const { executeRun } = await import('./commands/run.js');
-      return (ctx: CommandContext, mode: RunMode, flags: Parameters<typeof executeRun>[1]) =>
-        executeRun(ctx, flags, mode);
+      return (ctx: CommandContext, flags: Parameters<typeof executeRun>[1]) => executeRun(ctx, flags, mode);
     },
-    (_mode, flags) => flags,
+    (flags) => flags,
   );
-  program
-    .command('run')
-    .description('collect every enabled metric for every user, from the last run (or backfillDays) to today')
-    .option('--metric <metric>', 'only this metric')
-    .option('--user <user>', 'only this user')
-    .option('--concurrency <n>', 'fetches in flight at once (default 8)', positiveInt)
-    .option('--json', 'print the run summary as JSON on stdout')
-    .action((flags) => action('scheduled', flags));
-  program
-    .command('backfill')
-    .description('fetch an explicit window of local dates; never moves the run cursor')
-    .requiredOption('--from <date>', 'first local date, YYYY-MM-DD')
-    .requiredOption('--to <date>', 'last local date, YYYY-MM-DD')
-    .option('--metric <metric>', 'only this metric')
-    .option('--user <user>', 'only this user')
-    .option('--concurrency <n>', 'fetches in flight at once (default 8)', positiveInt)
-    .option('--json', 'print the run summary as JSON on stdout')
-    .action((flags) => action('backfill', flags));
+  return (flags: Flags) => action(flags as Parameters<typeof action>[0]);
 };
 
-const validate: Register = (program, wrap) => {
-  program
-    .command('validate')
-    .description('check the config file and every enabled plugin config; exit 2 listing every problem')
-    .action(
-      wrap(
+const FILTER_OPTIONS: readonly OptionSpec[] = [
+  { flags: '--metric <metric>', description: 'only this metric' },
+  { flags: '--user <user>', description: 'only this user' },
+  { flags: '--concurrency <n>', description: 'fetches in flight at once (default 8)', parse: positiveInt },
+  { flags: '--json', description: 'print the run summary as JSON on stdout' },
+];
+
+/** The commands the fast path parses (fast-argv.ts): no arguments, options only. */
+export const SPEC_COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'run',
+    description: 'collect every enabled metric for every user, from the last run (or backfillDays) to today',
+    options: FILTER_OPTIONS,
+    action: runAction('scheduled'),
+  },
+  {
+    name: 'backfill',
+    description: 'fetch an explicit window of local dates; never moves the run cursor',
+    options: [
+      { flags: '--from <date>', description: 'first local date, YYYY-MM-DD', required: true },
+      { flags: '--to <date>', description: 'last local date, YYYY-MM-DD', required: true },
+      ...FILTER_OPTIONS,
+    ],
+    action: runAction('backfill'),
+  },
+  {
+    name: 'validate',
+    description: 'check the config file and every enabled plugin config; exit 2 listing every problem',
+    options: [],
+    action: (wrap) => {
+      const action = wrap(
         async () => (await import('./commands/validate.js')).executeValidate,
         (flags) => flags,
-      ),
-    );
-};
+      );
+      return (flags: Flags) => action(flags as Parameters<typeof action>[0]);
+    },
+  },
+];
+
+const [runSpec, backfillSpec, validateSpec] = SPEC_COMMANDS as [CommandSpec, CommandSpec, CommandSpec];
 
 const plugins: Register = (program, wrap) => {
   program
@@ -156,7 +249,7 @@ const secrets: Register = (program, wrap) => {
     );
 };
 
-const query: Register = (program, wrap) => {
+const query: Register = (program, wrap, { Option }) => {
   program
     .command('query')
     .description('print stored observations')
@@ -240,8 +333,11 @@ const report: Register = (program, wrap) => {
 
 /** The commands, in the order `life-stats --help` lists them. */
 export const COMMANDS: readonly Register[] = [
-  run,
-  validate,
+  (program, wrap, kit) => {
+    fromSpec(runSpec)(program, wrap, kit);
+    fromSpec(backfillSpec)(program, wrap, kit);
+  },
+  fromSpec(validateSpec),
   plugins,
   check,
   auth,

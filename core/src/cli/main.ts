@@ -1,8 +1,7 @@
-import { Command, CommanderError, Option } from 'commander';
 import { formatError, hasErrorCode, isLifeStatsError } from '../errors.js';
 import { escapeControl } from '../util/terminal-text.js';
-import { COMMANDS, type Wrap } from './command-table.js';
-import { createCommandContext } from './context.js';
+import type { Wrap } from './command-table.js';
+import { parseFastArgv } from './fast-argv.js';
 import { type CliIO, processIO } from './io.js';
 
 export { type CliIO, processIO } from './io.js';
@@ -27,46 +26,22 @@ function exitCodeFor(error: unknown): number {
   return EXIT_FAILED;
 }
 
-function addCommonOptions(command: Command): void {
-  for (const sub of command.commands) {
-    if (sub.commands.length > 0) {
-      addCommonOptions(sub);
-      continue;
-    }
-    sub.addOption(new Option('--config <file>', 'config file (else LIFE_STATS_CONFIG, else searched from here)'));
-    sub.addOption(
-      new Option('--log-level <level>', 'log lines on stderr (else LIFE_STATS_LOG_LEVEL)').choices([
-        'debug',
-        'info',
-        'warn',
-        'error',
-        'silent',
-      ]),
-    );
-  }
-}
-
 /**
  * The `life-stats` CLI. Returns the exit status instead of exiting, so tests run it in-process.
  * Results go to stdout; logs, progress and errors to stderr.
+ *
+ * Well-formed argv of `run`, `backfill` and `validate` is parsed by fast-argv.ts; everything else,
+ * help, version and usage errors included, by commander (program.ts), loaded only then.
  */
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
   let exitCode = EXIT_OK;
-  const program = new Command('life-stats')
-    .description('Collect one number per person, per day, per metric, from many sources, into a store you own.')
-    .version(await readVersion(), '-v, --version')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(escapeControl(hideOptionValues(s))),
-    });
 
-  // The command's module is imported only when the command runs (see command-table.ts).
+  // The command's module is imported only when the command runs (see command-table.ts), and so is
+  // the context it runs with (logger, redactor): `--help` and usage errors load neither.
   const wrap: Wrap =
     (load, optionsOf) =>
     async (...args) => {
+      const { createCommandContext } = await import('./context.js');
       const ctx = createCommandContext(io, optionsOf(...args));
       try {
         const execute = await load();
@@ -80,18 +55,15 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       }
     };
 
-  for (const register of COMMANDS) register(program, wrap);
-  addCommonOptions(program);
-
+  const fast = parseFastArgv(argv);
+  if (!fast) {
+    const { runProgram } = await import('./program.js');
+    return runProgram(argv, io, wrap, () => exitCode);
+  }
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await fast.spec.action(wrap)(fast.flags);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0)
-        return EXIT_OK;
-      // Commander has already printed its message.
-      return EXIT_USAGE;
-    }
+    // As program.ts answers an error thrown outside a command's own handling.
     io.stderr.write(`${escapeControl(formatError(error))}\n`);
     return hasErrorCode(error, 'E_USAGE') ? EXIT_USAGE : EXIT_FAILED;
   }
@@ -104,10 +76,4 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
  */
 export function hideOptionValues(message: string): string {
   return message.replace(/(unknown option '[^'=\s]*=).*'/g, "$1…'");
-}
-
-async function readVersion(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../util/node-crypto.js';
 import { loadOAuthLibrary } from './library.js';
 
 /** The secrets one consent keeps until the browser comes back. */
@@ -24,5 +24,5 @@ export async function createConsentSecrets(pkce: boolean): Promise<ConsentSecret
 export function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return x.length === y.length && nodeCrypto().timingSafeEqual(x, y);
 }

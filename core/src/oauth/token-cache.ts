@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../util/node-crypto.js';
 
 /**
  * What this process knows about OAuth grants, shared by every session (every pair of a run, every
@@ -39,7 +39,7 @@ const successors = new Map<string, Successor>();
 
 /** The cache key of a grant. */
 export function grantKey(tokenUrl: string, clientId: string, refreshToken: string): string {
-  return createHash('sha256').update(`${tokenUrl}\n${clientId}\n${refreshToken}`).digest('hex');
+  return nodeCrypto().createHash('sha256').update(`${tokenUrl}\n${clientId}\n${refreshToken}`).digest('hex');
 }
 
 function bounded<V>(map: Map<string, V>, key: string, value: V): void {

@@ -92,7 +92,7 @@ async function inspectPackage(
   };
   let resolvedPath: string;
   try {
-    resolvedPath = resolvePackagePlugin(name, [name], { configDir: from, cwd: from }).path;
+    resolvedPath = (await resolvePackagePlugin(name, [name], { configDir: from, cwd: from })).path;
   } catch (error) {
     return { ...base, problems: [toProblem(error)] };
   }

@@ -37,7 +37,7 @@ export async function loadPlugin(use: string, options: ResolvePluginOptions): Pr
     if (!exactNameMatched || !hasErrorCode(error, 'E_PLUGIN_INVALID')) throw error;
     let fallback: ResolvedPlugin;
     try {
-      fallback = resolvePackagePlugin(use, candidates.slice(1), options);
+      fallback = await resolvePackagePlugin(use, candidates.slice(1), options);
     } catch {
       throw error; // no short-name package either: the exact package's problem is the one to report
     }

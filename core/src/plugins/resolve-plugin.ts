@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { resolve as resolveSpecifier } from 'import-meta-resolve';
 import { PluginLoadError } from '../errors.js';
+import { resolvePlainPackage, UNUSUAL } from './resolve-package.js';
 
 /** Where plugins are looked for. */
 export interface ResolvePluginOptions {
@@ -52,7 +52,7 @@ export function pluginCandidates(use: string): string[] {
  * @throws {PluginLoadError} `E_PLUGIN_NOT_FOUND` naming every candidate and folder tried;
  *   `E_PLUGIN_INVALID` when a package is there but its entry point is missing or not exported.
  */
-export async function resolvePlugin(use: string, options: ResolvePluginOptions): Promise<ResolvedPlugin> {
+export function resolvePlugin(use: string, options: ResolvePluginOptions): Promise<ResolvedPlugin> {
   if (isPathSpecifier(use)) return resolvePathPlugin(use, options.configDir);
   return resolvePackagePlugin(use, pluginCandidates(use), options);
 }
@@ -61,17 +61,17 @@ export async function resolvePlugin(use: string, options: ResolvePluginOptions):
  * Resolve the first of `candidates` (package names) that is installed.
  * @internal Exposed for the loader's fallback from an exact name to the short-name candidates.
  */
-export function resolvePackagePlugin(
+export async function resolvePackagePlugin(
   use: string,
   candidates: readonly string[],
   options: ResolvePluginOptions,
-): ResolvedPlugin {
+): Promise<ResolvedPlugin> {
   const dirs = searchDirs(options);
   const tried: string[] = [];
   for (const candidate of candidates) {
     tried.push(candidate);
     for (const dir of dirs) {
-      const found = resolvePackage(use, candidate, dir);
+      const found = await resolvePackage(use, candidate, dir);
       if (found) return { ...found, tried };
     }
   }
@@ -90,7 +90,19 @@ function searchDirs(options: ResolvePluginOptions): string[] {
   return configDir === cwd ? [configDir] : [configDir, cwd];
 }
 
-function resolvePackage(use: string, name: string, dir: string): Omit<ResolvedPlugin, 'tried'> | undefined {
+/**
+ * Node's resolution of `name` from `dir`. Plain names with a plain `exports` map are resolved
+ * here (resolve-package.ts); import-meta-resolve, loaded only then, takes everything else.
+ */
+async function resolvePackage(
+  use: string,
+  name: string,
+  dir: string,
+): Promise<Omit<ResolvedPlugin, 'tried'> | undefined> {
+  const plain = resolvePlainPackage(name, dir);
+  if (plain === undefined) return undefined;
+  if (plain !== UNUSUAL) return { path: plain, ...packageInfo(findPackageJson(plain)) };
+  const { resolve: resolveSpecifier } = await import('import-meta-resolve');
   let url: string;
   try {
     url = resolveSpecifier(name, pathToFileURL(join(dir, '__life-stats-resolve__.js')).href);
@@ -118,7 +130,7 @@ function resolvePackage(use: string, name: string, dir: string): Omit<ResolvedPl
   return { path, ...packageInfo(pkg) };
 }
 
-function resolvePathPlugin(use: string, configDir: string): ResolvedPlugin {
+async function resolvePathPlugin(use: string, configDir: string): Promise<ResolvedPlugin> {
   const target = use.startsWith('file:') ? fileURLToPath(use) : resolvePath(configDir, use);
   const tried = [target, `${target}{${FILE_EXTENSIONS.join(',')}}`];
   const candidates = [target, ...FILE_EXTENSIONS.map((ext) => target + ext)];
@@ -128,7 +140,7 @@ function resolvePathPlugin(use: string, configDir: string): ResolvedPlugin {
   if (isDirectory(target)) {
     const manifest = join(target, 'package.json');
     tried.push(manifest, join(target, `{${INDEX_FILES.join(',')}}`));
-    if (isFile(manifest)) return { ...resolveFolderPackage(use, target, manifest), tried };
+    if (isFile(manifest)) return { ...(await resolveFolderPackage(use, target, manifest)), tried };
     const index = INDEX_FILES.map((name) => join(target, name)).find(isFile);
     if (index) return { path: index, tried };
   }
@@ -140,11 +152,16 @@ function resolvePathPlugin(use: string, configDir: string): ResolvedPlugin {
 }
 
 /** A plugin folder with a package.json: its `exports`, else `main`, else an index file. */
-function resolveFolderPackage(use: string, dir: string, manifest: string): Omit<ResolvedPlugin, 'tried'> {
+async function resolveFolderPackage(
+  use: string,
+  dir: string,
+  manifest: string,
+): Promise<Omit<ResolvedPlugin, 'tried'>> {
   const pkg = readPackageJson(manifest);
   let entry: string | undefined;
   if (pkg?.exports !== undefined && typeof pkg.name === 'string') {
     // Self-reference: exactly how the package resolves its own name.
+    const { resolve: resolveSpecifier } = await import('import-meta-resolve');
     try {
       entry = fileURLToPath(resolveSpecifier(pkg.name, pathToFileURL(manifest).href));
     } catch (error) {

@@ -6,21 +6,20 @@
  * the schema and ajv's version, and later processes evaluate that code instead of loading ajv.
  *
  * A cached validator exists only for a schema that passed the meta-schema check and compiled, so a
- * hit stands for both. The folder is the user's own (created 0700, files 0600); anything unreadable
+ * hit stands for both. A file's name is a quick hash of the key (no `node:crypto` on the run path);
+ * its first line is the key itself, compared in full before anything in it is run. The folder is the user's own (created 0700, files 0600); anything unreadable
  * or broken in it is ignored and compiled again. `LIFE_STATS_CACHE_DIR` moves it; `off` disables it.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import type { Ajv, ErrorObject, Options } from 'ajv';
 
 const require = createRequire(import.meta.url);
 
 /** Bump when the generated code's shape or the options below change. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /**
  * Plugin schemas are third-party: unknown keywords and formats must not break loading (ajv-formats
@@ -69,17 +68,33 @@ function fromCache(schema: object, env: NodeJS.ProcessEnv): CompiledSchema {
   const dir = cacheDir(env);
   // Only a schema that is plain JSON can be keyed by its text (a RegExp or function would vanish).
   const json = JSON.stringify(schema);
-  const file =
-    dir !== undefined && json !== undefined && isDeepStrictEqual(JSON.parse(json), schema)
-      ? join(dir, `${hash(json)}.cjs`)
-      : undefined;
-  if (file) {
-    const cached = load(file);
+  const key = dir !== undefined && json !== undefined && isPlainJson(schema) ? keyOf(json) : undefined;
+  const file = dir !== undefined && key !== undefined ? join(dir, `${hash(key)}.cjs`) : undefined;
+  if (file && key) {
+    const cached = load(file, key);
     if (cached) return { validate: cached };
   }
   const fresh = compile(schema);
-  if (file && 'code' in fresh) store(file, fresh.code);
+  if (file && key && 'code' in fresh) store(file, `${key}\n${fresh.code}`);
   return 'problem' in fresh ? fresh : { validate: fresh.validate };
+}
+
+/**
+ * Does `value` come back from a JSON round trip unchanged (what `isDeepStrictEqual(JSON.parse(
+ * JSON.stringify(value)), value)` says, without loading `node:util`: ~5 ms on Node 24)? Plain
+ * objects and arrays of strings, finite numbers other than -0, booleans and null, nothing else.
+ */
+function isPlainJson(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (typeof value !== 'object' || Object.getOwnPropertySymbols(value).length > 0) return false;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype || Object.keys(value).length !== value.length) return false;
+    for (let i = 0; i < value.length; i++) if (!(i in value) || !isPlainJson(value[i])) return false;
+    return true;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  return Object.values(value).every(isPlainJson);
 }
 
 function cacheDir(env: NodeJS.ProcessEnv): string | undefined {
@@ -95,21 +110,39 @@ function cacheDir(env: NodeJS.ProcessEnv): string | undefined {
   return join(home, 'life-stats', 'validators');
 }
 
-function hash(json: string): string {
+/** Everything a cached validator depends on, as one line (JSON escapes every line break but U+2028/9, which `\n`-splitting ignores). */
+function keyOf(json: string): string {
   const ajvVersion = (require('ajv/package.json') as { version: string }).version;
-  return createHash('sha256').update(`${FORMAT}\0${ajvVersion}\0${json}`).digest('hex');
+  return JSON.stringify([FORMAT, ajvVersion, json]);
+}
+
+/** Two 32-bit FNV-1a hashes of the key (different offsets): a file name, not a guarantee — the key line is. */
+function hash(key: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193);
+  }
+  return `${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 /**
  * Evaluate cached standalone code (CommonJS; its `require`s are ajv's small runtime helpers) — only
  * from a file and folder that are this user's and that no one else may write: code another local
- * user could plant (a cache folder pointed at a shared place) is never run, only compiled over.
+ * user could plant (a cache folder pointed at a shared place) is never run, only compiled over —
+ * and only when its first line is this schema's key (another schema whose name hashes the same is
+ * compiled over too).
  */
-function load(file: string): SchemaValidator | undefined {
+function load(file: string, key: string): SchemaValidator | undefined {
   let code: string;
   try {
     if (!ownedAndPrivate(join(file, '..')) || !ownedAndPrivate(file)) return undefined;
-    code = readFileSync(file, 'utf8');
+    const text = readFileSync(file, 'utf8');
+    const newline = text.indexOf('\n');
+    if (newline < 0 || text.slice(0, newline) !== key) return undefined;
+    code = text.slice(newline + 1);
   } catch {
     return undefined;
   }

@@ -8,7 +8,6 @@ import type { LoadedConfig } from '../config/types.js';
 import { DeadlineError, formatError, hasErrorCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../log/redact.js';
-import { pluginOAuthFor } from '../oauth/plugin-context.js';
 import { completeReconnectError } from '../plugins/connect-command.js';
 import type { DateWindow, PluginRateLimit, PluginSecrets } from '../plugins/types.js';
 import { connectHint } from '../secrets/connect-hint.js';
@@ -84,17 +83,19 @@ export async function runPair(pair: Pair, run: RunContext): Promise<PairOutcome>
       log.info(`waiting ${Math.ceil(ms / 1000)} s for the request budget (${reason})`, { waitMs: Math.round(ms) });
     const take = budget ? (signal: AbortSignal) => budget.take(signal, onWait) : undefined;
     // `ctx.oauth` of an OAuth plugin: the access token, refreshed (and a rotated refresh token
-    // stored) before the fetch goes on.
-    const oauthFor = pluginOAuthFor({
-      plugin,
-      config: entry.config,
-      userId: user.id,
-      secrets,
-      store: run.secrets,
-      log,
-      redactor: run.redactor,
-      ...(take && perRequest ? { beforeRequest: take } : {}),
-    });
+    // stored) before the fetch goes on. The OAuth session's modules load only for such a plugin.
+    const oauthFor = plugin.oauth
+      ? (await import('../oauth/plugin-context.js')).pluginOAuthFor({
+          plugin,
+          config: entry.config,
+          userId: user.id,
+          secrets,
+          store: run.secrets,
+          log,
+          redactor: run.redactor,
+          ...(take && perRequest ? { beforeRequest: take } : {}),
+        })
+      : undefined;
     const beforeAttempt = perRequest ? undefined : take;
     window = pairWindow(pair, run);
     for (const [i, chunk] of chunkWindow(window, plugin.maxDaysPerFetch).entries()) {
@@ -173,7 +174,7 @@ interface ChunkStep {
   /** The pair's first fetch: past the deadline, the pair never started. */
   first: boolean;
   /** For an OAuth plugin: its `ctx.oauth` for one fetch's signal. */
-  oauthFor: ReturnType<typeof pluginOAuthFor>;
+  oauthFor: ReturnType<typeof import('../oauth/plugin-context.js').pluginOAuthFor>;
   /** The rate budget, when it counts fetch attempts. */
   beforeAttempt: ((signal: AbortSignal) => Promise<void>) | undefined;
   /** The pair's rate budget, closed when the plugin says its shared quota is spent. */

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { mkdir, open, realpath, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isLifeStatsError, SecretsError } from '../errors.js';
+import { nodeCrypto } from '../util/node-crypto.js';
 import { FILE_PREFIX, parseSecrets, type SecretsData } from './file-layout.js';
 
 /**
@@ -135,7 +135,7 @@ function lostLockError(path: string, lockPath: string, cause: Error): SecretsErr
  */
 export async function writeAtomically(target: string, text: string, shownPath = target): Promise<void> {
   const dir = dirname(target);
-  const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(dir, `.${basename(target)}.${process.pid}.${nodeCrypto().randomBytes(6).toString('hex')}.tmp`);
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     // `wx` + 0600: the secret is never readable by others, not even for the moment before a chmod.

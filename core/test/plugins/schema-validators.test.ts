@@ -1,6 +1,7 @@
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compilePluginSchema } from '../../src/plugins/schema-validators.js';
 
@@ -49,16 +50,33 @@ describe('compilePluginSchema', () => {
   it('never runs a cached file others may write: it compiles instead', () => {
     const [file] = readdirSync(env.LIFE_STATS_CACHE_DIR);
     const path = join(env.LIFE_STATS_CACHE_DIR, file as string);
+    // The key line stays: it is the schema's, so only the mode stands in the way.
+    const key = readFileSync(path, 'utf8').split('\n')[0];
     // Planted code that would accept anything, in a file the group may write.
-    writeFileSync(path, 'module.exports = () => true;');
+    writeFileSync(path, `${key}\nmodule.exports = () => true;`);
     chmodSync(path, 0o664);
     expect(validate(schema(), { nofile: 'x' }).ok).toBe(false);
     // Compiled over: the file is the real validator again, the owner's only.
     expect(statSync(path).mode & 0o777).toBe(0o600);
     // The same file, private: it is what runs (so the mode check is what stopped it above).
-    writeFileSync(path, 'module.exports = () => true;');
+    writeFileSync(path, `${key}\nmodule.exports = () => true;`);
     chmodSync(path, 0o600);
     expect(validate(schema(), { nofile: 'x' }).ok).toBe(true);
+    rmSync(path);
+  });
+
+  it("never runs a cached file whose key line is another schema's (a name collision): it compiles instead", () => {
+    validate(schema(), { file: 'x' });
+    const [file] = readdirSync(env.LIFE_STATS_CACHE_DIR);
+    const path = join(env.LIFE_STATS_CACHE_DIR, file as string);
+    const [key = '', ...code] = readFileSync(path, 'utf8').split('\n');
+    expect(JSON.parse(key)).toEqual([2, expect.any(String), JSON.stringify(schema())]);
+    // Private and the user's, but keyed by another schema: a validator that accepts anything.
+    const other = JSON.stringify([2, JSON.parse(key)[1], JSON.stringify({ type: 'object' })]);
+    writeFileSync(path, `${other}\nmodule.exports = () => true;`, { mode: 0o600 });
+    expect(validate(schema(), { nofile: 'x' }).ok).toBe(false);
+    // Compiled over with this schema's key and code.
+    expect(readFileSync(path, 'utf8')).toBe([key, ...code].join('\n'));
     rmSync(path);
   });
 
@@ -72,4 +90,60 @@ describe('compilePluginSchema', () => {
     compilePluginSchema({ ...schema(), title: 'uncached' }, env);
     expect(readdirSync(env.LIFE_STATS_CACHE_DIR)).toHaveLength(before.length + 1);
   });
+
+  it('caches exactly the schemas a JSON round trip keeps unchanged (as isDeepStrictEqual judges it)', () => {
+    class Box {
+      a = 1;
+    }
+    const sparse = [1, 2, 3];
+    delete sparse[1]; // a hole
+    const extras: unknown[] = [
+      1,
+      0,
+      1e300,
+      'text',
+      true,
+      null,
+      [1, { b: null }],
+      { nested: [[]] },
+      {
+        get a() {
+          return 1;
+        },
+      },
+      undefined,
+      -0,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      new Date(0),
+      /x/,
+      () => 1,
+      new Box(),
+      Object.create(null),
+      Object.assign([1, 2], { x: 1 }),
+      { [Symbol('s')]: 1, a: 1 },
+      { toJSON: () => 1 },
+      sparse,
+      [undefined],
+    ];
+    const dirFor = { LIFE_STATS_CACHE_DIR: join(dir, 'round-trip') };
+    const judged = extras.map((extra, i) => {
+      const schema = { type: 'object', title: `case ${i}`, 'x-extra': extra };
+      const before = statSafe(dirFor.LIFE_STATS_CACHE_DIR);
+      expect('validate' in compilePluginSchema(schema, dirFor)).toBe(true);
+      const cached = statSafe(dirFor.LIFE_STATS_CACHE_DIR) > before;
+      return { i, cached, roundTrip: isDeepStrictEqual(JSON.parse(JSON.stringify(schema)), schema) };
+    });
+    expect(judged.filter((j) => j.cached).length).toBeGreaterThan(5);
+    expect(judged.filter((j) => !j.cached).length).toBeGreaterThan(5);
+    for (const j of judged) expect(j).toEqual({ ...j, cached: j.roundTrip });
+  });
 });
+
+function statSafe(folder: string): number {
+  try {
+    return readdirSync(folder).length;
+  } catch {
+    return 0;
+  }
+}

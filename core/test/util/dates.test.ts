@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, chunkWindow, daysBetween, eachDate, isValidDate } from '../../src/util/dates.js';
+import { addDays, chunkWindow, daysBetween, eachDate, isValidDate, isValidTimeZone } from '../../src/util/dates.js';
 import { renderValue } from '../../src/util/render-value.js';
 import { escapeControl } from '../../src/util/terminal-text.js';
 
@@ -46,5 +46,31 @@ describe('renderValue and escapeControl', () => {
   it('escapes control characters, keeping line breaks unless asked to stay on one line', () => {
     expect(escapeControl('a\u001b[2Jb\u0007\nc\u202e')).toBe('a\\x1b[2Jb\\x07\nc\\u202e');
     expect(escapeControl('a\nb\tc', { oneLine: true })).toBe('a\\nb\\tc');
+  });
+});
+
+describe('isValidTimeZone', () => {
+  it('accepts every zone of the runtime list (the fast check) exactly when a formatter does', () => {
+    const zones = Intl.supportedValuesOf('timeZone');
+    expect(zones.length).toBeGreaterThan(300);
+    const refused = zones.filter((zone) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: zone });
+        return !isValidTimeZone(zone);
+      } catch {
+        return true; // the list named a zone no formatter takes: the fast check would be wrong
+      }
+    });
+    expect(refused).toEqual([]);
+  });
+
+  it('decides names outside the list by a formatter: aliases and other spellings in, unknown zones out', () => {
+    const listed = new Set(Intl.supportedValuesOf('timeZone'));
+    // Which aliases a runtime lists varies with its ICU; a lowercase spelling is never listed.
+    const outside = ['US/Eastern', 'Etc/UTC', 'GMT', 'europe/berlin'].filter((name) => !listed.has(name));
+    expect(outside).toContain('europe/berlin');
+    for (const alias of outside) expect(isValidTimeZone(alias)).toBe(true);
+    for (const bad of ['Mars/Olympus_Mons', 'Europe/Berln', '', 'Europe/../UTC', 42])
+      expect(isValidTimeZone(bad)).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import {
   RetryableError,
   startOfLocalDay,
   zoneOffsetMinutes,
-} from '@life-stats/core';
+} from '@life-stats/core/plugin';
 
 /** The entry's `config`, after validation and defaults. */
 export interface GitHubContributionsConfig {

@@ -1,4 +1,4 @@
-import { LifeStatsError } from '@life-stats/core';
+import { LifeStatsError } from '@life-stats/core/plugin';
 
 /** The plugin's id, as it prefixes every message. */
 export const PLUGIN_ID = 'apple-health';

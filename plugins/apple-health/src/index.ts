@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { dataTypeProperty, definePlugin, type Observation, type PluginDataType } from '@life-stats/core';
+import { dataTypeProperty, definePlugin, type Observation, type PluginDataType } from '@life-stats/core/plugin';
 import { DATA_TYPE_NAMES, DATA_TYPES, type DataTypeName } from './data-types.js';
 import { PLUGIN_ID } from './errors.js';
 import { openExport } from './open-export.js';

@@ -1,4 +1,4 @@
-import { zoneOffsetMinutes } from '@life-stats/core';
+import { zoneOffsetMinutes } from '@life-stats/core/plugin';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import type { Logger } from '@life-stats/core';
+import type { Logger } from '@life-stats/core/plugin';
 import type { DailySummary } from './daily-aggregator.js';
 import { AppleHealthExportError } from './errors.js';
 import { type ParseReport, readExport } from './read-export.js';

@@ -1,4 +1,4 @@
-import { LifeStatsError } from '@life-stats/core';
+import { LifeStatsError } from '@life-stats/core/plugin';
 
 /**
  * An error of the csv plugin: prefixed like every life-stats error, with the next step as `hint`.

@@ -1,4 +1,4 @@
-import { definePlugin, type Observation } from '@life-stats/core';
+import { definePlugin, type Observation } from '@life-stats/core/plugin';
 import { csvError } from './csv-error.js';
 import { createDateParser } from './date-format.js';
 import { parseValue } from './parse-value.js';

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { csvError } from './csv-error.js';
 
 /** One data row: its cells by column name, and the file line it ends on (1-based, header = 1). */
@@ -55,6 +54,8 @@ export async function readTable(file: string, delimiter: string, signal: AbortSi
     );
   }
   signal.throwIfAborted();
+  // Loaded on the first fetch: `life-stats validate` and a run's planning import this plugin too.
+  const { parse } = await import('csv-parse/sync');
 
   let columns: string[] | undefined;
   let records: { record: Record<string, string | undefined>; info: { lines: number } }[];

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '@life-stats/core';
+import type { JsonSchema } from '@life-stats/core/plugin';
 
 /** Google's OAuth 2.0 token endpoint: the default of every Google plugin's `tokenUrl`. */
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';

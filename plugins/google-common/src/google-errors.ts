@@ -1,4 +1,4 @@
-import { LifeStatsError, parseRetryAfter, ReconnectRequiredError, RetryableError } from '@life-stats/core';
+import { LifeStatsError, parseRetryAfter, ReconnectRequiredError, RetryableError } from '@life-stats/core/plugin';
 
 /**
  * Google API errors (AIP-193: `{ error: { code, message, status, errors: [{ reason }], details:

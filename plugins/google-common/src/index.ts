@@ -5,7 +5,7 @@
  */
 
 /** Core's `Retry-After` parser, re-exported for the Google plugins' callers. */
-export { parseRetryAfter } from '@life-stats/core';
+export { parseRetryAfter } from '@life-stats/core/plugin';
 export {
   GOOGLE_AUTH_URL,
   GOOGLE_TOKEN_URL,

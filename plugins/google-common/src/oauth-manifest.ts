@@ -1,4 +1,4 @@
-import type { PluginOAuth } from '@life-stats/core';
+import type { PluginOAuth } from '@life-stats/core/plugin';
 import { GOOGLE_AUTH_URL, GOOGLE_TOKEN_URL } from './google-config.js';
 
 /**

@@ -1,4 +1,4 @@
-import { definePlugin, localDate } from '@life-stats/core';
+import { definePlugin, localDate } from '@life-stats/core/plugin';
 import {
   createGoogleSession,
   type GoogleEndpointsConfig,

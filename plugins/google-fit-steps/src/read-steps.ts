@@ -6,7 +6,7 @@ import {
   localDate,
   type Observation,
   startOfLocalDay,
-} from '@life-stats/core';
+} from '@life-stats/core/plugin';
 import type { GoogleSession } from '@life-stats/google-common';
 
 /*

@@ -1,4 +1,4 @@
-import { LifeStatsError } from '@life-stats/core';
+import { LifeStatsError } from '@life-stats/core/plugin';
 import { type GoogleErrorResponse, GoogleHttpError } from '@life-stats/google-common';
 
 /** The move, as every message about the end of Fit words it. */

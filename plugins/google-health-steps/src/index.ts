@@ -1,4 +1,4 @@
-import { definePlugin, LifeStatsError, localDate } from '@life-stats/core';
+import { definePlugin, LifeStatsError, localDate } from '@life-stats/core/plugin';
 import {
   createGoogleSession,
   type GoogleEndpointsConfig,

@@ -1,4 +1,4 @@
-import { addDays, chunkWindow, type DateWindow, LifeStatsError, type Observation } from '@life-stats/core';
+import { addDays, chunkWindow, type DateWindow, LifeStatsError, type Observation } from '@life-stats/core/plugin';
 import type { GoogleSession } from '@life-stats/google-common';
 
 /*

@@ -1,4 +1,4 @@
-import type { DateWindow } from '@life-stats/core';
+import type { DateWindow } from '@life-stats/core/plugin';
 
 /** What a read needs besides the session. */
 export interface HealthReadOptions {

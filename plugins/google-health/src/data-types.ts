@@ -1,4 +1,4 @@
-import type { PluginDataType } from '@life-stats/core';
+import type { PluginDataType } from '@life-stats/core/plugin';
 
 /*
  * Every daily number `google-health` reads from the Google Health API v4, as DESIGN.md's Data types

@@ -1,4 +1,4 @@
-import { LifeStatsError, ReconnectRequiredError } from '@life-stats/core';
+import { LifeStatsError, ReconnectRequiredError } from '@life-stats/core/plugin';
 import { authCommand, type GoogleErrorResponse, GoogleHttpError } from '@life-stats/google-common';
 
 /*

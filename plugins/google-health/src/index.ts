@@ -1,4 +1,4 @@
-import { type DateWindow, dataTypeProperty, definePlugin, localDate, type Observation } from '@life-stats/core';
+import { type DateWindow, dataTypeProperty, definePlugin, localDate, type Observation } from '@life-stats/core/plugin';
 import {
   createGoogleSession,
   type GoogleEndpointsConfig,

@@ -1,4 +1,4 @@
-import { addDays, type DateWindow, LifeStatsError, type Observation } from '@life-stats/core';
+import { addDays, type DateWindow, LifeStatsError, type Observation } from '@life-stats/core/plugin';
 import type { GoogleSession } from '@life-stats/google-common';
 import { type CivilDateTime, formatCivilDate, type HealthReadOptions, readNumber } from './civil.js';
 

@@ -1,4 +1,4 @@
-import type { PluginDataType } from '@life-stats/core';
+import type { PluginDataType } from '@life-stats/core/plugin';
 
 /*
  * Every daily number `oura` reads from the Oura API v2, as DESIGN.md's Data types table fixes it

@@ -8,7 +8,7 @@ import {
   localDate,
   type Observation,
   type PluginContext,
-} from '@life-stats/core';
+} from '@life-stats/core/plugin';
 import { manifestDataTypes, type OuraDataTypeName, ouraDataType } from './data-types.js';
 import { ouraOAuth } from './oauth.js';
 import { observationsOf, readDocuments } from './read-documents.js';

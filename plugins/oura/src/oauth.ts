@@ -1,4 +1,4 @@
-import type { OAuthTokenAnswer, PluginOAuth } from '@life-stats/core';
+import type { OAuthTokenAnswer, PluginOAuth } from '@life-stats/core/plugin';
 import { type OuraDataTypeName, scopesFor } from './data-types.js';
 
 /*

@@ -1,4 +1,4 @@
-import { LifeStatsError, parseRetryAfter, ReconnectRequiredError, RetryableError } from '@life-stats/core';
+import { LifeStatsError, parseRetryAfter, ReconnectRequiredError, RetryableError } from '@life-stats/core/plugin';
 
 /*
  * What the Oura API answers when it refuses a list request, read into what the user should do.

@@ -5,7 +5,7 @@ import {
   LifeStatsError,
   type Observation,
   type PluginOAuthContext,
-} from '@life-stats/core';
+} from '@life-stats/core/plugin';
 import type { OuraDataType, OuraDocument } from './data-types.js';
 import { type OuraErrorContext, ouraApiError } from './oura-errors.js';
 

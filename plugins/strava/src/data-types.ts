@@ -1,4 +1,4 @@
-import type { PluginDataType } from '@life-stats/core';
+import type { PluginDataType } from '@life-stats/core/plugin';
 
 /*
  * Every daily number `strava` reads, as DESIGN.md's Data types table fixes it: a sum over the

@@ -8,7 +8,7 @@ import {
   localDate,
   type Observation,
   type PluginContext,
-} from '@life-stats/core';
+} from '@life-stats/core/plugin';
 import { manifestDataTypes, type StravaDataTypeName, stravaDataType } from './data-types.js';
 import { stravaOAuth } from './oauth.js';
 import { observationsOf, readActivities } from './read-activities.js';

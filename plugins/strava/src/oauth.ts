@@ -1,4 +1,4 @@
-import type { OAuthAdapter, OAuthTokenAnswer, PluginOAuth } from '@life-stats/core';
+import type { OAuthAdapter, OAuthTokenAnswer, PluginOAuth } from '@life-stats/core/plugin';
 
 /*
  * Strava's OAuth 2.0 (https://developers.strava.com/docs/authentication/): consent at

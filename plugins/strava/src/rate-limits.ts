@@ -1,4 +1,4 @@
-import { DeferPairError, RetryableError } from '@life-stats/core';
+import { DeferPairError, RetryableError } from '@life-stats/core/plugin';
 
 /*
  * Strava's rate limits (https://developers.strava.com/docs/rate-limits/): per application, 200

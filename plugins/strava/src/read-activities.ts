@@ -5,7 +5,7 @@ import {
   LifeStatsError,
   type Observation,
   type PluginOAuthContext,
-} from '@life-stats/core';
+} from '@life-stats/core/plugin';
 import type { StravaActivity, StravaDataType } from './data-types.js';
 import { type StravaErrorContext, stravaApiError } from './strava-errors.js';
 

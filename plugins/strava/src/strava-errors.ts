@@ -1,4 +1,4 @@
-import { LifeStatsError, ReconnectRequiredError, RetryableError } from '@life-stats/core';
+import { LifeStatsError, ReconnectRequiredError, RetryableError } from '@life-stats/core/plugin';
 import { faultText, isMissingPermission, readFault, STRAVA_SCOPE } from './oauth.js';
 import { rateLimitError } from './rate-limits.js';
 

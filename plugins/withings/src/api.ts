@@ -4,7 +4,7 @@ import {
   parseRetryAfter,
   ReconnectRequiredError,
   RetryableError,
-} from '@life-stats/core';
+} from '@life-stats/core/plugin';
 import { readEnvelope, type WithingsEnvelope } from './oauth.js';
 import { describeStatus, statusFamily } from './status.js';
 

@@ -1,4 +1,4 @@
-import type { PluginDataType } from '@life-stats/core';
+import type { PluginDataType } from '@life-stats/core/plugin';
 
 /*
  * What `withings` reads from the Withings Public API, as DESIGN.md's Data types table fixes it

@@ -6,7 +6,7 @@ import {
   LifeStatsError,
   localDate,
   type Observation,
-} from '@life-stats/core';
+} from '@life-stats/core/plugin';
 import { PLUGIN_ID } from './api.js';
 import { manifestDataTypes, type WithingsDataTypeName, withingsDataType } from './data-types.js';
 import { WITHINGS_API_ROOT_URL, WITHINGS_AUTH_URL, type WithingsEndpointsConfig, withingsOAuth } from './oauth.js';

@@ -1,4 +1,4 @@
-import type { OAuthAdapter, OAuthTokenAnswer, PluginOAuth } from '@life-stats/core';
+import type { OAuthAdapter, OAuthTokenAnswer, PluginOAuth } from '@life-stats/core/plugin';
 import { type WithingsDataTypeName, withingsDataType } from './data-types.js';
 import { describeStatus, isAuthFailure, statusFamily } from './status.js';
 

@@ -1,4 +1,4 @@
-import { addDays, type DateWindow, isValidDate, LifeStatsError, type Observation } from '@life-stats/core';
+import { addDays, type DateWindow, isValidDate, LifeStatsError, type Observation } from '@life-stats/core/plugin';
 import { type CallContext, callAllPages, PLUGIN_ID } from './api.js';
 
 /*

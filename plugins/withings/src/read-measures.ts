@@ -5,7 +5,7 @@ import {
   localDate,
   type Observation,
   startOfLocalDay,
-} from '@life-stats/core';
+} from '@life-stats/core/plugin';
 import { type CallContext, callAllPages, PLUGIN_ID } from './api.js';
 
 /*
