@@ -10,7 +10,18 @@
  * its first line is the key itself, compared in full before anything in it is run. The folder is the user's own (created 0700, files 0600); anything unreadable
  * or broken in it is ignored and compiled again. `LIFE_STATS_CACHE_DIR` moves it; `off` disables it.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +86,10 @@ function fromCache(schema: object, env: NodeJS.ProcessEnv): CompiledSchema {
     if (cached) return { validate: cached };
   }
   const fresh = compile(schema);
-  if (file && key && 'code' in fresh) store(file, `${key}\n${fresh.code}`);
+  if (file && key && 'code' in fresh) {
+    store(file, `${key}\n${fresh.code}`);
+    prune(join(file, '..'));
+  }
   return 'problem' in fresh ? fresh : { validate: fresh.validate };
 }
 
@@ -112,8 +126,16 @@ function cacheDir(env: NodeJS.ProcessEnv): string | undefined {
 
 /** Everything a cached validator depends on, as one line (JSON escapes every line break but U+2028/9, which `\n`-splitting ignores). */
 function keyOf(json: string): string {
-  const ajvVersion = (require('ajv/package.json') as { version: string }).version;
-  return JSON.stringify([FORMAT, ajvVersion, json]);
+  return JSON.stringify([FORMAT, ajvVersion(), json]);
+}
+
+/** How every key of this format and ajv version starts: `[2,"8.17.1",`. */
+function keyPrefix(): string {
+  return `${JSON.stringify([FORMAT, ajvVersion()]).slice(0, -1)},`;
+}
+
+function ajvVersion(): string {
+  return (require('ajv/package.json') as { version: string }).version;
 }
 
 /** Two 32-bit FNV-1a hashes of the key (different offsets): a file name, not a guarantee — the key line is. */
@@ -171,6 +193,42 @@ function store(file: string, code: string): void {
     renameSync(temp, file);
   } catch {
     // The cache is an optimisation: a read-only or full disk costs a compile next time, nothing else.
+  }
+}
+
+/** A cached validator's file name: format 1 named it by a sha256, format 2 by {@link hash}. */
+const CACHE_FILE = /^(?:[0-9a-f]{64}|[0-9a-f]{16})\.cjs$/;
+
+/**
+ * After a compile (rare: a new schema, a new ajv or format), remove the folder's validators that no
+ * process of this version can use any more: format 1's files, and files whose key line names
+ * another format or ajv version. Only this cache's own file names, only in a folder that is this
+ * user's and private; never fails the run.
+ */
+function prune(dir: string): void {
+  const current = keyPrefix();
+  try {
+    if (!ownedAndPrivate(dir)) return;
+    for (const name of readdirSync(dir)) {
+      if (!CACHE_FILE.test(name)) continue;
+      const path = join(dir, name);
+      if (name.length === 64 + 4 || !firstLine(path).startsWith(current)) rmSync(path, { force: true });
+    }
+  } catch {
+    // The cache is an optimisation: what cannot be removed now is tried again after a later compile.
+  }
+}
+
+/** The first line of a file, read in one small chunk (a key line is short next to the code). */
+function firstLine(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(4096);
+    const text = buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, 0));
+    const newline = text.indexOf('\n');
+    return newline < 0 ? text : text.slice(0, newline);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -80,6 +80,35 @@ describe('compilePluginSchema', () => {
     rmSync(path);
   });
 
+  it("after a compile, removes the validators no process of this version can use: format 1's, another ajv's or format's", () => {
+    const cacheDir = join(dir, 'prune');
+    const local = { LIFE_STATS_CACHE_DIR: cacheDir };
+    const own = (s: object) => {
+      const compiled = compilePluginSchema(s, local);
+      if ('problem' in compiled) throw new Error(compiled.problem);
+    };
+    own({ type: 'object', properties: { a: { type: 'string' } } });
+    const [current = ''] = readdirSync(cacheDir);
+    const [key = ''] = readFileSync(join(cacheDir, current), 'utf8').split('\n');
+    const [format, ajvVersion] = JSON.parse(key) as [number, string];
+    const plant = (name: string, firstLine: string) => {
+      writeFileSync(join(cacheDir, name), `${firstLine}\nmodule.exports = () => true;`, { mode: 0o600 });
+    };
+    plant(`${'a'.repeat(64)}.cjs`, 'module.exports = () => true;'); // format 1: sha256 names, no key line
+    plant('0123456789abcdef.cjs', JSON.stringify([format, '0.0.1', '{}'])); // an older ajv
+    plant('fedcba9876543210.cjs', JSON.stringify([format - 1, ajvVersion, '{}'])); // another format
+    plant('00000000aaaaaaaa.cjs', JSON.stringify([format, ajvVersion, '{"type":"string"}'])); // still usable
+    writeFileSync(join(cacheDir, 'notes.txt'), 'not ours to remove');
+    own({ type: 'object', properties: { b: { type: 'number' } } });
+    const after = readdirSync(cacheDir);
+    // Kept: the first schema's, the usable planted one, the second schema's new one, and not ours.
+    for (const name of [current, '00000000aaaaaaaa.cjs', 'notes.txt']) expect(after).toContain(name);
+    expect(readdirSync(cacheDir).filter((n) => n.endsWith('.cjs'))).toHaveLength(3);
+    expect(readdirSync(cacheDir)).not.toContain(`${'a'.repeat(64)}.cjs`);
+    expect(readdirSync(cacheDir)).not.toContain('0123456789abcdef.cjs');
+    expect(readdirSync(cacheDir)).not.toContain('fedcba9876543210.cjs');
+  });
+
   it('caches nothing with LIFE_STATS_CACHE_DIR=off', () => {
     const off = { LIFE_STATS_CACHE_DIR: 'off' };
     const before = readdirSync(env.LIFE_STATS_CACHE_DIR);
