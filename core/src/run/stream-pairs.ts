@@ -27,8 +27,9 @@ type Found = { from: 'runs'; keys: CursorKey[] } | { from: 'secrets'; namespace:
  * (config, runs table), whose workers meet the same failure and record it; with no known user at
  * all the error is thrown once everything else was yielded.
  *
- * A `user` selection asks about that user alone ({@link userPairKeys}). A store that maps several ids onto one (the env store's `userKey`) plans with
- * {@link planPairs} itself: it holds its users in memory anyway.
+ * A `user` selection asks about that user alone ({@link userPairKeys}). A store that maps several
+ * ids onto one (the env store's `userKey`) plans with {@link planPairs} itself: it holds its users
+ * in memory anyway.
  */
 export async function* streamPairKeys(
   config: LoadedConfig,
