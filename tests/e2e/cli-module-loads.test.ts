@@ -3,11 +3,12 @@
  * code; `run` on the sample config imports the run command and nothing of report, auth, scaffold,
  * connect links, the AWS SDK or (once the plugin's validator is cached) ajv's compiler. Every ES module a process resolves and every CommonJS module it
  * requires is traced by an `--import` hook and compared, so a new static import that drags one of
- * them in fails here.
+ * them in fails here. The CLI runs bundled (core/scripts/bundle-cli.mjs): a chunk it loads stands
+ * for the modules esbuild put in it, which its `// <path>` comments name.
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CLI, ROOT, sampleProject } from '@life-stats/testing/sample-project';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,13 +57,25 @@ function loaded(args: string[]): { status: number | null; modules: string[]; bui
     .split('\n')
     .filter((line) => line.startsWith('LOADED '))
     .map((line) => line.slice('LOADED '.length).replace(/^file:\/\//, ''));
-  const modules = all.filter((path) => path.startsWith(ROOT)).map((path) => path.slice(ROOT.length));
+  const modules = all
+    .filter((path) => path.startsWith(ROOT))
+    .flatMap((path) => (path.startsWith(BUNDLE) ? [path, ...bundledModules(path)] : [path]))
+    .map((path) => path.slice(ROOT.length));
   // Node's own modules, as `node:x` whether imported so or required by a bare name.
   const builtins = all.filter((path) => !path.startsWith('/')).map((name) => name.replace(/^(node:)?/, 'node:'));
   return { status: res.status, modules: [...new Set(modules)], builtins: [...new Set(builtins)], stdout: res.stdout };
 }
 
 const COMMANDS = 'core/dist/cli/commands/';
+const BUNDLE = join(ROOT, 'core/dist/cli-bundle/');
+
+/** The modules a chunk of the CLI's bundle holds: esbuild names each, relative to core, in a comment line. */
+function bundledModules(chunk: string): string[] {
+  const core = join(ROOT, 'core');
+  return [...readFileSync(chunk, 'utf8').matchAll(/^\/\/ (\S+\.[cm]?js)$/gm)].map(
+    (match) => `${ROOT}${relative(ROOT, resolve(core, match[1] ?? ''))}`,
+  );
+}
 const HEAVY_BUILTINS = /^node:(crypto|child_process|assert|v8|http|https|net|stream|events)$/;
 
 describe('the modules a life-stats process loads', () => {

@@ -167,8 +167,9 @@ function processZoneParts(instant: Date, timeZone: string): Record<string, numbe
       second: instant.getUTCSeconds(),
     };
   }
-  throughProcess.zones ??= new Set(Intl.supportedValuesOf('timeZone').filter((name) => AREA_LOCATION.test(name)));
-  if (!throughProcess.zones.has(timeZone)) return undefined;
+  // Without the zones a build checked, the runtime's list, which config validation has read already.
+  const known = throughProcess.zones ? throughProcess.zones.has(timeZone) : canonicalZones().has(timeZone);
+  if (!known || !AREA_LOCATION.test(timeZone)) return undefined;
   throughProcess.left--;
   const saved = process.env.TZ;
   process.env.TZ = timeZone;

@@ -1,13 +1,10 @@
+import { createOAuthSession, createRedactor, readGrantSecrets, resolveOAuthSettings } from '@life-stats/core/oauth';
 import {
   type AccessTokenOptions,
   type CheckContext,
-  createOAuthSession,
-  createRedactor,
   type PluginOAuthContext,
   RetryableError,
-  readGrantSecrets,
-  resolveOAuthSettings,
-} from '@life-stats/core';
+} from '@life-stats/core/plugin';
 import {
   type GoogleErrorContext,
   type GoogleErrorResponse,

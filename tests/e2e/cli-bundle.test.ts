@@ -1,0 +1,145 @@
+/**
+ * The CLI runs bundled (core/scripts/bundle-cli.mjs, issue 18): core's modules in a few chunks.
+ * What plugins import — `@life-stats/core/plugin` and `@life-stats/core/oauth`, with everything
+ * those reach — must stay outside it, imported from `core/dist/` by the bundle and by plugins
+ * alike: one token cache (a refresh token a plugin's session rotated is the one the CLI knows), one
+ * copy of the time-zone reads the CLI turned on, one class of every error.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { CLI, ROOT } from '@life-stats/testing/sample-project';
+import { describe, expect, it } from 'vitest';
+
+const DIST = join(ROOT, 'core/dist');
+const BUNDLE = join(DIST, 'cli-bundle');
+const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]*)\1/g;
+
+/** Every file of core/dist the given entries reach through relative imports. */
+function reachable(entries: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const queue = entries.map((entry) => join(DIST, entry));
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const match of readFileSync(file, 'utf8').matchAll(IMPORT)) queue.push(resolve(dirname(file), match[2] ?? ''));
+  }
+  return seen;
+}
+
+const chunks = readdirSync(BUNDLE)
+  .filter((name) => name.endsWith('.js'))
+  .map((name) => join(BUNDLE, name));
+
+/** The modules whose code esbuild put in the bundle (it names each in a `// <path>` line, relative to core). */
+function bundled(): Set<string> {
+  const out = new Set<string>();
+  for (const chunk of chunks) {
+    for (const match of readFileSync(chunk, 'utf8').matchAll(/^\/\/ (\S+\.[cm]?js)$/gm)) {
+      out.add(resolve(ROOT, 'core', match[1] ?? ''));
+    }
+  }
+  return out;
+}
+
+describe("the CLI's bundle", () => {
+  const shared = reachable(['plugin.js', 'oauth-session.js']);
+  const inBundle = bundled();
+
+  it('holds core: the commands, the engine, the config loader, the stores', () => {
+    for (const module of [
+      'cli/main.js',
+      'cli/commands/run.js',
+      'run/run-pair.js',
+      'config/load-config.js',
+      'storage/sqlite.js',
+    ]) {
+      expect(inBundle).toContain(join(DIST, module));
+    }
+    // The small packages of the run path are compiled in; the rest (the AWS SDK, ajv, better-sqlite3) are not.
+    expect([...inBundle].some((m) => m.includes('/node_modules/p-limit/'))).toBe(true);
+    expect([...inBundle].filter((m) => /node_modules\/(@aws-sdk|ajv|better-sqlite3|commander)\//.test(m))).toEqual([]);
+  });
+
+  it('keeps out every module a plugin imports, which the bundle imports from core/dist', () => {
+    // The walk found the modules that matter, so the check below cannot pass by finding nothing.
+    for (const module of ['errors.js', 'util/dates.js', 'oauth/token-cache.js', 'oauth/session.js', 'log/redact.js']) {
+      expect(shared).toContain(join(DIST, module));
+    }
+    expect([...shared].filter((module) => inBundle.has(module))).toEqual([]);
+    const imported = new Set(
+      chunks.flatMap((chunk) =>
+        [...readFileSync(chunk, 'utf8').matchAll(IMPORT)].map((m) => resolve(dirname(chunk), m[2] ?? '')),
+      ),
+    );
+    expect(imported).toContain(join(DIST, 'errors.js'));
+    expect(imported).toContain(join(DIST, 'util/dates.js'));
+  });
+
+  it('is what the bin runs, and answers as the unbundled CLI does', () => {
+    const run = (entry: string, args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const { main } = await import(${JSON.stringify(entry)}); process.exitCode = await main(${JSON.stringify(args)});`,
+        ],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+        },
+      );
+    expect(readFileSync(CLI, 'utf8')).toContain("import('../dist/cli-bundle/main.js')");
+    for (const args of [['--help'], ['--version'], ['nonsense'], ['validate', '--config', 'nowhere.json']]) {
+      const bundledAnswer = run(join(BUNDLE, 'main.js'), args);
+      const plain = run(join(DIST, 'cli/main.js'), args);
+      expect({ status: bundledAnswer.status, stdout: bundledAnswer.stdout, stderr: bundledAnswer.stderr }).toEqual({
+        status: plain.status,
+        stdout: plain.stdout,
+        stderr: plain.stderr,
+      });
+    }
+  });
+});
+
+describe('the bin reads time zones through TZ (MainOptions.ownsProcess)', () => {
+  it("gives each user the window of their own calendar day, as Intl does, whatever TZ the process has", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'life-stats-zones-'));
+    try {
+      // UTC+14 and UTC-11: 25 hours apart, so the two users' today is never the same date.
+      const users = { east: 'Pacific/Kiritimati', west: 'Pacific/Pago_Pago' };
+      writeFileSync(join(dir, 'weight.csv'), 'date,kg\n2026-01-01,70\n');
+      const config = join(dir, 'life-stats.config.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          timezone: 'UTC',
+          users: Object.entries(users).map(([id, timezone]) => ({ id, timezone })),
+          plugins: [
+            { use: 'csv', metric: 'weight', config: { file: 'weight.csv', dateColumn: 'date', valueColumn: 'kg' } },
+          ],
+        }),
+      );
+      const today = (zone: string) => new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date());
+      const before = Object.fromEntries(Object.entries(users).map(([id, zone]) => [id, today(zone)]));
+      const res = spawnSync(process.execPath, [CLI, 'run', '--json', '--config', config], {
+        // The repository's node_modules has the csv plugin.
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, TZ: 'America/New_York', LIFE_STATS_CACHE_DIR: join(dir, 'validators') },
+      });
+      const after = Object.fromEntries(Object.entries(users).map(([id, zone]) => [id, today(zone)]));
+      expect(res.status, res.stderr).toBe(0);
+      const ends = Object.fromEntries(
+        (JSON.parse(res.stdout).runs as { user: string; window: { end: string } }[]).map((r) => [r.user, r.window.end]),
+      );
+      expect(before.east).not.toBe(before.west);
+      // A run that straddles a midnight may see either side of it.
+      for (const id of Object.keys(users)) expect([before[id], after[id]]).toContain(ends[id]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
