@@ -1,7 +1,7 @@
 import { mkdir, open as openFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
 import { isLifeStatsError, StorageError } from '../errors.js';
+import { loadSqliteDriver, type SqliteDriver } from './sqlite-driver.js';
 import { closedError, describe, toStorageError } from './sqlite-errors.js';
 import {
   buildQuery,
@@ -229,9 +229,9 @@ async function open(file: string, inMemory: boolean, busyTimeoutMs: number, labe
     }
   }
 
-  let Driver: typeof BetterSqlite3;
+  let driver: SqliteDriver;
   try {
-    Driver = (await import('better-sqlite3')).default;
+    driver = loadSqliteDriver();
   } catch (error) {
     throw new StorageError(`${SOURCE} cannot load better-sqlite3: ${describe(error)}`, {
       hint: `Run \`npm rebuild better-sqlite3\` so its native module matches Node ${process.versions.node}.`,
@@ -241,7 +241,7 @@ async function open(file: string, inMemory: boolean, busyTimeoutMs: number, labe
 
   let db: Database | undefined;
   try {
-    db = new Driver(file, { timeout: busyTimeoutMs });
+    db = new driver.Driver(file, { timeout: busyTimeoutMs, ...driver.binding });
     // The first statement reads the header: a file that is not a database fails here, before
     // anything could write to it.
     db.pragma('journal_mode = WAL');
