@@ -105,7 +105,7 @@ describe("the CLI's bundle", () => {
 });
 
 describe('the bin reads time zones through TZ (MainOptions.ownsProcess)', () => {
-  it("gives each user the window of their own calendar day, as Intl does, whatever TZ the process has", () => {
+  it('gives each user the window of their own calendar day, as Intl does, whatever TZ the process has', () => {
     const dir = mkdtempSync(join(tmpdir(), 'life-stats-zones-'));
     try {
       // UTC+14 and UTC-11: 25 hours apart, so the two users' today is never the same date.
