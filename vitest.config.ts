@@ -9,7 +9,7 @@ const root = fileURLToPath(new URL('./', import.meta.url));
 
 /**
  * Tests import every workspace package from its TypeScript sources: an export map entry that points
- * at `./dist/x.js` (built for publishing) is aliased to `src/x.ts`, so a stale or missing build
+ * at `./dist/x.js` or its bundle `./dist/x.bundle.js` (built for publishing) is aliased to `src/x.ts`, so a stale or missing build
  * cannot hide a change. Packages are still imported by name and export, never by relative path.
  */
 function workspaceAliases(): { find: RegExp; replacement: string }[] {
@@ -31,7 +31,8 @@ function workspaceAliases(): { find: RegExp; replacement: string }[] {
       const escaped = `${pkg.name}${subpath === '.' ? '' : subpath.slice(1)}`.replace(/[/.]/g, '\\$&');
       aliases.push({
         find: new RegExp(`^${escaped}$`),
-        replacement: `${root}${dir}/${file.replace('./dist/', 'src/').replace(/\.js$/, '.ts')}`,
+        // A bundle of an entry (`x.bundle.js`, core/scripts/bundle.mjs) stands for the entry's source.
+        replacement: `${root}${dir}/${file.replace('./dist/', 'src/').replace(/(?:\.bundle)?\.js$/, '.ts')}`,
       });
     }
   }

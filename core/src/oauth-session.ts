@@ -5,9 +5,9 @@
  * redactor that learns every token. Everything here is also exported by the index, the same
  * objects; importing it instead spares a plugin's process the rest of the index.
  *
- * The CLI's bundle (core/scripts/bundle-cli.mjs) keeps the modules of this entry and of
- * `@life-stats/core/plugin` outside itself, so a plugin and the CLI share one token cache (a
- * rotated refresh token is never lost between two copies) and one class of every error.
+ * Published bundled (`dist/oauth-session.bundle.js`, core/scripts/bundle.mjs) like the CLI: the
+ * modules with state or classes (the token cache, the error classes) stay outside every bundle,
+ * so a plugin and the CLI share one token cache and one class of every error.
  */
 
 export { createRedactor, type Redactor } from './log/redact.js';

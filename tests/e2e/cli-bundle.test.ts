@@ -1,9 +1,9 @@
 /**
- * The CLI runs bundled (core/scripts/bundle-cli.mjs, issue 18): core's modules in a few chunks.
- * What plugins import — `@life-stats/core/plugin` and `@life-stats/core/oauth`, with everything
- * those reach — must stay outside it, imported from `core/dist/` by the bundle and by plugins
- * alike: one token cache (a refresh token a plugin's session rotated is the one the CLI knows), one
- * copy of the time-zone reads the CLI turned on, one class of every error.
+ * The CLI and the entries plugins import run bundled (core/scripts/bundle.mjs, issue 18): core's
+ * modules in a few files. The modules both use that hold state or classes must stay outside every
+ * bundle, imported from `core/dist/` by the CLI and by plugins alike: one token cache (a refresh
+ * token a plugin's session rotated is the one the CLI knows), one copy of the time-zone reads the
+ * CLI turned on, one class of every error. The pure ones may be copied.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,11 +28,35 @@ function reachable(entries: readonly string[]): Set<string> {
   return seen;
 }
 
-const chunks = readdirSync(BUNDLE)
-  .filter((name) => name.endsWith('.js'))
-  .map((name) => join(BUNDLE, name));
+const chunks = [
+  ...readdirSync(BUNDLE)
+    .filter((name) => name.endsWith('.js'))
+    .map((name) => join(BUNDLE, name)),
+  join(DIST, 'plugin.bundle.js'),
+  join(DIST, 'oauth-session.bundle.js'),
+];
 
-/** The modules whose code esbuild put in the bundle (it names each in a `// <path>` line, relative to core). */
+/** `SHARED` of the bundle script: the modules every bundle imports and none copies. */
+function sharedList(): Set<string> {
+  const script = readFileSync(join(ROOT, 'core/scripts/bundle.mjs'), 'utf8');
+  const list = /const SHARED = \[([^\]]*)\]/.exec(script)?.[1] ?? '';
+  return new Set([...list.matchAll(/'([^']+)'/g)].map((m) => join(DIST, m[1] ?? '')));
+}
+
+/**
+ * Does a compiled module hold state — a top-level `let`/`var`, an empty Map or Set it fills (a
+ * `new Set([...])` is a lookup table) — or export a class (an `instanceof` across two copies fails)?
+ */
+function statefulOrClass(file: string): boolean {
+  const code = readFileSync(file, 'utf8');
+  return (
+    /^(?:export )?(?:let|var) /m.test(code) ||
+    /^(?:export )?const \w+ = new (?:Map|Set|WeakMap|WeakSet)\(\)/m.test(code) ||
+    /^export class /m.test(code)
+  );
+}
+
+/** The modules whose code esbuild put in a bundle (it names each in a `// <path>` line, relative to core). */
 function bundled(): Set<string> {
   const out = new Set<string>();
   for (const chunk of chunks) {
@@ -44,7 +68,6 @@ function bundled(): Set<string> {
 }
 
 describe("the CLI's bundle", () => {
-  const shared = reachable(['plugin.js', 'oauth-session.js']);
   const inBundle = bundled();
 
   it('holds core: the commands, the engine, the config loader, the stores', () => {
@@ -62,12 +85,15 @@ describe("the CLI's bundle", () => {
     expect([...inBundle].filter((m) => /node_modules\/(@aws-sdk|ajv|better-sqlite3|commander)\//.test(m))).toEqual([]);
   });
 
-  it('keeps out every module a plugin imports, which the bundle imports from core/dist', () => {
-    // The walk found the modules that matter, so the check below cannot pass by finding nothing.
-    for (const module of ['errors.js', 'util/dates.js', 'oauth/token-cache.js', 'oauth/session.js', 'log/redact.js']) {
-      expect(shared).toContain(join(DIST, module));
+  it('imports, never copies, the modules of the plugin entries that hold state or classes', () => {
+    const keep = sharedList();
+    const stateful = [...reachable(['plugin.js', 'oauth-session.js'])].filter(statefulOrClass);
+    // The scan finds what matters, so the checks below cannot pass by finding nothing.
+    for (const module of ['errors.js', 'util/dates.js', 'oauth/token-cache.js']) {
+      expect(stateful).toContain(join(DIST, module));
     }
-    expect([...shared].filter((module) => inBundle.has(module))).toEqual([]);
+    expect(stateful.filter((module) => !keep.has(module))).toEqual([]);
+    expect([...keep].filter((module) => inBundle.has(module))).toEqual([]);
     const imported = new Set(
       chunks.flatMap((chunk) =>
         [...readFileSync(chunk, 'utf8').matchAll(IMPORT)].map((m) => resolve(dirname(chunk), m[2] ?? '')),
@@ -75,6 +101,18 @@ describe("the CLI's bundle", () => {
     );
     expect(imported).toContain(join(DIST, 'errors.js'));
     expect(imported).toContain(join(DIST, 'util/dates.js'));
+    expect(imported).toContain(join(DIST, 'oauth/token-cache.js'));
+  });
+
+  it('is what `@life-stats/core/plugin` and `/oauth` resolve to, with the index’s error classes', async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'core/package.json'), 'utf8'));
+    expect(pkg.exports['./plugin'].default).toBe('./dist/plugin.bundle.js');
+    expect(pkg.exports['./oauth'].default).toBe('./dist/oauth-session.bundle.js');
+    const plugin = await import(join(DIST, 'plugin.bundle.js'));
+    const index = await import(join(DIST, 'index.js'));
+    expect(plugin.ReconnectRequiredError).toBe(index.ReconnectRequiredError);
+    expect(plugin.localDate).toBe(index.localDate);
+    expect(Object.keys(plugin).filter((name) => !(name in index))).toEqual([]);
   });
 
   it('is what the bin runs, and answers as the unbundled CLI does', () => {

@@ -3,8 +3,8 @@
  * code; `run` on the sample config imports the run command and nothing of report, auth, scaffold,
  * connect links, the AWS SDK or (once the plugin's validator is cached) ajv's compiler. Every ES module a process resolves and every CommonJS module it
  * requires is traced by an `--import` hook and compared, so a new static import that drags one of
- * them in fails here. The CLI runs bundled (core/scripts/bundle-cli.mjs): a chunk it loads stands
- * for the modules esbuild put in it, which its `// <path>` comments name.
+ * them in fails here. The CLI and core's plugin entries run bundled (core/scripts/bundle.mjs): a
+ * bundle file it loads stands for the modules esbuild put in it, which its `// <path>` comments name.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,7 +59,7 @@ function loaded(args: string[]): { status: number | null; modules: string[]; bui
     .map((line) => line.slice('LOADED '.length).replace(/^file:\/\//, ''));
   const modules = all
     .filter((path) => path.startsWith(ROOT))
-    .flatMap((path) => (path.startsWith(BUNDLE) ? [path, ...bundledModules(path)] : [path]))
+    .flatMap((path) => (isBundle(path) ? [path, ...bundledModules(path)] : [path]))
     .map((path) => path.slice(ROOT.length));
   // Node's own modules, as `node:x` whether imported so or required by a bare name.
   const builtins = all.filter((path) => !path.startsWith('/')).map((name) => name.replace(/^(node:)?/, 'node:'));
@@ -68,6 +68,7 @@ function loaded(args: string[]): { status: number | null; modules: string[]; bui
 
 const COMMANDS = 'core/dist/cli/commands/';
 const BUNDLE = join(ROOT, 'core/dist/cli-bundle/');
+const isBundle = (path: string) => path.startsWith(BUNDLE) || /\/core\/dist\/[^/]+\.bundle\.js$/.test(path);
 
 /** The modules a chunk of the CLI's bundle holds: esbuild names each, relative to core, in a comment line. */
 function bundledModules(chunk: string): string[] {

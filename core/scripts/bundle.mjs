@@ -1,7 +1,12 @@
 /**
- * Bundle the compiled CLI (`dist/cli/main.js`) into `dist/cli-bundle/`, which `bin/life-stats.js`
- * runs (issue 18; figures in docs/performance.md). Node 20 spends ~0.5 ms on every ES module file
- * it resolves, reads, compiles and links; a `life-stats run` loaded ~75 of core's.
+ * Bundle what `npm run build` compiled into `dist/` (issue 18; figures in docs/performance.md):
+ * Node 20 spends ~0.5 ms on every ES module file it resolves, reads, compiles and links, and a
+ * `life-stats run` loaded ~75 of core's.
+ *
+ * - The CLI (`dist/cli/main.js`) into `dist/cli-bundle/`, which `bin/life-stats.js` runs.
+ * - The entries plugins import, `@life-stats/core/plugin` and `@life-stats/core/oauth`, into
+ *   `dist/plugin.bundle.js` and `dist/oauth-session.bundle.js` (package.json `exports`; the types
+ *   stay `dist/plugin.d.ts` and `dist/oauth-session.d.ts`): one file each besides {@link SHARED}.
  *
  * **Units.** Every module core imports with `import()` stays lazy: the CLI's entry and each such
  * module (a command, the command context, the config loader, a store) is a *unit*, one file
@@ -17,13 +22,17 @@
  * - every package but the few small, pure ES-module ones on the `run` path ({@link BUNDLED}):
  *   resolved from core's folder at run time, as before (the AWS SDK, ajv and better-sqlite3 keep
  *   their own files, lazy imports and native parts);
- * - every module of the entries plugins import, `@life-stats/core/plugin` and
- *   `@life-stats/core/oauth`, with everything they import. A plugin is loaded from its own package
- *   and imports those entries from `dist/`; the CLI must use the same modules, so that one token
- *   cache holds a refresh token a plugin's session rotated, the time-zone reads the CLI turns on
- *   reach the plugins' date helpers, and an error a plugin throws is the CLI's class.
+ * - the modules of core that plugins also use (through `@life-stats/core/plugin` and
+ *   `@life-stats/core/oauth`) and that must exist once in a process ({@link SHARED}): the error
+ *   classes, the date helpers (whose time-zone reads the CLI turns on), the OAuth token cache (a
+ *   refresh token a plugin's session rotated is the one the CLI knows) and the OAuth library's
+ *   loader. The other modules of those entries are pure functions and constants; each bundle
+ *   holds its own copy of them, a file less to load each (so `definePlugin` from the plugin entry
+ *   is not the index's function object; the error classes are the index's). `tests/e2e/
+ *   cli-bundle.test.ts` fails when a module of those entries gains state or a class without
+ *   being added here.
  *
- *   node scripts/bundle-cli.mjs        (part of `npm run build`)
+ *   node scripts/bundle.mjs        (part of `npm run build`)
  */
 import { rmSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
@@ -34,8 +43,11 @@ const core = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = resolve(core, 'dist');
 const outdir = resolve(dist, 'cli-bundle');
 const entry = resolve(dist, 'cli/main.js');
-/** The entries plugins import (package.json `exports`), whose modules the CLI shares with them. */
-const PLUGIN_ENTRIES = ['plugin.js', 'oauth-session.js'];
+/**
+ * Modules of `dist/` that the CLI and plugins both use and that hold state or classes: every bundle
+ * imports them from their files, never copies them.
+ */
+const SHARED = ['errors.js', 'util/dates.js', 'oauth/token-cache.js', 'oauth/library.js'];
 /**
  * Packages compiled into the bundle: every `run` imports them (the pair queue and the retries), each
  * is one small ES module with no state a plugin could share.
@@ -50,9 +62,9 @@ const common = {
   logLevel: 'warning',
 };
 
-/** A path of `dist/` as an import from a file in the bundle's folder. */
-function fromBundle(file) {
-  const path = relative(outdir, file).split(sep).join('/');
+/** A path of `dist/` as an import from a file in `folder`. */
+function importPath(file, folder) {
+  const path = relative(folder, file).split(sep).join('/');
   return path.startsWith('.') ? path : `./${path}`;
 }
 
@@ -63,9 +75,10 @@ function unitFile(module) {
 
 /**
  * The esbuild plugin of every build here: packages external but {@link BUNDLED}; `shared` modules
- * external; with `units`, another unit than `self` external too (imported from its file).
+ * external; with `units`, another unit than `self` external too (imported from its file). The
+ * output goes to `folder`.
  */
-function boundaries(shared, units, self) {
+function boundaries(shared, units, self, folder = outdir) {
   return {
     name: 'life-stats-cli-boundaries',
     setup(bundle) {
@@ -75,26 +88,12 @@ function boundaries(shared, units, self) {
       });
       bundle.onResolve({ filter: /^\.\.?\// }, (args) => {
         const file = resolve(args.resolveDir, args.path);
-        if (shared.has(file)) return { path: fromBundle(file), external: true };
+        if (shared.has(file)) return { path: importPath(file, folder), external: true };
         if (units?.has(file) && file !== self) return { path: `./${units.get(file)}`, external: true };
         return undefined;
       });
     },
   };
-}
-
-/** Every file of `dist/` the plugin entries reach. */
-async function sharedModules() {
-  const { metafile } = await build({
-    ...common,
-    entryPoints: PLUGIN_ENTRIES.map((name) => resolve(dist, name)),
-    write: false,
-    metafile: true,
-    packages: 'external',
-    outdir: resolve(core, 'unused'),
-    logLevel: 'silent',
-  });
-  return new Set(Object.keys(metafile.inputs).map((input) => resolve(core, input)));
 }
 
 /** The entry and every module of core that some module the CLI reaches imports with `import()`. */
@@ -119,11 +118,23 @@ async function unitsOf(shared) {
   return units;
 }
 
-const shared = await sharedModules();
+/** The entries plugins import, bundled beside their compiled files. */
+const PLUGIN_ENTRIES = { 'plugin.js': 'plugin.bundle.js', 'oauth-session.js': 'oauth-session.bundle.js' };
+
+const shared = new Set(SHARED.map((module) => resolve(dist, module)));
 const units = await unitsOf(shared);
 rmSync(outdir, { recursive: true, force: true });
-await Promise.all(
-  [...units].map(([module, file]) =>
+await Promise.all([
+  ...Object.entries(PLUGIN_ENTRIES).map(([module, file]) =>
+    build({
+      ...common,
+      entryPoints: [resolve(dist, module)],
+      outfile: resolve(dist, file),
+      sourcemap: true,
+      plugins: [boundaries(shared, undefined, undefined, dist)],
+    }),
+  ),
+  ...[...units].map(([module, file]) =>
     build({
       ...common,
       entryPoints: [module],
@@ -132,4 +143,4 @@ await Promise.all(
       plugins: [boundaries(shared, units, module)],
     }),
   ),
-);
+]);
