@@ -108,7 +108,7 @@ describe('the Lambda asset of one project synthesized in two folders', () => {
       expect(asset.includes(repoRoot), `the asset names ${repoRoot}`).toBe(false);
     }
     expect(first.asset.includes('"life-stats.config.json"')).toBe(true);
-    expect(first.asset.includes('"node_modules/@life-stats/plugin-csv/dist/index.js"')).toBe(true);
+    expect(first.asset.includes('"node_modules/@life-stats/plugin-csv/dist/index.bundle.js"')).toBe(true);
   });
 
   it('asks Node for source maps only when it ships one (issue 17 item 17)', () => {
