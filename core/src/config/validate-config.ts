@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { ConfigProblem } from '../errors.js';
-import { envUserCollisions } from '../secrets/env.js';
+import { envUserCollisions } from '../secrets/env-names.js';
 import { tableNameProblems } from '../storage/dynamodb-table-name.js';
 import { isValidTimeZone } from '../util/dates.js';
 import { isRecord } from '../util/is-record.js';

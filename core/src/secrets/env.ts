@@ -1,5 +1,10 @@
 import { SecretsError } from '../errors.js';
+import { ENV_SECRET_PREFIX, envSecretName, envSegment, SEPARATOR } from './env-names.js';
 import type { SecretStore } from './types.js';
+
+export { ENV_SECRET_PREFIX, type EnvUserCollision, envSecretName, envUserCollisions } from './env-names.js';
+
+const PREFIX = '[life-stats] [secrets:env]';
 
 /** Options of {@link createEnvSecrets}. */
 export interface EnvSecretsOptions {
@@ -8,24 +13,6 @@ export interface EnvSecretsOptions {
    * @default process.env
    */
   env?: NodeJS.ProcessEnv;
-}
-
-/** Every variable of the env store starts with this. */
-export const ENV_SECRET_PREFIX = 'LIFE_STATS_SECRET__';
-
-const PREFIX = '[life-stats] [secrets:env]';
-const SEPARATOR = '__';
-
-/**
- * The variable that holds a secret: `LIFE_STATS_SECRET__<NAMESPACE>__<NAME>` for a shared secret,
- * `LIFE_STATS_SECRET__<NAMESPACE>__<USER>__<NAME>` for a user's. Each part is upper-cased and every
- * character other than a letter or a digit (`-` above all) becomes `_`.
- *
- * @example envSecretName('google-fit', 'token', 'my-user') // 'LIFE_STATS_SECRET__GOOGLE_FIT__MY_USER__TOKEN'
- */
-export function envSecretName(namespace: string, name: string, userId?: string): string {
-  const parts = userId === undefined ? [namespace, name] : [namespace, userId, name];
-  return ENV_SECRET_PREFIX + parts.map(envSegment).join(SEPARATOR);
 }
 
 /**
@@ -82,32 +69,4 @@ export function createEnvSecrets(options: EnvSecretsOptions = {}): SecretStore {
       return [...users];
     },
   };
-}
-
-function envSegment(part: string): string {
-  return part.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-}
-
-/** Two user ids that the env store cannot tell apart, and the variable segment they share. */
-export interface EnvUserCollision {
-  first: string;
-  second: string;
-  /** The `<USER>` part of the variables both would read. */
-  segment: string;
-}
-
-/**
- * Pairs of `ids` that read the same environment variables (`alice-x` and `Alice.X` both read
- * `…__ALICE_X__…`), each pair once, in the order the ids come.
- */
-export function envUserCollisions(ids: readonly string[]): EnvUserCollision[] {
-  const firstBySegment = new Map<string, string>();
-  const collisions: EnvUserCollision[] = [];
-  for (const id of ids) {
-    const segment = envSegment(id);
-    const first = firstBySegment.get(segment);
-    if (first === undefined) firstBySegment.set(segment, id);
-    else if (first !== id) collisions.push({ first, second: id, segment });
-  }
-  return collisions;
 }
