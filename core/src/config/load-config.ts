@@ -11,6 +11,7 @@ import { configSchema } from './schema.js';
 import { toLoadedConfig } from './to-loaded-config.js';
 import type { LoadedConfig } from './types.js';
 import { asValidated, validateConfigFile } from './validate-config.js';
+import { loadTimeZoneList } from './zone-list.js';
 
 /** The cosmiconfig module name: `package.json#life-stats`, `.life-stats.json`, `life-stats.config.*`. */
 const MODULE_NAME = 'life-stats';
@@ -66,6 +67,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   if (tooDeep) throw new ConfigError([tooDeep], filepath);
 
   const overridden = applyEnvOverrides(raw, env);
+  // The zones the config names are checked against the runtime's list, cached by the user.
+  loadTimeZoneList(env);
   const file = validateConfigFile(overridden.config);
   const plugins = await resolveEntries((file.value as { plugins?: unknown } | null)?.plugins, {
     dir,

@@ -10,22 +10,11 @@
  * its first line is the key itself, compared in full before anything in it is run. The folder is the user's own (created 0700, files 0600); anything unreadable
  * or broken in it is ignored and compiled again. `LIFE_STATS_CACHE_DIR` moves it; `off` disables it.
  */
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Ajv, ErrorObject, Options } from 'ajv';
+import { cacheDir, ownedAndPrivate, storeInCache } from '../util/user-cache.js';
 
 const require = createRequire(import.meta.url);
 
@@ -87,7 +76,7 @@ function fromCache(schema: object, env: NodeJS.ProcessEnv): CompiledSchema {
   }
   const fresh = compile(schema);
   if (file && key && 'code' in fresh) {
-    store(file, `${key}\n${fresh.code}`);
+    storeInCache(file, `${key}\n${fresh.code}`);
     prune(join(file, '..'));
   }
   return 'problem' in fresh ? fresh : { validate: fresh.validate };
@@ -109,19 +98,6 @@ function isPlainJson(value: unknown): boolean {
   }
   if (Object.getPrototypeOf(value) !== Object.prototype) return false;
   return Object.values(value).every(isPlainJson);
-}
-
-function cacheDir(env: NodeJS.ProcessEnv): string | undefined {
-  const configured = env.LIFE_STATS_CACHE_DIR;
-  if (configured === 'off') return undefined;
-  if (configured) return configured;
-  let home: string;
-  try {
-    home = env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  } catch {
-    return undefined;
-  }
-  return join(home, 'life-stats', 'validators');
 }
 
 /** Everything a cached validator depends on, as one line (JSON escapes every line break but U+2028/9, which `\n`-splitting ignores). */
@@ -175,24 +151,6 @@ function load(file: string, key: string): SchemaValidator | undefined {
     return typeof validate === 'function' ? validate : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function ownedAndPrivate(path: string): boolean {
-  const stats = statSync(path);
-  const uid = process.getuid?.();
-  return (uid === undefined || stats.uid === uid) && (stats.mode & 0o022) === 0;
-}
-
-/** Write atomically (a concurrent run reads the old file or the new one, never half of one). */
-function store(file: string, code: string): void {
-  try {
-    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, code, { mode: 0o600 });
-    renameSync(temp, file);
-  } catch {
-    // The cache is an optimisation: a read-only or full disk costs a compile next time, nothing else.
   }
 }
 
