@@ -115,6 +115,36 @@ describe("the CLI's bundle", () => {
     expect(Object.keys(plugin).filter((name) => !(name in index))).toEqual([]);
   });
 
+  it('copies into several units only modules whose copies cannot disagree', () => {
+    // Reviewed: each holds a class or a cache, and no two copies meet.
+    const reviewed = [
+      // InvalidOptionValue: thrown by a parser and caught by the same copy, main's fast path or
+      // commander's (cli-program.js); fast-argv.test.ts pins that both answer alike.
+      'core/dist/cli/command-table.js',
+      // Caches of compiled validators: two copies compile or read the same file twice at worst.
+      'core/dist/plugins/schema-validators.js',
+      // AbortError, thrown and caught inside call-plugin; `run` and `check` never share a process.
+      'node_modules/p-retry/index.js',
+    ];
+    const units = new Map<string, number>();
+    for (const chunk of chunks.filter((file) => file.startsWith(BUNDLE))) {
+      const inChunk = new Set(
+        [...readFileSync(chunk, 'utf8').matchAll(/^\/\/ (\S+\.[cm]?js)$/gm)].map((m) =>
+          resolve(ROOT, 'core', m[1] ?? ''),
+        ),
+      );
+      for (const module of inChunk) units.set(module, (units.get(module) ?? 0) + 1);
+    }
+    const copied = [...units].filter(([, n]) => n > 1).map(([module]) => module);
+    expect(copied.length).toBeGreaterThan(0);
+    expect(
+      copied
+        .filter(statefulOrClass)
+        .map((module) => module.slice(ROOT.length))
+        .sort(),
+    ).toEqual(reviewed);
+  });
+
   it('is what the bin runs, and answers as the unbundled CLI does', () => {
     const run = (entry: string, args: string[]) =>
       spawnSync(
@@ -130,7 +160,19 @@ describe("the CLI's bundle", () => {
         },
       );
     expect(readFileSync(CLI, 'utf8')).toContain("import('../dist/cli-bundle/main.js')");
-    for (const args of [['--help'], ['--version'], ['nonsense'], ['validate', '--config', 'nowhere.json']]) {
+    // Help, version and usage errors through commander (cli-program.js, its own copy of the command
+    // table), bad option values through each parser, a command the fast path takes.
+    for (const args of [
+      ['--help'],
+      ['--version'],
+      ['help', 'run'],
+      ['nonsense'],
+      ['run', '--bogus'],
+      ['run', '--concurrency', '0'],
+      ['run', '--concurrency=abc', '--config', 'nowhere.json'],
+      ['backfill', '--from', '2026-02-30', '--config', 'nowhere.json'],
+      ['validate', '--config', 'nowhere.json'],
+    ]) {
       const bundledAnswer = run(join(BUNDLE, 'main.js'), args);
       const plain = run(join(DIST, 'cli/main.js'), args);
       expect({ status: bundledAnswer.status, stdout: bundledAnswer.stdout, stderr: bundledAnswer.stderr }).toEqual({
