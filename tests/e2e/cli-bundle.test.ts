@@ -6,7 +6,7 @@
  * CLI turned on, one class of every error. The pure ones may be copied.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CLI, ROOT } from '@life-stats/testing/sample-project';
@@ -218,6 +218,58 @@ describe('the bin reads time zones through TZ (MainOptions.ownsProcess)', () => 
       expect(before.east).not.toBe(before.west);
       // A run that straddles a midnight may see either side of it.
       for (const id of Object.keys(users)) expect([before[id], after[id]]).toContain(ends[id]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a plugin in the bundled CLI, importing the bundled @life-stats/core/plugin', () => {
+  it("has its errors read as the CLI's own: reconnect, deferred, retried, each with its status", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'life-stats-bundled-plugin-'));
+    try {
+      // The project's own node_modules names the repository's core, as an install would.
+      mkdirSync(join(dir, 'node_modules', '@life-stats'), { recursive: true });
+      symlinkSync(join(ROOT, 'core'), join(dir, 'node_modules', '@life-stats', 'core'));
+      const plugin = (id: string, body: string) =>
+        writeFileSync(
+          join(dir, `${id}.mjs`),
+          `import { DeferPairError, ReconnectRequiredError, RetryableError, localDate } from '@life-stats/core/plugin';
+let calls = 0;
+export default { id: '${id}', apiVersion: 1, metric: { type: '${id}' },
+  async fetch(ctx) { calls++; ${body} } };\n`,
+        );
+      plugin('revoked', "throw new ReconnectRequiredError('the grant was revoked', { pluginId: 'revoked' });");
+      plugin(
+        'spent',
+        "throw new DeferPairError('the daily quota is spent', { resumeAt: new Date(Date.now() + 3_600_000) });",
+      );
+      plugin(
+        'flaky',
+        "if (calls < 2) throw new RetryableError('503 from the provider'); return [{ date: localDate(new Date(), ctx.user.timezone), value: calls }];",
+      );
+      const config = join(dir, 'life-stats.config.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          users: [{ id: 'me', timezone: 'Pacific/Kiritimati' }],
+          backfillDays: 1,
+          plugins: ['./revoked.mjs', './spent.mjs', './flaky.mjs'],
+        }),
+      );
+      const res = spawnSync(process.execPath, [CLI, 'run', '--json', '--config', config], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, LIFE_STATS_CACHE_DIR: join(dir, 'cache') },
+      });
+      expect(res.status, res.stderr).toBe(1);
+      const runs = JSON.parse(res.stdout).runs as { metric: string; status: string; items?: number }[];
+      expect(Object.fromEntries(runs.map((r) => [r.metric, r.status]))).toEqual({
+        revoked: 'reconnect',
+        spent: 'deferred',
+        flaky: 'ok',
+      });
+      expect(runs.find((r) => r.metric === 'flaky')?.items).toBe(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
