@@ -269,7 +269,9 @@ function portablePaths(settled: StaticConfig, dir: string): StaticConfig {
 function sourceOf(path: string): string {
   // Only workspace packages (real paths outside node_modules): an installed package is bundled as published.
   if (path.includes(`${sep}node_modules${sep}`)) return path;
-  const match = /^(.*)[/\\]dist[/\\](.*)\.js$/.exec(path);
+  // A published bundle of an entry (`dist/x.bundle.js`, core/scripts/bundle.mjs) stands for the
+  // entry's source too: the asset is one bundle, with one copy of every module.
+  const match = /^(.*)[/\\]dist[/\\](.*?)(?:\.bundle)?\.js$/.exec(path);
   if (!match) return path;
   const source = join(match[1] ?? '', 'src', `${match[2] ?? ''}.ts`);
   return existsSync(source) && existsSync(join(match[1] ?? '', 'tsconfig.json')) ? source : path;

@@ -64,6 +64,15 @@ describe('the Lambda bundle of the repository config', () => {
     expect(bundle.bytes).toBeLessThanOrEqual(MAX_BYTES);
   });
 
+  it("holds one copy of every workspace module, from its source, also through a package's published bundle", () => {
+    const inputs = Object.keys(bundle.inputs);
+    // The plugin entry and the csv plugin are exported as bundles (dist/*.bundle.js): the asset
+    // takes their sources instead, so core's error classes, dates and token cache are not twice in it.
+    expect(inputs).toContain('core/src/errors.ts');
+    expect(inputs).toContain('plugins/csv/src/index.ts');
+    expect(inputs.filter((path) => /^(?:core|plugins\/[^/]+|infra)\/dist\//.test(path))).toEqual([]);
+  });
+
   it('carries no config search, YAML parser or JSON Schema compiler: the config was settled at synth', () => {
     const packages = new Set(
       Object.keys(bundle.inputs).flatMap((path) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? []),
