@@ -1,10 +1,14 @@
 /**
  * Bundle the compiled plugin (`dist/index.js`) into `dist/index.bundle.js`, the file the package
- * exports: one ES module instead of five, which Node 20 resolves, reads, compiles and links one by
- * one (~0.5 ms each) in every `life-stats run` and `validate` with a csv entry (issue 18,
- * docs/performance.md). Packages stay imports: `@life-stats/core`, so the plugin shares core's
- * error classes and date helpers with the CLI, and csv-parse, a dependency as before, which a
- * Lambda asset keeps in a chunk of its own, compiled on the first fetch only.
+ * exports: one ES module instead of its five and csv-parse's nine, which Node 20 resolves, reads,
+ * compiles and links one by one (~0.5 ms each) in every `life-stats run` and `validate` with a csv
+ * entry (issue 18, docs/performance.md).
+ *
+ * csv-parse is compiled in (so the published package has no dependency on it, only a development
+ * one): its `import()` stays lazy inside the file — the code is evaluated on the first fetch only,
+ * as before. `@life-stats/core` stays a package import, so the plugin shares core's error classes
+ * and date helpers with the CLI. A Lambda asset built in this repository takes the plugin's
+ * sources instead (infra's `workspaceSources`), with csv-parse in a chunk of its own.
  *
  *   node scripts/bundle.mjs        (part of `npm run build`)
  */
@@ -13,6 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** Packages compiled into the bundle; every other one stays an import. */
+const BUNDLED = new Set(['csv-parse']);
+
 await build({
   absWorkingDir: root,
   entryPoints: ['dist/index.js'],
@@ -22,5 +29,15 @@ await build({
   platform: 'node',
   sourcemap: true,
   logLevel: 'warning',
-  packages: 'external',
+  plugins: [
+    {
+      name: 'packages-external',
+      setup(bundle) {
+        bundle.onResolve({ filter: /^[^./]/ }, (args) => {
+          const name = args.path.split('/', args.path.startsWith('@') ? 2 : 1).join('/');
+          return BUNDLED.has(name) ? undefined : { path: args.path, external: true };
+        });
+      },
+    },
+  ],
 });
