@@ -4,7 +4,9 @@
  * programmatic API the index also exports (config loading, the run engine, OAuth consent). A
  * plugin that imports from here instead of `@life-stats/core` spares every process that imports
  * it evaluating all of that: `life-stats validate` on the sample config ~15 ms (docs/performance.md,
- * issue 18). Everything here is also exported by the index, the same objects.
+ * issue 18). Everything here is also exported by the index. Published bundled
+ * (`dist/plugin.bundle.js`, core/scripts/bundle.mjs), its functions are copies of the index's; the
+ * error classes and the date helpers are the index's own objects (they hold state or are classes).
  */
 
 export {
