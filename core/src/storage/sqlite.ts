@@ -14,6 +14,7 @@ import {
   toCursorRow,
   upsertMetric,
 } from './sqlite-schema.js';
+import { openInWalMode } from './sqlite-wal.js';
 import type { CursorKey, CursorUpdate, MetricQuery, MetricRow, Storage } from './types.js';
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -241,10 +242,10 @@ async function open(file: string, inMemory: boolean, busyTimeoutMs: number, labe
 
   let db: Database | undefined;
   try {
-    db = new driver.Driver(file, { timeout: busyTimeoutMs, ...driver.binding });
-    // The first statement reads the header: a file that is not a database fails here, before
-    // anything could write to it.
-    db.pragma('journal_mode = WAL');
+    db = await openInWalMode(
+      () => new driver.Driver(file, { timeout: busyTimeoutMs, ...driver.binding }),
+      busyTimeoutMs,
+    );
     db.pragma('synchronous = NORMAL');
     const statements = prepareSchema(db, label);
     const upsert = statements.upsertMetric;
