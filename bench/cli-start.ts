@@ -38,11 +38,8 @@ function createCpuProbe(dir: string): CpuProbe {
   return { preload, file: join(dir, 'cpu.txt') };
 }
 
-let probe: CpuProbe | undefined;
-
 /** Wall and CPU time of one process, spawn to exit; throws unless it exits 0. */
-function time(args: readonly string[]): { wall: number; cpu: number } {
-  if (!probe) throw new Error('no CPU probe');
+function time(probe: CpuProbe, args: readonly string[]): { wall: number; cpu: number } {
   const start = performance.now();
   const res = spawnSync(process.execPath, ['--require', probe.preload, ...args], {
     cwd: ROOT,
@@ -63,18 +60,18 @@ interface Case {
 }
 
 /** `pairs` alternated samples of subject and floor, after one untimed run of each. */
-function measure(c: Case, pairs: number): BenchRow {
-  time(c.subject);
-  time(c.floor);
+function measure(probe: CpuProbe, c: Case, pairs: number): BenchRow {
+  time(probe, c.subject);
+  time(probe, c.floor);
   const subject: { wall: number; cpu: number }[] = [];
   const floor: { wall: number; cpu: number }[] = [];
   for (let i = 0; i < pairs; i++) {
     if (i % 2 === 0) {
-      subject.push(time(c.subject));
-      floor.push(time(c.floor));
+      subject.push(time(probe, c.subject));
+      floor.push(time(probe, c.floor));
     } else {
-      floor.push(time(c.floor));
-      subject.push(time(c.subject));
+      floor.push(time(probe, c.floor));
+      subject.push(time(probe, c.subject));
     }
   }
   const wall = (xs: typeof subject) => xs.map((x) => x.wall);
@@ -102,10 +99,10 @@ const benchmark: Benchmark = {
   async run({ quick }) {
     const pairs = quick ? 5 : 15;
     const { dir, config } = sampleProject();
-    probe = createCpuProbe(dir);
+    const probe = createCpuProbe(dir);
     try {
       // The first run backfills the sample CSVs into a fresh store; the timed runs are reruns.
-      time([CLI, 'run', '--config', config]);
+      time(probe, [CLI, 'run', '--config', config]);
       const db = join(dir, '.life-stats', 'life-stats.db');
       const floorRun = join(dir, 'floor-run.mjs');
       writeFileSync(
@@ -148,10 +145,9 @@ if (!config.plugins || row.n < 1) process.exit(1);
           target: 1.6,
         },
       ];
-      return cases.map((c) => measure(c, pairs));
+      return cases.map((c) => measure(probe, c, pairs));
     } finally {
       rmSync(dir, { recursive: true, force: true });
-      probe = undefined;
     }
   },
 };

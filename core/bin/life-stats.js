@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The published CLI runs the compiled code, bundled (scripts/bundle-cli.mjs); `npm install` in the
+// The published CLI runs the compiled code, bundled (scripts/bundle.mjs); `npm install` in the
 // repository builds it (root `prepare`).
 import module from 'node:module';
 

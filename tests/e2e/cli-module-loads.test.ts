@@ -91,6 +91,8 @@ describe('the modules a life-stats process loads', () => {
     // Nor the command context (logger, redactor, the user-id rule for `--user` flags).
     expect(help.modules.filter((m) => m.startsWith('core/dist/config/'))).toEqual([]);
     expect(help.modules).not.toContain('core/dist/cli/context.js');
+    // Nor the date helpers, which the bin switches to `TZ` reads only when a command runs.
+    expect(help.modules).not.toContain('core/dist/util/dates.js');
     expect(help.modules.filter((m) => /node_modules\/(ajv|cosmiconfig|better-sqlite3)\//.test(m))).toEqual([]);
   });
 

@@ -1,5 +1,4 @@
 import { formatError, hasErrorCode, isLifeStatsError } from '../errors.js';
-import { readZonesThroughProcess } from '../util/dates.js';
 import { escapeControl } from '../util/terminal-text.js';
 import type { Wrap } from './command-table.js';
 import { parseFastArgv } from './fast-argv.js';
@@ -51,7 +50,6 @@ export async function main(
   options: MainOptions = {},
 ): Promise<number> {
   let exitCode = EXIT_OK;
-  if (options.ownsProcess) readZonesThroughProcess();
 
   // The command's module is imported only when the command runs (see command-table.ts), and so is
   // the context it runs with (logger, redactor): `--help` and usage errors load neither.
@@ -59,6 +57,8 @@ export async function main(
     (load, optionsOf) =>
     async (...args) => {
       const { createCommandContext } = await import('./context.js');
+      // The date helpers come with the context (`--help` loads neither).
+      if (options.ownsProcess) (await import('../util/dates.js')).readZonesThroughProcess();
       const ctx = createCommandContext(io, optionsOf(...args));
       try {
         const execute = await load();

@@ -8,9 +8,20 @@ export function closedError(action: string, label: string): StorageError {
   });
 }
 
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+/** Did the driver give up waiting for another connection's lock (its busy timeout spent)? */
+export function isBusyError(error: unknown): boolean {
+  const code = codeOf(error);
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+}
+
 /** Turns a driver error into a StorageError that names the file and a next step. */
 export function toStorageError(action: string, label: string, busyTimeoutMs: number, error: unknown): StorageError {
-  const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : '';
+  const code = codeOf(error);
   const prefix = `${SOURCE} cannot ${action}:`;
   const reason = describe(error);
   if (code.startsWith('SQLITE_NOTADB')) {
@@ -25,7 +36,7 @@ export function toStorageError(action: string, label: string, busyTimeoutMs: num
       cause: error,
     });
   }
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+  if (isBusyError(error)) {
     return new StorageError(
       `${prefix} ${label} is locked by another life-stats process (gave up after ${busyTimeoutMs} ms)`,
       { hint: 'Wait for the other run to finish, then try again.', cause: error },

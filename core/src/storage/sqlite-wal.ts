@@ -1,3 +1,4 @@
+import { isBusyError } from './sqlite-errors.js';
 import type { Database } from './sqlite-schema.js';
 
 /** The busy timeout of one try at switching a new database to WAL mode. */
@@ -37,13 +38,8 @@ export async function openInWalMode(connect: () => Database, busyTimeoutMs: numb
       } catch {
         // The open error is the one worth reporting.
       }
-      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      if (!isBusyError(error) || Date.now() >= deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, SWITCH_WAIT_MS));
     }
   }
-}
-
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
