@@ -6,7 +6,8 @@
  *
  * - `run` on the sample config, a rerun (two csv entries, nothing new) vs a script that starts
  *   Node, opens the same SQLite file with better-sqlite3, reads the config and runs one query;
- * - `validate` vs Node reading and parsing the config file;
+ * - `validate` vs Node reading and parsing the config file, on the sample config and on one with
+ *   every provider plugin (not one of the issue's rows);
  * - `--help` vs `node -e 0`.
  *
  *   npx tsx bench/cli-start.ts [--quick]
@@ -50,6 +51,27 @@ function time(probe: CpuProbe, args: readonly string[]): { wall: number; cpu: nu
   if (res.status !== 0) throw new Error(`node ${args.join(' ')} exited ${res.status}: ${res.stderr}`);
   return { wall, cpu: Number(readFileSync(probe.file, 'utf8')) };
 }
+
+/**
+ * The config of someone with several devices: each first-party plugin that talks to a provider (and
+ * Apple Health's export), the store and secrets as `life-stats init` writes them. `validate` loads
+ * and checks every one of them; nothing needs to be connected or present.
+ */
+const PROVIDERS_CONFIG = {
+  timezone: 'Europe/Berlin',
+  storage: { type: 'sqlite', path: '.life-stats/life-stats.db' },
+  secrets: { type: 'file', path: '.life-stats/secrets.json' },
+  users: [{ id: 'me' }],
+  plugins: [
+    { use: 'oura', config: { dataType: 'sleep' } },
+    { use: 'withings', config: { dataType: 'weight' } },
+    { use: 'strava', config: { dataType: 'distance' } },
+    { use: 'google-health', config: { dataType: 'steps' } },
+    { use: 'google-health-steps', metric: 'steps_health' },
+    { use: 'google-fit-steps', metric: 'steps_fit' },
+    { use: 'apple-health', metric: 'steps_watch', config: { file: 'export.zip', dataType: 'steps' } },
+  ],
+};
 
 interface Case {
   benchmark: string;
@@ -122,6 +144,14 @@ if (!config.plugins || row.n < 1) process.exit(1);
         floorRead,
         `import { readFileSync } from 'node:fs';\nif (!JSON.parse(readFileSync(${JSON.stringify(config)}, 'utf8')).plugins) process.exit(1);\n`,
       );
+      // A config as a user with several devices writes one: every first-party provider plugin.
+      const providers = join(dir, 'providers.config.json');
+      writeFileSync(providers, JSON.stringify(PROVIDERS_CONFIG, null, 2));
+      const floorReadProviders = join(dir, 'floor-read-providers.mjs');
+      writeFileSync(
+        floorReadProviders,
+        `import { readFileSync } from 'node:fs';\nif (!JSON.parse(readFileSync(${JSON.stringify(providers)}, 'utf8')).plugins) process.exit(1);\n`,
+      );
       const cases: Case[] = [
         {
           benchmark: '`life-stats run`, sample config, rerun',
@@ -136,6 +166,14 @@ if (!config.plugins || row.n < 1) process.exit(1);
           subject: [CLI, 'validate', '--config', config],
           floor: [floorRead],
           target: 1.4,
+        },
+        {
+          benchmark: '`life-stats validate`, every provider plugin',
+          floorName: 'Node reading + parsing the config',
+          subject: [CLI, 'validate', '--config', providers],
+          floor: [floorReadProviders],
+          // Not one of issue 18's rows (its configs are the sample's): held to `run`'s ratio.
+          target: 1.6,
         },
         {
           benchmark: '`life-stats --help`',

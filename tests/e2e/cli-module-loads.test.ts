@@ -1,7 +1,8 @@
 /**
  * What a `life-stats` process loads (issue 18): `--help` imports no command module and no config
  * code; `run` on the sample config imports the run command and nothing of report, auth, scaffold,
- * connect links, the AWS SDK or (once the plugin's validator is cached) ajv's compiler. Every ES module a process resolves and every CommonJS module it
+ * connect links, the AWS SDK or (once the plugin's validator is cached) ajv's compiler; a first-party
+ * plugin is one file, its published bundle (scripts/bundle-plugins.mjs). Every ES module a process resolves and every CommonJS module it
  * requires is traced by an `--import` hook and compared, so a new static import that drags one of
  * them in fails here. The CLI and core's plugin entries run bundled (core/scripts/bundle.mjs): a
  * bundle file it loads stands for the modules esbuild put in it, which its `// <path>` comments name.
@@ -129,5 +130,33 @@ describe('the modules a life-stats process loads', () => {
     expect(validate.builtins.filter((b) => HEAVY_BUILTINS.test(b))).toEqual([]);
     // Nor node:util (~5 ms on Node 24): a run has it only through better-sqlite3, as its floor does.
     expect(validate.builtins).not.toContain('node:util');
+  });
+
+  it('validate with every provider plugin: one file per plugin, its published bundle, and no XML or zip reader', () => {
+    const config = join(project.dir, 'providers.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        users: [{ id: 'me' }],
+        plugins: [
+          { use: 'oura', config: { dataType: 'sleep' } },
+          { use: 'withings', config: { dataType: 'weight' } },
+          { use: 'strava', config: { dataType: 'distance' } },
+          { use: 'google-health', config: { dataType: 'steps' } },
+          { use: 'google-health-steps', metric: 'steps_health' },
+          { use: 'google-fit-steps', metric: 'steps_fit' },
+          { use: 'apple-health', metric: 'steps_watch', config: { file: 'export.zip', dataType: 'steps' } },
+        ],
+      }),
+    );
+    const validate = loaded(['validate', '--config', config]);
+    expect(validate.stdout).toContain('7 enabled');
+    expect(validate.status).toBe(0);
+    const names = ['oura', 'withings', 'strava', 'google-health', 'google-health-steps', 'google-fit-steps'];
+    expect(validate.modules.filter((m) => m.startsWith('plugins/')).sort()).toEqual(
+      [...names, 'apple-health', 'google-common'].map((name) => `plugins/${name}/dist/index.bundle.js`).sort(),
+    );
+    // Apple Health reads an export with saxes and yauzl, loaded on its first fetch or check.
+    expect(validate.modules.filter((m) => /node_modules\/(saxes|yauzl)\//.test(m))).toEqual([]);
   });
 });

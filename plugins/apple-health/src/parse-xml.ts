@@ -1,8 +1,18 @@
 import type { Readable } from 'node:stream';
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import type { SaxesParser, SaxesTagPlain } from 'saxes';
 import type { DailyAggregator, RecordAttributes } from './daily-aggregator.js';
 import { DATA_TYPE_BY_HK_TYPE } from './data-types.js';
 import { RecordProblem } from './errors.js';
+
+/**
+ * A new saxes parser. saxes is loaded on the first parse or probe, not with the plugin: `validate`,
+ * `plugins` and a run's planning import the plugin too, and Node reads the package's CommonJS
+ * exports with a lexer pass over its 60 KB (docs/performance.md).
+ */
+async function createParser(): Promise<SaxesParser> {
+  const { SaxesParser } = await import('saxes');
+  return new SaxesParser();
+}
 
 /** What a parse saw, for the log and for telling "not an export" from "cut short". */
 export interface XmlStats {
@@ -32,7 +42,7 @@ export class XmlProblem extends Error {
  * `ActivitySummary`, `MetadataEntry` and the like carry nothing the Data types table stores.
  */
 export async function parseExportXml(text: Readable, into: DailyAggregator, signal: AbortSignal): Promise<XmlStats> {
-  const parser = new SaxesParser();
+  const parser = await createParser();
   const stats: XmlStats = { chars: 0, elements: 0 };
   let depth = 0;
   let sawRoot = false;
@@ -108,7 +118,7 @@ function classify(problems: readonly string[], sawRoot: boolean, atEnd: boolean)
  * gigabyte export is verified in milliseconds.
  */
 export async function probeExportXml(text: Readable): Promise<void> {
-  const parser = new SaxesParser();
+  const parser = await createParser();
   let root: string | undefined;
   const problems: string[] = [];
   parser.on('opentag', (tag) => {
