@@ -128,6 +128,20 @@ describe('csv plugin', () => {
     );
   });
 
+  it('refuses a file whose quotes are broken, naming the line, rather than reading the rest as one cell', async () => {
+    // A quote that never closes would swallow every later row into one cell; one inside a cell
+    // would be kept as text. csv-parse says which (the reason it is the parser: docs/performance.md).
+    const unclosed = csv('date,kg\n2026-11-20,79\n"2026-11-21,79\n2026-11-22,78\n');
+    expect(await fetchError({ file: unclosed, dateColumn: 'date', valueColumn: 'kg' })).toBe(
+      `[life-stats] [plugin:csv] cannot parse ${unclosed} as CSV: Quote Not Closed: the parsing is finished with an opening quote at line 4\n` +
+        '  → Fix the file at the place named, or set `delimiter` to the character that separates its columns.',
+    );
+    const stray = csv('date,kg\n2026-11-20,7"9\n');
+    expect(await fetchError({ file: stray, dateColumn: 'date', valueColumn: 'kg' })).toContain(
+      `cannot parse ${stray} as CSV: Invalid Opening Quote: a quote is found on field "kg" at line 2`,
+    );
+  });
+
   it('ignores a bad value outside the window, so one old typo does not stop every run', async () => {
     const file = csv('date,kg\n2020-01-01,oops\n2026-11-20,79\n');
     expect((await fetchRows({ file, dateColumn: 'date', valueColumn: 'kg' })).observations).toEqual([
