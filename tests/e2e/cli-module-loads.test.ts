@@ -156,7 +156,10 @@ describe('the modules a life-stats process loads', () => {
     expect(validate.modules.filter((m) => m.startsWith('plugins/')).sort()).toEqual(
       [...names, 'apple-health', 'google-common'].map((name) => `plugins/${name}/dist/index.bundle.js`).sort(),
     );
-    // Apple Health reads an export with saxes and yauzl, loaded on its first fetch or check.
+    // Apple Health reads an export with saxes and yauzl, loaded on its first fetch or check, and
+    // so are the Node modules it reads it with (streams, crypto for its cache file's name).
     expect(validate.modules.filter((m) => /node_modules\/(saxes|yauzl)\//.test(m))).toEqual([]);
+    expect(validate.builtins).toContain('node:fs');
+    expect(validate.builtins.filter((b) => HEAVY_BUILTINS.test(b) || b === 'node:string_decoder')).toEqual([]);
   });
 });

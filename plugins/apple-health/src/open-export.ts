@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
+// node:stream and node:string_decoder are taken when an export is opened, not with the plugin, which
+// `validate` and a run's planning import too (docs/performance.md).
+import type { Readable } from 'node:stream';
 import type { Entry, ZipFile } from 'yauzl';
 
 /** The export's XML as a text stream, and how to let go of the file. */
@@ -69,7 +70,7 @@ export async function openExport(path: string): Promise<OpenedExport> {
     const entry = await findEntry(zip);
     const stream = await zip.openReadStreamPromise(entry);
     return {
-      text: Readable.from(coalesce(stream, READ_CHUNK)),
+      text: process.getBuiltinModule('node:stream').Readable.from(coalesce(stream, READ_CHUNK)),
       format: 'zip',
       entry: entry.fileName,
       close: () => {
@@ -115,6 +116,7 @@ function findEntry(zip: ZipFile): Promise<Entry> {
  * often, which makes the zip as fast to parse as the bare file.
  */
 async function* coalesce(stream: Readable, size: number): AsyncGenerator<string> {
+  const { StringDecoder } = process.getBuiltinModule('node:string_decoder');
   const decoder = new StringDecoder('utf8');
   let pieces: Buffer[] = [];
   let length = 0;
