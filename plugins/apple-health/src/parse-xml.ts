@@ -7,7 +7,7 @@ import { RecordProblem } from './errors.js';
 /**
  * A new saxes parser. saxes is loaded on the first parse or probe, not with the plugin: `validate`,
  * `plugins` and a run's planning import the plugin too, and Node reads the package's CommonJS
- * exports with a lexer pass over its 60 KB (docs/performance.md).
+ * exports with a lexer pass over its 74 KB (docs/performance.md).
  */
 async function createParser(): Promise<SaxesParser> {
   const { SaxesParser } = await import('saxes');

@@ -7,7 +7,7 @@ import { DATA_TYPE_NAMES } from './data-types.js';
  * `node:crypto` when a summary is looked up or written, not with the plugin: `validate` and a
  * run's planning import the plugin too (docs/performance.md).
  */
-const crypto = () => process.getBuiltinModule('node:crypto');
+const nodeCrypto = () => process.getBuiltinModule('node:crypto');
 
 /**
  * Bumped whenever parsing or the daily rules change, so a cache written by an older plugin is
@@ -41,7 +41,7 @@ interface CacheFile {
  * name), e.g. `.export.zip.life-stats-3f9a1c07b2d4.json`.
  */
 export function cachePath(key: SummaryKey): string {
-  const hash = crypto()
+  const hash = nodeCrypto()
     .createHash('sha256')
     .update(JSON.stringify([RULES_VERSION, key.timeZone, key.sources]))
     .digest('hex')
@@ -94,7 +94,7 @@ export async function writeCachedSummary(key: SummaryKey, summary: DailySummary)
     summary,
     writtenAt: new Date().toISOString(),
   };
-  const temp = `${file}.${process.pid}.${crypto().randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${file}.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(temp, `${JSON.stringify(content)}\n`, { mode: 0o600 });
     await rename(temp, file);
