@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, ROOT, sampleProject } from '@life-stats/testing/sample-project';
+import { CLI, PROVIDER_ENTRIES, ROOT, sampleProject } from '@life-stats/testing/sample-project';
 import { runIfMain } from './lib/standalone.js';
 import { formatMs, median, pairedRatio } from './lib/stats.js';
 import type { Benchmark, BenchRow } from './lib/types.js';
@@ -52,25 +52,13 @@ function time(probe: CpuProbe, args: readonly string[]): { wall: number; cpu: nu
   return { wall, cpu: Number(readFileSync(probe.file, 'utf8')) };
 }
 
-/**
- * The config of someone with several devices: each first-party plugin that talks to a provider (and
- * Apple Health's export), the store and secrets as `life-stats init` writes them. `validate` loads
- * and checks every one of them; nothing needs to be connected or present.
- */
+/** The config of someone with several devices, the store and secrets as `life-stats init` writes them. */
 const PROVIDERS_CONFIG = {
   timezone: 'Europe/Berlin',
   storage: { type: 'sqlite', path: '.life-stats/life-stats.db' },
   secrets: { type: 'file', path: '.life-stats/secrets.json' },
   users: [{ id: 'me' }],
-  plugins: [
-    { use: 'oura', config: { dataType: 'sleep' } },
-    { use: 'withings', config: { dataType: 'weight' } },
-    { use: 'strava', config: { dataType: 'distance' } },
-    { use: 'google-health', config: { dataType: 'steps' } },
-    { use: 'google-health-steps', metric: 'steps_health' },
-    { use: 'google-fit-steps', metric: 'steps_fit' },
-    { use: 'apple-health', metric: 'steps_watch', config: { file: 'export.zip', dataType: 'steps' } },
-  ],
+  plugins: PROVIDER_ENTRIES,
 };
 
 interface Case {

@@ -25,6 +25,21 @@ export function sampleProject(): { dir: string; config: string } {
 }
 
 /**
+ * The plugin entries of someone with several devices: every first-party plugin that talks to a
+ * provider, and Apple Health's export (which need not exist for `validate`). Nothing needs to be
+ * connected for `validate` to load and check them all.
+ */
+export const PROVIDER_ENTRIES = [
+  { use: 'oura', config: { dataType: 'sleep' } },
+  { use: 'withings', config: { dataType: 'weight' } },
+  { use: 'strava', config: { dataType: 'distance' } },
+  { use: 'google-health', config: { dataType: 'steps' } },
+  { use: 'google-health-steps', metric: 'steps_health' },
+  { use: 'google-fit-steps', metric: 'steps_fit' },
+  { use: 'apple-health', metric: 'steps_watch', config: { file: 'export.zip', dataType: 'steps' } },
+] as const;
+
+/**
  * A Node `--import` module that reports, on stderr, every AWS SDK, Powertools, Google SDK or OAuth
  * library package the process resolves (none of them belongs in a run without such a plugin).
  */

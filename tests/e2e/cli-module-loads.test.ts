@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CLI, ROOT, sampleProject } from '@life-stats/testing/sample-project';
+import { CLI, PROVIDER_ENTRIES, ROOT, sampleProject } from '@life-stats/testing/sample-project';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const project = sampleProject();
@@ -134,21 +134,7 @@ describe('the modules a life-stats process loads', () => {
 
   it('validate with every provider plugin: one file per plugin, its published bundle, and no XML or zip reader', () => {
     const config = join(project.dir, 'providers.config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        users: [{ id: 'me' }],
-        plugins: [
-          { use: 'oura', config: { dataType: 'sleep' } },
-          { use: 'withings', config: { dataType: 'weight' } },
-          { use: 'strava', config: { dataType: 'distance' } },
-          { use: 'google-health', config: { dataType: 'steps' } },
-          { use: 'google-health-steps', metric: 'steps_health' },
-          { use: 'google-fit-steps', metric: 'steps_fit' },
-          { use: 'apple-health', metric: 'steps_watch', config: { file: 'export.zip', dataType: 'steps' } },
-        ],
-      }),
-    );
+    writeFileSync(config, JSON.stringify({ users: [{ id: 'me' }], plugins: PROVIDER_ENTRIES }));
     const validate = loaded(['validate', '--config', config]);
     expect(validate.stdout).toContain('7 enabled');
     expect(validate.status).toBe(0);
