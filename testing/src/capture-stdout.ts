@@ -34,3 +34,27 @@ export function captureStdout(): CapturedStdout {
     },
   };
 }
+
+/**
+ * Run `body` counting the reads of `process.stderr` (a getter that creates the stream on first
+ * read): what tells a writer that made no stderr stream from one that did.
+ */
+export function countStderrReads(body: () => void): number {
+  const descriptor = Object.getOwnPropertyDescriptor(process, 'stderr');
+  if (!descriptor?.get) throw new Error('process.stderr is not a getter here: this test cannot tell');
+  const stderrGetter = descriptor.get;
+  let reads = 0;
+  Object.defineProperty(process, 'stderr', {
+    ...descriptor,
+    get() {
+      reads += 1;
+      return stderrGetter.call(process);
+    },
+  });
+  try {
+    body();
+  } finally {
+    Object.defineProperty(process, 'stderr', descriptor);
+  }
+  return reads;
+}

@@ -1,5 +1,4 @@
 import type { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import {
   createStaticConfigLoader,
   type StaticConfig,
@@ -18,7 +17,7 @@ import { readZonesThroughProcess } from '../util/dates.js';
 import { type LifeStatsEvent, parseEvent } from './event.js';
 import { openFunctionSecrets, openFunctionStorage } from './function-stores.js';
 import { adaptPowertoolsLogger, createPowertoolsLogger } from './logger.js';
-import { createRunMetrics, publishRunMetrics } from './metrics.js';
+import { createRunMetrics, publishRunMetrics, type RunMetrics } from './metrics.js';
 import type { EnqueueSummary, PairQueue, PlannerModule } from './planner.js';
 import { buildWorker, type WorkerHandler, type WorkerOptions } from './worker.js';
 
@@ -89,7 +88,7 @@ interface Container {
 interface Tools {
   powertools: PowertoolsLogger;
   logger: Logger;
-  metrics: Metrics;
+  metrics: RunMetrics;
 }
 
 /**

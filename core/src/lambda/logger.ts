@@ -1,9 +1,16 @@
-import { Console } from 'node:console';
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { LogFields, Logger } from '../log/logger.js';
+import { printThroughStdout, STDOUT_LINES } from './stdout.js';
 
 /** The service name on every log line and metric. */
 export const SERVICE_NAME = 'life-stats';
+
+/**
+ * Powertools' logger, printing through stdout.ts's lines: its constructor builds no `Console` and
+ * no stderr stream (a cold start's cost, docs/performance.md).
+ */
+class StdoutLogger extends PowertoolsLogger {}
+printThroughStdout(StdoutLogger);
 
 /**
  * A Powertools logger writing one JSON object per line to stdout, every level included.
@@ -13,18 +20,11 @@ export const SERVICE_NAME = 'life-stats';
  * (`POWERTOOLS_LOG_LEVEL`, else `AWS_LAMBDA_LOG_LEVEL`; default INFO).
  */
 export function createPowertoolsLogger(): PowertoolsLogger {
-  const logger = new PowertoolsLogger({ serviceName: SERVICE_NAME });
-  // `console` is the instance Powertools prints through (it builds its own, bound to
-  // process.stdout/stderr); pointing both streams at stdout is the smallest change that keeps its
-  // formatting. A test asserts warnings and errors land on stdout, so an upgrade cannot break this
-  // silently.
-  const target = logger as unknown as { console?: Console };
-  if (target.console instanceof Console) {
-    const stdout = new Console({ stdout: process.stdout, stderr: process.stdout });
-    // Powertools prints `trace` as a plain line (like Lambda does); keep that.
-    stdout.trace = (...args: unknown[]) => stdout.log(...args);
-    target.console = stdout;
-  }
+  const logger = new StdoutLogger({ serviceName: SERVICE_NAME });
+  // `console` is the instance Powertools prints through. Set again in case an upgrade renames
+  // `setConsole` (the override would then be inert); a test asserts warnings and errors land on
+  // stdout and that no stderr stream is made, so an upgrade cannot break this silently.
+  (logger as unknown as { console?: unknown }).console = STDOUT_LINES;
   return logger;
 }
 

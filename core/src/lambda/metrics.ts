@@ -2,6 +2,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { countByStatus } from '../run/publish-events.js';
 import type { PairStatus, RunSummary } from '../run/types.js';
 import { SERVICE_NAME } from './logger.js';
+import { printThroughStdout } from './stdout.js';
 
 /** CloudWatch namespace of the run metrics. */
 const METRICS_NAMESPACE = 'LifeStats';
@@ -9,11 +10,29 @@ const METRICS_NAMESPACE = 'LifeStats';
 const STATUSES: readonly PairStatus[] = ['ok', 'failed', 'skipped', 'reconnect', 'deferred'];
 
 /**
- * A Powertools metrics writer (CloudWatch Embedded Metric Format on stdout) in the `LifeStats`
+ * Powertools' metrics, printing through stdout.ts's lines: no `Console` and no stderr stream per
+ * instance (a cold start's cost, docs/performance.md).
+ */
+class StdoutMetrics extends Metrics {}
+printThroughStdout(StdoutMetrics);
+
+/** The run metrics of one container: {@link publishRunMetrics} prints them. */
+export interface RunMetrics {
+  /** Buffers `FailedPairs`, printed by `publishStoredMetrics()`. */
+  stored: Metrics;
+  /** Prints each `Pairs` datapoint at once, as its own EMF document with its own `Status`. */
+  single: Metrics;
+}
+
+/**
+ * Powertools metrics writers (CloudWatch Embedded Metric Format on stdout) in the `LifeStats`
  * namespace, with Powertools' default dimension `service` = `life-stats` on every metric.
  */
-export function createRunMetrics(): Metrics {
-  return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+export function createRunMetrics(): RunMetrics {
+  const options = { namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME };
+  // `single` is what `stored.singleMetric()` makes, but of the subclass (`singleMetric()` makes a
+  // plain `Metrics`, with a `Console` of its own).
+  return { stored: new StdoutMetrics(options), single: new StdoutMetrics({ ...options, singleMetric: true }) };
 }
 
 /**
@@ -24,16 +43,15 @@ export function createRunMetrics(): Metrics {
  * - `FailedPairs` (Count, dimension `service`): pairs that ended `failed` or `reconnect`, i.e. need a
  *   person (the CLI exits 1 for the same). The infra alarm watches it.
  */
-export function publishRunMetrics(metrics: Metrics, summary: RunSummary): void {
+export function publishRunMetrics(metrics: RunMetrics, summary: RunSummary): void {
   const counts = countByStatus(summary);
-  // A single metric is printed at once, as its own EMF document (each has its own Status value);
-  // it inherits the default `service` dimension. Printing clears its `Status`, so one instance
-  // serves every status (each `singleMetric()` is a new Metrics with its own console: ~0.3 ms).
-  const single = metrics.singleMetric();
+  // A single metric is printed at once, as its own EMF document (each has its own Status value)
+  // with the default `service` dimension. Printing clears its `Status`, so one instance serves
+  // every status, and every run of a warm container.
   for (const status of STATUSES) {
-    single.addDimension('Status', status);
-    single.addMetric('Pairs', MetricUnit.Count, counts[status]);
+    metrics.single.addDimension('Status', status);
+    metrics.single.addMetric('Pairs', MetricUnit.Count, counts[status]);
   }
-  metrics.addMetric('FailedPairs', MetricUnit.Count, counts.failed + counts.reconnect);
-  metrics.publishStoredMetrics();
+  metrics.stored.addMetric('FailedPairs', MetricUnit.Count, counts.failed + counts.reconnect);
+  metrics.stored.publishStoredMetrics();
 }

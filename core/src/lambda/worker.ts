@@ -5,7 +5,6 @@
  * rate limit.
  */
 import type { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import pLimit from 'p-limit';
 import type { EnabledEntry, LoadedConfig } from '../config/types.js';
 import { formatError } from '../errors.js';
@@ -22,7 +21,7 @@ import type { SecretStore } from '../secrets/types.js';
 import type { Storage } from '../storage/types.js';
 import { parseEvent } from './event.js';
 import { adaptPowertoolsLogger, createPowertoolsLogger } from './logger.js';
-import { createRunMetrics, publishRunMetrics } from './metrics.js';
+import { createRunMetrics, publishRunMetrics, type RunMetrics } from './metrics.js';
 
 /** The parts of an SQS event record the worker reads. */
 interface SqsRecord {
@@ -69,7 +68,7 @@ interface Container {
 interface Tools {
   powertools: PowertoolsLogger;
   logger: Logger;
-  metrics: Metrics;
+  metrics: RunMetrics;
 }
 
 /** A record's pair, or why it is consumed without running. */

@@ -1,4 +1,4 @@
-import { type CapturedStdout, captureStdout } from '@life-stats/testing/capture-stdout';
+import { type CapturedStdout, captureStdout, countStderrReads } from '@life-stats/testing/capture-stdout';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adaptPowertoolsLogger, createPowertoolsLogger } from '../../src/lambda/logger.js';
 import { createRedactingLogger, createRedactor } from '../../src/log/redact.js';
@@ -50,5 +50,22 @@ describe('the Lambda logger', () => {
     logger.child({ plugin: 'p' }).error('token refresh-token-value was refused', { body: 'refresh-token-value' });
     expect(stdout.text()).not.toContain('refresh-token-value');
     expect(stdout.json()[0]).toMatchObject({ message: 'token [redacted] was refused', body: '[redacted]' });
+  });
+
+  it('makes no Console and no stderr stream of its own: lines go to process.stdout as they are', () => {
+    stdout = captureStdout();
+    const reads = countStderrReads(() => {
+      const logger = adaptPowertoolsLogger(createPowertoolsLogger());
+      logger.warn('50% done: %s');
+      logger.error('failed', { code: 'E_X' });
+    });
+    expect(reads).toBe(0);
+    const text = stdout.text();
+    // One write per line, each a JSON object and a newline (no format directives applied).
+    expect(text.split('\n')).toHaveLength(3);
+    expect(stdout.json().map((l) => [l.level, l.message, l.code])).toEqual([
+      ['WARN', '50% done: %s', undefined],
+      ['ERROR', 'failed', 'E_X'],
+    ]);
   });
 });

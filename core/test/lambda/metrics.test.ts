@@ -1,4 +1,5 @@
-import { type CapturedStdout, captureStdout } from '@life-stats/testing/capture-stdout';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type CapturedStdout, captureStdout, countStderrReads } from '@life-stats/testing/capture-stdout';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunMetrics, publishRunMetrics } from '../../src/lambda/metrics.js';
 import type { PairResult, PairStatus } from '../../src/run/types.js';
@@ -64,5 +65,27 @@ describe('run metrics (EMF)', () => {
     const docs = stdout.json();
     expect(docs.find((d) => 'FailedPairs' in d)?.FailedPairs).toBe(0);
     expect(docs.filter((d) => 'Pairs' in d).map((d) => d.Pairs)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('prints what Powertools prints, through stdout alone: no Console, no stderr stream', () => {
+    const summary = { runs: [pair('ok'), pair('failed'), pair('deferred', 'a')] };
+    stdout = captureStdout();
+    const reads = countStderrReads(() => publishRunMetrics(createRunMetrics(), summary));
+    const ours = stdout.text();
+    stdout.restore();
+    expect(reads).toBe(0);
+    // The same documents from Powertools' own instances (singleMetric() for each Status).
+    stdout = captureStdout();
+    const plain = new Metrics({ namespace: 'LifeStats', serviceName: 'life-stats' });
+    const single = plain.singleMetric();
+    for (const [status, count] of Object.entries({ ok: 1, failed: 1, skipped: 0, reconnect: 0, deferred: 1 })) {
+      single.addDimension('Status', status);
+      single.addMetric('Pairs', MetricUnit.Count, count);
+    }
+    plain.addMetric('FailedPairs', MetricUnit.Count, 1);
+    plain.publishStoredMetrics();
+    const withoutTime = (text: string) => text.replace(/"Timestamp":\d+/g, '"Timestamp":0');
+    expect(withoutTime(ours)).toBe(withoutTime(stdout.text()));
+    expect(ours.split('\n')).toHaveLength(7);
   });
 });
