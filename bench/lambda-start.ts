@@ -173,7 +173,7 @@ async function measure(
 const benchmark: Benchmark = {
   name: 'lambda-start',
   async run({ quick }) {
-    const pairs = quick ? 5 : 15;
+    const pairs = quick ? 5 : 25;
     const dir = mkdtempSync(join(tmpdir(), 'life-stats-bench-lambda-'));
     const [dynamo, ssm] = await Promise.all([startLocalDynamoDb(), startSsmFake()]);
     try {
