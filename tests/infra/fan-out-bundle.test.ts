@@ -23,6 +23,11 @@ const context = { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'bundle'
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
+/** Two days inside the first run's window (`backfillDays` 3, UTC) whatever today is. */
+const utcDay = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+const DAY_1 = utcDay(2);
+const DAY_2 = utcDay(1);
+
 let outDir: string;
 let fanned: HandlerBundle;
 let plain: HandlerBundle;
@@ -46,7 +51,7 @@ beforeAll(async () => {
     plugins: [{ use: 'csv', metric: 'weight', config: { file: 'weight.csv', dateColumn: 'date', valueColumn: 'kg' } }],
   });
   project = createTempProject({
-    'weight.csv': 'date,kg\n2026-12-01,70.5\n2026-12-02,70.1\n',
+    'weight.csv': `date,kg\n${DAY_1},70.5\n${DAY_2},70.1\n`,
     'fanned.json': settings(true),
     'plain.json': settings(false),
   });
@@ -98,7 +103,7 @@ describe('the bundle of a config with fanOut', () => {
     expect(report).toMatchObject({ deleted: 4, redelivered: 0, errors: [] });
     const rows = await dynamo.scan(tables.metricsTable);
     expect(rows.map((r) => `${r.user_id?.S} ${r.metric_date?.S} ${r.value?.N}`).sort()).toEqual(
-      users.flatMap((u) => [`${u} 2026-12-01#weight 70.5`, `${u} 2026-12-02#weight 70.1`]),
+      users.flatMap((u) => [`${u} ${DAY_1}#weight 70.5`, `${u} ${DAY_2}#weight 70.1`]),
     );
     const runs = await dynamo.scan(tables.runsTable);
     expect(runs.map((r) => `${r.user_id?.S} ${r.last_status?.S}`).sort()).toEqual(users.map((u) => `${u} ok`));
