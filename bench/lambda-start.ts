@@ -214,12 +214,11 @@ const benchmark: Benchmark = {
       }
       console.log(`lambda-start: both make ${subjectCalls}; answers ${rerun.runs.join(', ')}`);
 
-      const calls = subjectCalls;
       const runtime = lambdaNode();
       const rows: BenchRow[] = [];
       if ('path' in runtime && runtime.path !== process.execPath) {
         rows.push(
-          await measure(subject.file, floor, env, pairs, calls, {
+          await measure(subject.file, floor, env, pairs, subjectCalls, {
             node: runtime.path,
             label: `Node ${runtime.version.slice(1).split('.')[0]}, the function's runtime`,
             note: `${runtime.version} from ${runtime.source}`,
@@ -227,19 +226,19 @@ const benchmark: Benchmark = {
           }),
         );
       }
+      // This process's Node: the target row when it is the runtime's major or none was found.
       const own = `Node ${process.versions.node.split('.')[0]}`;
       const isRuntime = 'path' in runtime && runtime.path === process.execPath;
+      const found = 'path' in runtime;
+      let note = `${process.version}, this process`;
+      if (!found) note += `, standing in for Node ${LAMBDA_NODE_MAJOR} (${runtime.missing})`;
+      else if (!isRuntime) note += `: not the function's runtime (Node ${LAMBDA_NODE_MAJOR}), so no target`;
       rows.push(
-        await measure(subject.file, floor, env, pairs, calls, {
+        await measure(subject.file, floor, env, pairs, subjectCalls, {
           node: process.execPath,
           label: isRuntime ? `${own}, the function's runtime` : `${own}, this process`,
-          note:
-            'path' in runtime
-              ? isRuntime
-                ? `${process.version}, this process`
-                : `${process.version}, this process: not the function's runtime (Node ${LAMBDA_NODE_MAJOR}), so no target`
-              : `${process.version}, this process, standing in for Node ${LAMBDA_NODE_MAJOR} (${runtime.missing})`,
-          target: !('path' in runtime) || isRuntime,
+          note,
+          target: !found || isRuntime,
         }),
       );
       return rows;

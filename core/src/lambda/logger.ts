@@ -1,6 +1,6 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import type { LogFields, Logger } from '../log/logger.js';
-import { printThroughStdout, STDOUT_LINES } from './stdout.js';
+import { printThroughStdout } from './stdout.js';
 
 /** The service name on every log line and metric. */
 export const SERVICE_NAME = 'life-stats';
@@ -20,12 +20,9 @@ printThroughStdout(StdoutLogger);
  * (`POWERTOOLS_LOG_LEVEL`, else `AWS_LAMBDA_LOG_LEVEL`; default INFO).
  */
 export function createPowertoolsLogger(): PowertoolsLogger {
-  const logger = new StdoutLogger({ serviceName: SERVICE_NAME });
-  // `console` is the instance Powertools prints through. Set again in case an upgrade renames
-  // `setConsole` (the override would then be inert); a test asserts warnings and errors land on
-  // stdout and that no stderr stream is made, so an upgrade cannot break this silently.
-  (logger as unknown as { console?: unknown }).console = STDOUT_LINES;
-  return logger;
+  // Tests assert warnings and errors land on stdout and that no stderr stream is made, so an
+  // upgrade that renames `setConsole` (leaving the override inert) cannot break this silently.
+  return new StdoutLogger({ serviceName: SERVICE_NAME });
 }
 
 /**

@@ -6,7 +6,7 @@
  * and a newline to stdout in one write, as `Console#log` wrote it, warnings and errors included
  * (DESIGN.md "Lambda": JSON lines on stdout).
  */
-export const STDOUT_LINES = {
+const STDOUT_LINES = {
   log: printLine,
   info: printLine,
   warn: printLine,
