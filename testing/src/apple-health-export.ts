@@ -263,6 +263,8 @@ export interface WriteExportOptions extends ExportOptions {
   entryName?: string;
   /** Other zip entries (name → content), like `apple_health_export/export_cda.xml`. */
   extraEntries?: Record<string, string>;
+  /** Deflate the zip's export.xml (as the Health app does); `false` stores it as is. @default true */
+  compress?: boolean;
   /** Text written instead of the usual head (e.g. a file that is not an export). */
   head?: string;
   /** Text written instead of {@link EXPORT_TAIL} (e.g. `''` for a cut file). */
@@ -290,7 +292,9 @@ export async function writeExport(
   let done: Promise<unknown>;
   if (options.format === 'zip') {
     const zip = new yazl.ZipFile();
-    zip.addReadStream(xml, options.entryName ?? 'apple_health_export/export.xml');
+    zip.addReadStream(xml, options.entryName ?? 'apple_health_export/export.xml', {
+      compress: options.compress ?? true,
+    });
     for (const [name, content] of Object.entries(options.extraEntries ?? {})) zip.addBuffer(Buffer.from(content), name);
     zip.end();
     done = pipeline(zip.outputStream, createWriteStream(path));

@@ -26,6 +26,8 @@ export class FileProblem extends Error {
 }
 
 const READ_CHUNK = 1024 * 1024;
+/** A zip entry's compression method: stored as is (the other one yauzl reads, 8, is deflate). */
+const STORED = 0;
 
 /** The export.xml inside a Health app zip, whatever its folder: `apple_health_export/export.xml` usually. */
 function isExportXml(name: string): boolean {
@@ -68,13 +70,13 @@ export async function openExport(path: string): Promise<OpenedExport> {
   }
   try {
     const entry = await findEntry(zip);
-    const stream = await zip.openReadStreamPromise(entry);
+    const { pieces, release } = await openEntry(zip, entry);
     return {
-      text: process.getBuiltinModule('node:stream').Readable.from(coalesce(stream, READ_CHUNK)),
+      text: process.getBuiltinModule('node:stream').Readable.from(coalesce(pieces, READ_CHUNK)),
       format: 'zip',
       entry: entry.fileName,
       close: () => {
-        stream.destroy();
+        release();
         zip.close();
       },
     };
@@ -82,6 +84,51 @@ export async function openExport(path: string): Promise<OpenedExport> {
     zip.close();
     throw error;
   }
+}
+
+/**
+ * The entry's bytes, inflated here rather than by yauzl when it is deflated (an export always is):
+ * yauzl's inflater hands over 16 KiB at a time, a thread-pool round trip each, and while the parser
+ * works through a piece the next is not being inflated, so the zip ran ~1.4× slower than the bare
+ * file. An inflater with 1 MiB output buffers inflates the next MiB while the parser reads this one,
+ * and the zip parses as fast as the bare export.xml (docs/performance.md, "Apple Health export").
+ * What yauzl checks of an inflated entry is checked here too: the size its header declares.
+ */
+async function openEntry(zip: ZipFile, entry: Entry): Promise<{ pieces: AsyncIterable<Buffer>; release(): void }> {
+  if (!entry.canDecodeFileData()) {
+    throw new FileProblem(
+      `holds its ${entry.fileName} ${entry.isEncrypted() ? 'encrypted' : `compressed with method ${entry.compressionMethod}`}, which cannot be read`,
+      'Export the data again on the iPhone (Health → your picture → Export All Health Data) and point `file` at the new export.zip, or unzip this one with a tool that can and point `file` at its export.xml.',
+    );
+  }
+  if (entry.compressionMethod === STORED) {
+    const stream = await zip.openReadStreamPromise(entry);
+    return { pieces: stream, release: () => stream.destroy() };
+  }
+  const raw = await zip.openReadStreamPromise(entry, { decodeFileData: false });
+  const { createInflateRaw } = process.getBuiltinModule('node:zlib');
+  const { pipeline } = process.getBuiltinModule('node:stream');
+  const inflater = createInflateRaw({ chunkSize: READ_CHUNK });
+  // A failure of either stream ends the other, and reaches the reader through `inflater`.
+  pipeline(raw, inflater, () => {});
+  return {
+    pieces: checkSize(inflater, entry.uncompressedSize),
+    release: () => {
+      inflater.destroy();
+      raw.destroy();
+    },
+  };
+}
+
+/** The inflated bytes, failing as soon as they outgrow the size the zip declares, or at the end when short of it. */
+async function* checkSize(stream: Readable, declared: number): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const piece of stream) {
+    seen += (piece as Buffer).length;
+    if (seen > declared) throw new Error(`it inflates to more than the ${declared} bytes the zip declares`);
+    yield piece as Buffer;
+  }
+  if (seen !== declared) throw new Error(`it inflates to ${seen} bytes, not the ${declared} the zip declares`);
 }
 
 /** The export.xml entry; a zip without one is not a Health export. */
@@ -111,20 +158,20 @@ function findEntry(zip: ZipFile): Promise<Entry> {
 }
 
 /**
- * The inflater's 16 KiB pieces joined into ~1 MiB ones before UTF-8 decoding (a decoder keeps a
- * character split across two pieces whole): the parser's per-write cost is then paid 64 times less
- * often, which makes the zip as fast to parse as the bare file.
+ * The entry's pieces joined into ~1 MiB ones before UTF-8 decoding (a decoder keeps a character split
+ * across two pieces whole): the parser's per-write cost is then paid once a MiB, whatever size the
+ * pieces come in (a stored entry's are the file reads', an inflated one's up to 1 MiB already).
  */
-async function* coalesce(stream: Readable, size: number): AsyncGenerator<string> {
+async function* coalesce(stream: AsyncIterable<Buffer>, size: number): AsyncGenerator<string> {
   const { StringDecoder } = process.getBuiltinModule('node:string_decoder');
   const decoder = new StringDecoder('utf8');
   let pieces: Buffer[] = [];
   let length = 0;
   for await (const piece of stream) {
-    pieces.push(piece as Buffer);
-    length += (piece as Buffer).length;
+    pieces.push(piece);
+    length += piece.length;
     if (length >= size) {
-      yield decoder.write(Buffer.concat(pieces, length));
+      yield decoder.write(pieces.length === 1 ? piece : Buffer.concat(pieces, length));
       pieces = [];
       length = 0;
     }

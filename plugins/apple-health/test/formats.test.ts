@@ -17,10 +17,15 @@ describe('the export formats', () => {
       format: 'zip',
       extraEntries: { 'apple_health_export/export_cda.xml': '<?xml version="1.0"?><ClinicalDocument/>' },
     });
+    // Stored without compression: a zip made by hand (`zip -0`) rather than by the Health app.
+    const stored = await exportFile(dir, elements, { format: 'zip', compress: false });
+    expect(centralEntry(readFileSync(stored), 'apple_health_export/export.xml').method).toBe(0);
+    expect(centralEntry(readFileSync(zip), 'apple_health_export/export.xml').method).toBe(8);
     for (const dataType of DATA_TYPE_NAMES) {
       const fromXml = await fetchDays(xml, dataType, { window });
       const fromZip = await fetchDays(zip, dataType, { window });
       expect(fromZip.observations, dataType).toEqual(fromXml.observations);
+      expect((await fetchDays(stored, dataType, { window })).observations, dataType).toEqual(fromXml.observations);
       expect(fromXml.observations.length, dataType).toBeGreaterThan(0);
     }
     // Counted once: the generator's iPhone and watch each record the whole day's steps.
@@ -131,6 +136,61 @@ describe('bad files fail the pair with the file and what is wrong', () => {
     );
   });
 
+  it('a zip whose deflated data is damaged', async () => {
+    const zip = await exportFile(dir, good, { format: 'zip' });
+    const bytes = readFileSync(zip);
+    const { dataStart, compressedSize } = centralEntry(bytes, 'apple_health_export/export.xml');
+    // Overwrite 8 bytes early in the deflate stream (the zip's directory stays intact): zlib stops.
+    const at = dataStart + Math.floor(compressedSize / 10);
+    bytes.fill(0xff, at, at + 8);
+    const damaged = join(dir, 'damaged.zip');
+    writeFileSync(damaged, bytes);
+    const error = await fetchError(damaged);
+    expect(error.code).toBe('E_PLUGIN_FAILED');
+    expect(error.message).toBe(
+      `[life-stats] [plugin:apple-health] ${damaged}: its apple_health_export/export.xml cannot be unpacked: invalid distance too far back`,
+    );
+    expect(error.hint).toContain('Export All Health Data');
+  });
+
+  it('a zip whose export.xml inflates to another size than its directory declares', async () => {
+    const zip = await exportFile(dir, good, { format: 'zip' });
+    const { size, sizeAt } = centralEntry(readFileSync(zip), 'apple_health_export/export.xml');
+    for (const [declared, problem] of [
+      [size - 100, `it inflates to more than the ${size - 100} bytes the zip declares`],
+      [size + 100, `it inflates to ${size} bytes, not the ${size + 100} the zip declares`],
+    ] as const) {
+      const bytes = readFileSync(zip);
+      bytes.writeUInt32LE(declared, sizeAt);
+      const lying = join(dir, `lying-${declared}.zip`);
+      writeFileSync(lying, bytes);
+      expect((await fetchError(lying)).message).toBe(
+        `[life-stats] [plugin:apple-health] ${lying}: its apple_health_export/export.xml cannot be unpacked: ${problem}`,
+      );
+    }
+  });
+
+  it('a zip whose export.xml is encrypted or compressed in a way it cannot read', async () => {
+    const zip = await exportFile(dir, good, { format: 'zip' });
+    const { methodAt, flagsAt } = centralEntry(readFileSync(zip), 'apple_health_export/export.xml');
+    const bzip2 = readFileSync(zip);
+    bzip2.writeUInt16LE(12, methodAt);
+    const bzipped = join(dir, 'bzip2.zip');
+    writeFileSync(bzipped, bzip2);
+    const error = await fetchError(bzipped);
+    expect(error.message).toBe(
+      `[life-stats] [plugin:apple-health] ${bzipped}: holds its apple_health_export/export.xml compressed with method 12, which cannot be read`,
+    );
+    expect(error.hint).toContain('unzip');
+    const locked = readFileSync(zip);
+    locked.writeUInt16LE(locked.readUInt16LE(flagsAt) | 1, flagsAt);
+    const encrypted = join(dir, 'encrypted.zip');
+    writeFileSync(encrypted, locked);
+    expect((await fetchError(encrypted)).message).toBe(
+      `[life-stats] [plugin:apple-health] ${encrypted}: holds its apple_health_export/export.xml encrypted, which cannot be read`,
+    );
+  });
+
   it('a zip without export.xml', async () => {
     const zip = await exportFile(dir, good, {
       format: 'zip',
@@ -173,3 +233,28 @@ describe('bad files fail the pair with the file and what is wrong', () => {
     );
   });
 });
+
+/**
+ * An entry of a zip's central directory (PKWARE APPNOTE.TXT 4.3.12: signature 0x02014b50, flags at
+ * +8, method at +10, compressed size at +20, uncompressed size at +24, name length at +28, extra
+ * and comment lengths at +30 and +32, the local header's offset at +42, the name at +46) and where
+ * its data starts (the local header, 4.3.7: 30 bytes, then its own name and extra field).
+ */
+function centralEntry(zip: Buffer, name: string) {
+  for (let at = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06])); at >= 0; at--) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) continue;
+    const nameLength = zip.readUInt16LE(at + 28);
+    if (zip.toString('utf8', at + 46, at + 46 + nameLength) !== name) continue;
+    const local = zip.readUInt32LE(at + 42);
+    return {
+      method: zip.readUInt16LE(at + 10),
+      methodAt: at + 10,
+      flagsAt: at + 8,
+      compressedSize: zip.readUInt32LE(at + 20),
+      size: zip.readUInt32LE(at + 24),
+      sizeAt: at + 24,
+      dataStart: local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28),
+    };
+  }
+  throw new Error(`no central directory entry ${name}`);
+}
