@@ -35,5 +35,28 @@ export function configValidatorCode(): string {
   // ajv emits `require()` of its small runtime helpers (ucs2length) even in ESM output: the header
   // gives the module a `require` for them. ajv's compiler is not among them.
   const code = generate(ajv, ajv.compile(configSchema));
-  return `${HEADER}${code}\n`;
+  return `${HEADER}${eagerValidator(code)}\n`;
+}
+
+const EXPORTS = 'export const validate = validate0;export default validate0;';
+const DECLARATION = 'function validate0(';
+
+/**
+ * ajv's code with its one validator function, `validate0` (last in the code), as a parenthesized
+ * function expression, the exports after it. V8 compiles such a function with the module rather
+ * than on its first call, so the code cache Node ≥ 22 keeps of the module (`bin/life-stats.js`
+ * turns it on) holds the validator's compiled code too, and a later command does not compile it
+ * again: ~1 ms of a `validate` on Node 24 (docs/performance.md). A declaration, compiled lazily,
+ * was never in the cache, which Node writes from what was compiled when the module loaded.
+ */
+function eagerValidator(code: string): string {
+  const at = code.indexOf(DECLARATION);
+  if (!code.includes(EXPORTS) || at < 0 || code.indexOf(DECLARATION, at + 1) >= 0 || !code.trimEnd().endsWith('}')) {
+    throw new Error(
+      'ajv standalone code is not shaped as expected (its exports, then one function validate0 at the end): update eagerValidator',
+    );
+  }
+  const body = code.replace(EXPORTS, '');
+  const start = body.indexOf(DECLARATION);
+  return `${body.slice(0, start)}const validate0 = (function validate0(${body.slice(start + DECLARATION.length).trimEnd()});\nexport const validate = validate0;\nexport default validate0;`;
 }
