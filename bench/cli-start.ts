@@ -78,6 +78,8 @@ interface Case {
   node?: string;
   /** Said first in the row's detail. */
   note?: string;
+  /** Measured again on Node 24, without a target (see the module's comment). */
+  alsoOnNode24?: boolean;
 }
 
 /** `pairs` alternated samples of subject and floor, after one untimed run of each. */
@@ -166,6 +168,7 @@ if (!config.plugins || row.n < 1) process.exit(1);
           subject: [CLI, 'validate', '--config', config],
           floor: [floorRead],
           target: 1.4,
+          alsoOnNode24: true,
         },
         {
           benchmark: '`life-stats validate`, every provider plugin',
@@ -181,14 +184,15 @@ if (!config.plugins || row.n < 1) process.exit(1);
           subject: [CLI, '--help'],
           floor: ['-e', '0'],
           target: 1.6,
+          alsoOnNode24: true,
         },
       ];
       const users = lambdaNode();
       if ('path' in users && users.path !== process.execPath) {
         const label = `, Node ${LAMBDA_NODE_MAJOR}`;
         const note = `${users.version} from ${users.source}: what most users run; no target (issue 18's were set on Node ${process.versions.node.split('.')[0]}, whose floors take about twice as long)`;
-        for (const c of [cases[1], cases[3]]) {
-          if (c) cases.push({ ...c, benchmark: `${c.benchmark}${label}`, target: undefined, node: users.path, note });
+        for (const c of cases.filter((c) => c.alsoOnNode24)) {
+          cases.push({ ...c, benchmark: `${c.benchmark}${label}`, target: undefined, node: users.path, note });
         }
       }
       return cases.map((c) => measure(probe, c, pairs));
