@@ -98,7 +98,7 @@ async function openEntry(zip: ZipFile, entry: Entry): Promise<{ pieces: AsyncIte
   if (!entry.canDecodeFileData()) {
     throw new FileProblem(
       `holds its ${entry.fileName} ${entry.isEncrypted() ? 'encrypted' : `compressed with method ${entry.compressionMethod}`}, which cannot be read`,
-      'Export the data again on the iPhone (Health → your picture → Export All Health Data) and point `file` at the new export.zip, or unzip this one with a tool that can and point `file` at its export.xml.',
+      'Export the data again on the iPhone (Health → your picture → Export All Health Data) and point `file` at the new export.zip, or unzip this one with a tool that supports it and point `file` at its export.xml.',
     );
   }
   if (entry.compressionMethod === STORED) {
