@@ -148,6 +148,66 @@ describe('createSqliteStorage: failures', () => {
     });
   });
 
+  it('four processes opening one new database file at once all get it, in WAL mode, with every row', async () => {
+    // Cron lines that fire together on a new store: every process creates the folder, the file,
+    // the schema and its WAL switch as if it were the only one (sqlite-wal.ts's tests cover the
+    // switch's retries); none may fail or lose another's rows.
+    const dir = unique('first-open');
+    mkdirSync(dir, { recursive: true });
+    const script = join(dir, 'open.mjs');
+    writeFileSync(
+      script,
+      `import { existsSync, writeFileSync } from 'node:fs';
+const [moduleUrl, path, dir, me, count] = process.argv.slice(2);
+const { createSqliteStorage } = await import(moduleUrl);
+const storage = createSqliteStorage({ path, busyTimeoutMs: 20000 });
+// Open only once every process is ready (the store opens its file on first use), so they race.
+writeFileSync(dir + '/ready-' + me, '');
+for (let i = 0; i < Number(count); i++) {
+  while (!existsSync(dir + '/ready-' + i)) await new Promise((r) => setTimeout(r, 1));
+}
+await storage.putMetrics([{ user_id: 'user-' + me, metric_type: 'steps', date: '2026-01-01', value: Number(me), timestamp: '2026-01-02T00:00:00.000Z', source: 'race' }]);
+await storage.putCursor({ user_id: 'user-' + me, metric_type: 'steps', last_status: 'ok', last_run_time: '2026-01-02T00:00:00.000Z' });
+await storage.close();
+`,
+    );
+    const repo = fileURLToPath(new URL('../../../', import.meta.url));
+    const moduleUrl = pathToFileURL(fileURLToPath(new URL('../../src/storage/sqlite.ts', import.meta.url))).href;
+    const count = 4;
+    for (const round of [1, 2, 3]) {
+      const roundDir = join(dir, `round-${round}`);
+      mkdirSync(roundDir, { recursive: true });
+      const path = join(roundDir, 'store', 'life-stats.db');
+      const open = (me: number) =>
+        new Promise<void>((resolvePromise, reject) => {
+          const child = spawn(
+            process.execPath,
+            ['--import', 'tsx', script, moduleUrl, path, roundDir, String(me), String(count)],
+            { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] },
+          );
+          let stderr = '';
+          child.stderr.on('data', (chunk: Buffer) => {
+            stderr += chunk.toString();
+          });
+          child.on('error', reject);
+          child.on('exit', (code) =>
+            code === 0
+              ? resolvePromise()
+              : reject(new Error(`opener ${me} of round ${round} exited ${code}: ${stderr}`)),
+          );
+        });
+      await Promise.all(Array.from({ length: count }, (_, me) => open(me)));
+
+      const db = new Database(path, { readonly: true });
+      handles.push(db);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.prepare('SELECT user_id, value FROM metrics ORDER BY user_id').all()).toEqual(
+        Array.from({ length: count }, (_, me) => ({ user_id: `user-${me}`, value: me })),
+      );
+      expect(db.prepare('SELECT count(*) AS n FROM runs').get()).toEqual({ n: count });
+    }
+  }, 90_000);
+
   it('two processes racing putCursor with different times end with the latest time', async () => {
     const dir = unique('race');
     const path = join(dir, 'life-stats.db');
