@@ -171,31 +171,13 @@ await storage.putCursor({ user_id: 'user-' + me, metric_type: 'steps', last_stat
 await storage.close();
 `,
     );
-    const repo = fileURLToPath(new URL('../../../', import.meta.url));
-    const moduleUrl = pathToFileURL(fileURLToPath(new URL('../../src/storage/sqlite.ts', import.meta.url))).href;
     const count = 4;
     for (const round of [1, 2, 3]) {
       const roundDir = join(dir, `round-${round}`);
       mkdirSync(roundDir, { recursive: true });
       const path = join(roundDir, 'store', 'life-stats.db');
       const open = (me: number) =>
-        new Promise<void>((resolvePromise, reject) => {
-          const child = spawn(
-            process.execPath,
-            ['--import', 'tsx', script, moduleUrl, path, roundDir, String(me), String(count)],
-            { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] },
-          );
-          let stderr = '';
-          child.stderr.on('data', (chunk: Buffer) => {
-            stderr += chunk.toString();
-          });
-          child.on('error', reject);
-          child.on('exit', (code) =>
-            code === 0
-              ? resolvePromise()
-              : reject(new Error(`opener ${me} of round ${round} exited ${code}: ${stderr}`)),
-          );
-        });
+        runStoreScript(script, [path, roundDir, String(me), String(count)], `opener ${me} of round ${round}`);
       await Promise.all(Array.from({ length: count }, (_, me) => open(me)));
 
       const db = new Database(path, { readonly: true });
@@ -239,30 +221,37 @@ for (const time of JSON.parse(timesJson)) {
 await storage.close();
 `,
     );
-    const repo = fileURLToPath(new URL('../../../', import.meta.url));
-    const moduleUrl = pathToFileURL(fileURLToPath(new URL('../../src/storage/sqlite.ts', import.meta.url))).href;
     const run = (me: string, other: string, list: string[]) =>
-      new Promise<void>((resolvePromise, reject) => {
-        const child = spawn(
-          process.execPath,
-          ['--import', 'tsx', script, moduleUrl, path, dir, me, other, JSON.stringify(list)],
-          { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] },
-        );
-        let stderr = '';
-        child.stderr.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-        });
-        child.on('error', reject);
-        child.on('exit', (code) =>
-          code === 0 ? resolvePromise() : reject(new Error(`racer ${me} exited ${code}: ${stderr}`)),
-        );
-      });
+      runStoreScript(script, [path, dir, me, other, JSON.stringify(list)], `racer ${me}`);
     await Promise.all([run('a', 'b', timesA), run('b', 'a', timesB)]);
 
     const storage = track(createSqliteStorage({ path }));
     expect((await storage.getCursor('me', 'steps'))?.last_run_time).toBe(latest);
   }, 60_000);
 });
+
+/**
+ * Run `script` in a process of its own, through tsx, with the store's source module's URL as its first
+ * argument and `args` after it; resolves when it exits 0, else rejects with `label` and its stderr.
+ */
+function runStoreScript(script: string, args: string[], label: string): Promise<void> {
+  const repo = fileURLToPath(new URL('../../../', import.meta.url));
+  const moduleUrl = pathToFileURL(fileURLToPath(new URL('../../src/storage/sqlite.ts', import.meta.url))).href;
+  return new Promise<void>((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, moduleUrl, ...args], {
+      cwd: repo,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolvePromise() : reject(new Error(`${label} exited ${code}: ${stderr}`)),
+    );
+  });
+}
 
 function runUpdate(fields: Partial<CursorUpdate> = {}): CursorUpdate {
   return {
