@@ -145,6 +145,9 @@ describe('the modules a life-stats process loads', () => {
     // Apple Health reads an export with saxes and yauzl, loaded on its first fetch or check, and
     // so are the Node modules it reads it with (streams, crypto for its cache file's name).
     expect(validate.modules.filter((m) => /node_modules\/(saxes|yauzl)\//.test(m))).toEqual([]);
+    // Nor core's OAuth session, which google-common imports when a fetch or check opens one.
+    const session = /^core\/dist\/(oauth-session\.bundle|oauth\/(session|token-request|token-cache|library))\.js$/;
+    expect(validate.modules.filter((m) => session.test(m))).toEqual([]);
     expect(validate.builtins).toContain('node:fs');
     expect(validate.builtins.filter((b) => HEAVY_BUILTINS.test(b) || b === 'node:string_decoder')).toEqual([]);
   });

@@ -1,4 +1,3 @@
-import { createOAuthSession, createRedactor, readGrantSecrets, resolveOAuthSettings } from '@life-stats/core/oauth';
 import {
   type AccessTokenOptions,
   type CheckContext,
@@ -107,6 +106,11 @@ export async function createGoogleSession(
 ): Promise<GoogleSession> {
   const { pluginId, namespace, tokenUrl } = options;
   ctx.signal.throwIfAborted();
+  // Imported here, not with the plugin: `validate`, `plugins` and a run's planning load every
+  // Google plugin's manifest, and only a fetch or check opens a session (docs/performance.md).
+  const { createOAuthSession, createRedactor, readGrantSecrets, resolveOAuthSettings } = await import(
+    '@life-stats/core/oauth'
+  );
   const plugin = { id: pluginId, secrets: { namespace }, oauth: googleOAuthManifest([]) };
   // Before any request: a user who never connected, or a deployment without a client, says so.
   const { client, refreshToken } = readGrantSecrets(
